@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: module init, the "sodp" rdma link type, and device lifetime.
+ *
+ * A device is created by `rdma link add NAME type sodp netdev DEV` and goes
+ * away by exactly one of three roads, which may race:
+ *   - `rdma link delete NAME` (the core unregisters it: IBK_ALLOW_USER_UNREG),
+ *   - the netdev being unregistered (our notifier queues the unregistration),
+ *   - module unload (sodp_remove_all_devices()).
+ * All three end in the core's unregistration, which is fenced by the core's
+ * own per-device lock and calls sodp_dealloc_driver() exactly once; that is
+ * the only place a device leaves sodp_devices.  The core frees the memory.
+ *
+ * Locking, outermost first:
+ *   rtnl_lock          held by the netdev core around our notifier; taken by
+ *                      sodp_add_device() only to publish a device, so that a
+ *                      netdev unregistration either sees it or is seen by it
+ *   sodp_devices_lock  mutex; protects sodp_devices.  Never held across a
+ *                      call into the RDMA core: unregistration calls back
+ *                      into sodp_dealloc_driver(), which takes it.
+ */
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/if_arp.h>
+#include <rdma/rdma_netlink.h>
+
+#include "sodp.h"
+
+static DEFINE_MUTEX(sodp_devices_lock);
+static LIST_HEAD(sodp_devices);	/* registered sodp devices */
+
+static ssize_t parent_show(struct device *device,
+			   struct device_attribute *attr, char *buf)
+{
+	struct ib_device *ibdev = rdma_device_to_ibdev(device);
+	struct net_device *ndev = ib_device_get_netdev(ibdev, SODP_PORT);
+	ssize_t len;
+
+	if (!ndev)
+		return -ENODEV;
+	len = sysfs_emit(buf, "%s\n", ndev->name);
+	dev_put(ndev);
+	return len;
+}
+static DEVICE_ATTR_RO(parent);
+
+static ssize_t hca_type_show(struct device *device,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", SODP_HCA_TYPE);
+}
+static DEVICE_ATTR_RO(hca_type);
+
+static struct attribute *sodp_dev_attrs[] = {
+	&dev_attr_hca_type.attr,
+	&dev_attr_parent.attr,
+	NULL,
+};
+
+static const struct attribute_group sodp_dev_attr_group = {
+	.attrs = sodp_dev_attrs,
+};
+
+/* Called once by the core during unregistration; the core frees sdev. */
+static void sodp_dealloc_driver(struct ib_device *ibdev)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibdev);
+
+	mutex_lock(&sodp_devices_lock);
+	list_del_init(&sdev->list);
+	mutex_unlock(&sodp_devices_lock);
+
+	WARN_ON(!xa_empty(&sdev->pd_ids));
+	xa_destroy(&sdev->pd_ids);
+}
+
+static const struct ib_device_ops sodp_dev_ops = {
+	.owner = THIS_MODULE,
+	.driver_id = RDMA_DRIVER_UNKNOWN,
+	.uverbs_abi_ver = SODP_ABI_VERSION,
+
+	.alloc_pd = sodp_alloc_pd,
+	.alloc_ucontext = sodp_alloc_ucontext,
+	.dealloc_driver = sodp_dealloc_driver,
+	.dealloc_pd = sodp_dealloc_pd,
+	.dealloc_ucontext = sodp_dealloc_ucontext,
+	.device_group = &sodp_dev_attr_group,
+	.get_link_layer = sodp_get_link_layer,
+	.get_port_immutable = sodp_get_port_immutable,
+	.query_device = sodp_query_device,
+	.query_pkey = sodp_query_pkey,
+	.query_port = sodp_query_port,
+
+	INIT_RDMA_OBJ_SIZE(ib_pd, sodp_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_ucontext, sodp_ucontext, ibuc),
+};
+
+/* Caller holds sodp_devices_lock. */
+static struct sodp_dev *sodp_find_by_netdev(struct net_device *ndev)
+{
+	struct sodp_dev *sdev;
+	u32 port;
+
+	lockdep_assert_held(&sodp_devices_lock);
+	list_for_each_entry(sdev, &sodp_devices, list)
+		if (!ib_query_netdev_port(&sdev->ibdev, ndev, &port))
+			return sdev;
+	return NULL;
+}
+
+/*
+ * Make a registered device visible to the notifier, unless its netdev is
+ * already on its way out or already carries a sodp device.
+ */
+static int sodp_publish_device(struct sodp_dev *sdev, struct net_device *ndev)
+{
+	int err = 0;
+
+	rtnl_lock();
+	mutex_lock(&sodp_devices_lock);
+	if (ndev->reg_state != NETREG_REGISTERED)
+		err = -ENODEV;
+	else if (sodp_find_by_netdev(ndev))
+		err = -EEXIST;
+	else
+		list_add_tail(&sdev->list, &sodp_devices);
+	mutex_unlock(&sodp_devices_lock);
+	rtnl_unlock();
+	return err;
+}
+
+/**
+ * sodp_add_device() - create and register a sodp device on a netdev
+ * @ibdev_name: name requested by the user ("sodp%d" style allowed)
+ * @ndev: an Ethernet netdev; the caller holds a reference for the call
+ *
+ * Context: process context, may sleep; no locks held.
+ * Return: 0, or a negative errno with nothing left behind.
+ */
+int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
+{
+	struct sodp_dev *sdev;
+	int err;
+
+	if (ndev->type != ARPHRD_ETHER)
+		return -EINVAL;
+
+	sdev = ib_alloc_device_with_net(sodp_dev, ibdev, dev_net(ndev));
+	if (!sdev)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&sdev->list);
+	xa_init_flags(&sdev->pd_ids, XA_FLAGS_ALLOC);
+	atomic_set(&sdev->num_ucontext, 0);
+	ib_set_device_ops(&sdev->ibdev, &sodp_dev_ops);
+	sodp_dev_init_attrs(sdev, ndev);
+
+	err = ib_device_set_netdev(&sdev->ibdev, ndev, SODP_PORT);
+	if (err)
+		goto err_dealloc;
+
+	err = ib_register_device(&sdev->ibdev, ibdev_name, NULL);
+	if (err)
+		goto err_dealloc;
+
+	err = sodp_publish_device(sdev, ndev);
+	if (err) {
+		/* Registered: the core owns it now and frees it. */
+		ib_unregister_device(&sdev->ibdev);
+		return err;
+	}
+	return 0;
+
+err_dealloc:
+	ib_dealloc_device(&sdev->ibdev);
+	return err;
+}
+
+/**
+ * sodp_remove_all_devices() - unregister every sodp device
+ *
+ * Context: module unload, after the link type is gone, so nothing can add a
+ * device concurrently.  Removals racing with us (link delete, netdev
+ * unregister) are fenced by the core: ib_unregister_device() returns only
+ * once the device is unregistered, whoever started it.
+ */
+void sodp_remove_all_devices(void)
+{
+	struct sodp_dev *sdev;
+
+	for (;;) {
+		mutex_lock(&sodp_devices_lock);
+		sdev = list_first_entry_or_null(&sodp_devices, struct sodp_dev,
+						list);
+		if (sdev)
+			get_device(&sdev->ibdev.dev);	/* keep memory alive */
+		mutex_unlock(&sodp_devices_lock);
+		if (!sdev)
+			break;
+		ib_unregister_device(&sdev->ibdev);
+		put_device(&sdev->ibdev.dev);
+	}
+}
+
+/*
+ * Port state events (ACTIVE/ERR) are dispatched by the RDMA core's own netdev
+ * notifier, and attributes are read from the netdev on every query, so the
+ * only event sodp must act on is the netdev going away.
+ */
+static int sodp_netdev_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct net_device *ndev = netdev_notifier_info_to_dev(ptr);
+	struct sodp_dev *sdev;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+
+	mutex_lock(&sodp_devices_lock);
+	sdev = sodp_find_by_netdev(ndev);
+	/* A failed try_get means its unregistration is already under way. */
+	if (sdev && ib_device_try_get(&sdev->ibdev)) {
+		ib_unregister_device_queued(&sdev->ibdev);
+		ib_device_put(&sdev->ibdev);
+	}
+	mutex_unlock(&sodp_devices_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block sodp_netdev_nb = {
+	.notifier_call = sodp_netdev_event,
+};
+
+static struct rdma_link_ops sodp_link_ops = {
+	.type = "sodp",
+	.newlink = sodp_add_device,
+};
+
+static int __init sodp_init(void)
+{
+	int err;
+
+	err = register_netdevice_notifier(&sodp_netdev_nb);
+	if (err)
+		return err;
+	rdma_link_register(&sodp_link_ops);
+	return 0;
+}
+
+static void __exit sodp_exit(void)
+{
+	rdma_link_unregister(&sodp_link_ops);
+	sodp_remove_all_devices();
+	unregister_netdevice_notifier(&sodp_netdev_nb);
+}
+
+module_init(sodp_init);
+module_exit(sodp_exit);
+
+MODULE_DESCRIPTION("sodp: software RoCEv2 device with On-Demand Paging");
+MODULE_LICENSE("Dual BSD/GPL");
+MODULE_ALIAS_RDMA_LINK("sodp");

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: verbs entry points for the device, its port, user contexts and PDs.
+ *
+ * Entry points only validate, allocate, publish and unwind.  Attributes are
+ * derived from the bound netdev at query time rather than cached, so a
+ * change of MTU, carrier or MAC is visible without a notifier of our own.
+ *
+ * Locking: none of our own here.  PD numbers live in sdev->pd_ids, whose
+ * internal spinlock serialises allocation; object counts are atomics.
+ */
+#include <linux/netdevice.h>
+#include <linux/if_arp.h>
+#include <net/addrconf.h>
+#include <rdma/ib_addr.h>
+#include <rdma/ib_mad.h>
+#include <rdma/uverbs_ioctl.h>
+
+#include "sodp.h"
+#include "sodp_abi_check.h"
+
+/*
+ * RoCEv2 only.  The port does not claim IB_MAD/IB_CM yet: those need a GSI
+ * (UD) QP, and sodp advertises only what it can do.
+ */
+#define SODP_PORT_CAP_FLAGS \
+	(RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP | RDMA_CORE_CAP_ETH_AH)
+
+/**
+ * sodp_dev_init_attrs() - fill the attributes that never change
+ * @sdev: a device not yet registered
+ * @ndev: the netdev it will be bound to
+ *
+ * Must run before ib_device_set_netdev(), which checks the port number
+ * against phys_port_cnt.
+ *
+ * Context: process context.
+ */
+void sodp_dev_init_attrs(struct sodp_dev *sdev, struct net_device *ndev)
+{
+	struct ib_device *ibdev = &sdev->ibdev;
+
+	/* The node GUID is the EUI-64 of the MAC, as RoCE NICs do it. */
+	addrconf_addr_eui48((u8 *)&ibdev->node_guid, ndev->dev_addr);
+	ibdev->phys_port_cnt = 1;
+	ibdev->num_comp_vectors = 1;
+	ibdev->node_type = RDMA_NODE_IB_CA;
+	ibdev->local_dma_lkey = 0;
+	strscpy(ibdev->node_desc, "sodp", sizeof(ibdev->node_desc));
+}
+
+int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
+		      struct ib_udata *udata)
+{
+	int err = ib_is_udata_in_empty(udata);
+
+	if (err)
+		return err;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->vendor_id = SODP_VENDOR_ID;
+	attr->sys_image_guid = ibdev->node_guid;
+	attr->page_size_cap = PAGE_SIZE;
+	attr->max_pd = SODP_MAX_PD;
+	attr->max_pkeys = 1;
+	/* `rdma link delete` may remove the device. */
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	/*
+	 * QPs, CQs and MRs are not implemented yet: their maxima stay zero
+	 * and the core answers EOPNOTSUPP for their verbs because the ops are
+	 * absent, so nobody is promised a resource that does not exist.
+	 */
+	return ib_respond_empty_udata(udata);
+}
+
+int sodp_query_port(struct ib_device *ibdev, u32 port_num,
+		    struct ib_port_attr *attr)
+{
+	struct net_device *ndev;
+	int err;
+
+	/* The core zeroes *attr before calling us. */
+	attr->gid_tbl_len = SODP_GID_TABLE_LEN;
+	attr->pkey_tbl_len = 1;
+	attr->max_mtu = IB_MTU_4096;
+	attr->max_msg_sz = 0;
+	attr->port_cap_flags = IB_PORT_CM_SUP;	/* RoCE: set by every driver */
+	attr->ip_gids = true;
+	attr->lid = 0;
+	attr->sm_lid = 0;
+
+	ndev = ib_device_get_netdev(ibdev, port_num);
+	if (!ndev) {
+		attr->state = IB_PORT_DOWN;
+		attr->phys_state = IB_PORT_PHYS_STATE_DISABLED;
+		attr->active_mtu = IB_MTU_256;
+		return 0;
+	}
+
+	attr->state = ib_get_curr_port_state(ndev);
+	attr->phys_state = attr->state == IB_PORT_ACTIVE ?
+			   IB_PORT_PHYS_STATE_LINK_UP :
+			   IB_PORT_PHYS_STATE_DISABLED;
+	attr->active_mtu = iboe_get_mtu(READ_ONCE(ndev->mtu));
+	dev_put(ndev);
+
+	err = ib_get_eth_speed(ibdev, port_num, &attr->active_speed,
+			       &attr->active_width);
+	return err;
+}
+
+int sodp_query_pkey(struct ib_device *ibdev, u32 port_num, u16 index,
+		    u16 *pkey)
+{
+	if (index > 0)
+		return -EINVAL;
+
+	*pkey = IB_DEFAULT_PKEY_FULL;
+	return 0;
+}
+
+int sodp_get_port_immutable(struct ib_device *ibdev, u32 port_num,
+			    struct ib_port_immutable *immutable)
+{
+	immutable->core_cap_flags = SODP_PORT_CAP_FLAGS;
+	immutable->pkey_tbl_len = 1;
+	immutable->gid_tbl_len = SODP_GID_TABLE_LEN;
+	immutable->max_mad_size = 0;	/* no MAD support, see above */
+	return 0;
+}
+
+enum rdma_link_layer sodp_get_link_layer(struct ib_device *ibdev,
+					 u32 port_num)
+{
+	return IB_LINK_LAYER_ETHERNET;
+}
+
+int sodp_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibuc->device);
+	struct sodp_alloc_ucontext_resp resp = {
+		.abi_version = SODP_ABI_VERSION,
+	};
+	int err;
+
+	err = ib_is_udata_in_empty(udata);
+	if (err)
+		return err;
+
+	if (atomic_inc_return(&sdev->num_ucontext) > SODP_MAX_UCONTEXT) {
+		sodp_dbg_dev(sdev, "too many user contexts\n");
+		err = -ENOMEM;
+		goto err_uncount;
+	}
+
+	err = ib_respond_udata(udata, resp);
+	if (err)
+		goto err_uncount;
+	return 0;
+
+err_uncount:
+	atomic_dec(&sdev->num_ucontext);
+	return err;
+}
+
+void sodp_dealloc_ucontext(struct ib_ucontext *ibuc)
+{
+	atomic_dec(&to_sodp_dev(ibuc->device)->num_ucontext);
+}
+
+int sodp_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibpd->device);
+	struct sodp_pd *pd = to_sodp_pd(ibpd);
+	struct sodp_alloc_pd_resp resp = {};
+	int err;
+
+	err = ib_is_udata_in_empty(udata);
+	if (err)
+		return err;
+
+	/* PD numbers start at 1 so that 0 never names a live PD. */
+	err = xa_alloc(&sdev->pd_ids, &pd->pdn, pd,
+		       XA_LIMIT(1, SODP_MAX_PD), GFP_KERNEL);
+	if (err == -EBUSY)
+		err = -ENOMEM;	/* out of PD numbers: a resource limit */
+	if (err)
+		return err;
+
+	resp.pdn = pd->pdn;
+	err = ib_respond_udata(udata, resp);
+	if (err)
+		goto err_erase_pdn;
+	return 0;
+
+err_erase_pdn:
+	xa_erase(&sdev->pd_ids, pd->pdn);
+	return err;
+}
+
+int sodp_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct sodp_pd *pd = to_sodp_pd(ibpd);
+
+	xa_erase(&to_sodp_dev(ibpd->device)->pd_ids, pd->pdn);
+	return 0;
+}

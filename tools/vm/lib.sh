@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Shared settings for the sodp guest harness.  Sourced, never executed.
+
+SODP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+SODP_CACHE=${SODP_CACHE:-${HOME:-/root}/.cache/sodp}
+SODP_MIRROR=${SODP_MIRROR:-http://deb.debian.org/debian}
+
+# Everything the guest root needs.  Changing this list (or image.sh) changes
+# the image key below, so the next `image` builds a fresh root.
+SODP_PACKAGES="
+	linux-image-amd64/trixie-backports linux-headers-amd64/trixie-backports
+	gcc make kmod iproute2 iputils-ping procps e2fsprogs ca-certificates
+	rdma-core ibverbs-utils rdmacm-utils perftest infiniband-diags
+	libibverbs-dev librdmacm-dev python3-pyverbs
+	cmake ninja-build pkg-config python3 dpkg-dev xz-utils
+	sparse tcpdump
+"
+
+die() { echo "sodp-vm: $*" >&2; exit 1; }
+log() { echo "sodp-vm: $*" >&2; }
+
+# Install the host tools the harness itself needs, and nothing else.
+host_prereqs() {
+	local want="" cmd pkg
+	for pair in mmdebstrap:mmdebstrap qemu-system-x86_64:qemu-system-x86 \
+		    cpio:cpio busybox:busybox-static xz:xz-utils; do
+		cmd=${pair%%:*} pkg=${pair#*:}
+		command -v "$cmd" >/dev/null 2>&1 || want="$want $pkg"
+	done
+	# busybox-static is what the initramfs needs; a dynamic busybox will not do.
+	[ -e /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || want="$want busybox-static"
+	[ -n "$want" ] || return 0
+	[ "$(id -u)" = 0 ] || die "need root to install:$want"
+	log "installing host packages:$want"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $want >/dev/null
+}
+
+image_key() {
+	{ echo "$SODP_PACKAGES"; cat "$SODP_TOP/tools/vm/image.sh"; } |
+		sha256sum | cut -c1-12
+}
+
+root_dir() { echo "$SODP_CACHE/root-$(image_key)"; }
+
+# The kernel the guest boots.  Default: the newest one in the root.
+guest_kver() {
+	local root=$1 want=${2:-}
+	if [ -n "$want" ]; then
+		[ -e "$root/boot/vmlinuz-$want" ] || die "no kernel $want in $root"
+		echo "$want"
+		return
+	fi
+	ls "$root"/boot/vmlinuz-* 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V | tail -n 1
+}
+
+# Run a command inside the root with /proc, /dev, the repository (at the
+# same absolute path) and the cache mounted; mounts vanish with the namespace.
+in_root() {
+	local root=$1; shift
+	unshare --mount --propagation private -- sh -c '
+		root=$1 top=$2 cache=$3; shift 3
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		mkdir -p "$root$top" "$root$cache"
+		mount --bind "$top" "$root$top"
+		mount --bind "$cache" "$root$cache"
+		cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+		exec chroot "$root" "$@"
+	' sh "$root" "$SODP_TOP" "$SODP_CACHE" "$@"
+}

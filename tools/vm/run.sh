@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# run.sh [--no-sodp] [--kernel VER] [--timeout SEC] [--shell] [--] CMD...
+# Boot a guest on the cached root, run CMD from the repository root, and
+# exit with CMD's status; a kernel report in the guest log, a failed sodp
+# unload, a setup failure or a timeout turn success into failure.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+load=1 kver= timeout=${SODP_VM_TIMEOUT:-1800} interactive=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--no-sodp) load=0 ;;
+	--kernel) kver=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--shell) interactive=1 ;;
+	--) shift; break ;;
+	-*) die "run: unknown option $1" ;;
+	*) break ;;
+	esac
+	shift
+done
+[ "$interactive" = 1 ] || [ $# -gt 0 ] || die "run: no command given"
+case $SODP_TOP in *[[:space:]]*) die "repository path must not contain spaces" ;; esac
+
+root=$(root_dir)
+[ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
+kver=$(guest_kver "$root" "$kver")
+initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver")
+
+mkdir -p "$SODP_TOP/build/vm"
+run=$(mktemp -d "$SODP_TOP/build/vm/run-$(date +%Y%m%d-%H%M%S)-XXXX")
+ln -sfn "$(basename "$run")" "$SODP_TOP/build/vm/last"
+# Keep the ten newest runs' logs.
+ls -1d "$SODP_TOP"/build/vm/run-* | head -n -10 | xargs -r rm -rf
+mkdir "$run/io"
+printf '%q ' "$@" > "$run/io/cmd"
+printf 'SODP_LOAD=%s\nSODP_INTERACTIVE=%s\n' "$load" "$interactive" > "$run/io/env"
+
+share() { echo "-virtfs local,path=$1,mount_tag=$2,security_model=passthrough,id=$2"; }
+qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 4G
+	-nographic -no-reboot -monitor none
+	-kernel "$root/boot/vmlinuz-$kver" -initrd "$initrd"
+	$(share "$root" host) $(share "$run/io" io) $(share "$SODP_TOP" repo)
+	-nic none)
+append="panic=-1 loglevel=7 sodp_repo=$SODP_TOP"
+
+if [ "$interactive" = 1 ]; then
+	"${qemu[@]}" -serial mon:stdio -serial null \
+		-append "console=ttyS0 $append" || true
+	exit 0
+fi
+
+# ttyS0: the kernel console, into a file; ttyS1: CMD's output, to stdout.
+set +e
+timeout -k 10 "$timeout" "${qemu[@]}" \
+	-serial "file:$run/console.log" -serial stdio \
+	-append "console=ttyS0 $append" < /dev/null | tr -d '\r'
+qrc=${PIPESTATUS[0]}
+set -e
+
+rc=
+[ -e "$run/io/status" ] && rc=$(cat "$run/io/status")
+fail=0
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	log "guest timed out after ${timeout}s and was killed (log: $run/console.log)"
+	fail=1
+elif [ -e "$run/io/setup-error" ]; then
+	log "guest $(cat "$run/io/setup-error")"
+	fail=1
+elif [ -z "$rc" ]; then
+	log "guest died before CMD finished (qemu status $qrc); last kernel lines:"
+	tail -n 30 "$run/console.log" >&2
+	fail=1
+fi
+if [ -e "$run/io/unload" ] && [ "$(cat "$run/io/unload")" != ok ]; then
+	log "unloading sodp failed: $(cat "$run/io/unload")"
+	fail=1
+fi
+if ! "$SODP_TOP/tools/vm/scan-log" "$run/console.log" ${rc:+"$run/io/dmesg"} \
+		> "$run/kernel-reports" 2>&1; then
+	log "kernel reported problems (full log: $run/console.log):"
+	sed 's/^/    /' "$run/kernel-reports" >&2
+	fail=1
+fi
+[ "$fail" = 0 ] || exit "$([ -n "$rc" ] && [ "$rc" != 0 ] && echo "$rc" || echo 125)"
+exit "$rc"
