@@ -79,6 +79,7 @@ enum rdma_link_layer sodp_get_link_layer(struct ib_device *ibdev,
 					 u32 port_num);
 int sodp_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata);
 void sodp_dealloc_ucontext(struct ib_ucontext *ibuc);
+void sodp_disassociate_ucontext(struct ib_ucontext *ibuc);
 int sodp_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata);
 int sodp_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata);
 

@@ -86,6 +86,7 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.dealloc_pd = sodp_dealloc_pd,
 	.dealloc_ucontext = sodp_dealloc_ucontext,
 	.device_group = &sodp_dev_attr_group,
+	.disassociate_ucontext = sodp_disassociate_ucontext,
 	.get_link_layer = sodp_get_link_layer,
 	.get_port_immutable = sodp_get_port_immutable,
 	.query_device = sodp_query_device,

@@ -205,3 +205,15 @@ int sodp_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	xa_erase(&to_sodp_dev(ibpd->device)->pd_ids, pd->pdn);
 	return 0;
 }
+
+/*
+ * Hot unplug with user contexts open (link delete, netdev removal): the
+ * core destroys every object of the context through the verbs above and
+ * revokes rdma_user_mmap_entry mappings itself.  sodp keeps no per-context
+ * state outside those objects, so nothing is left to detach here; having the
+ * op is what lets the core finish the removal without waiting for every
+ * process to close the device.
+ */
+void sodp_disassociate_ucontext(struct ib_ucontext *ibuc)
+{
+}

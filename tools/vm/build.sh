@@ -16,3 +16,7 @@ for kver in $(ls "$root/lib/modules"); do
 		O_MOD="$SODP_TOP/build/kernel/$kver" KCFLAGS=-Werror
 done
 "$SODP_TOP/tools/vm/build-provider.sh"
+
+log "building guest test programs"
+mkdir -p "$SODP_TOP/build/tests"
+in_root "$root" make -s -C "$SODP_TOP/tests/guest/c" OUT="$SODP_TOP/build/tests"

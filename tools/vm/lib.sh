@@ -9,11 +9,11 @@ SODP_MIRROR=${SODP_MIRROR:-http://deb.debian.org/debian}
 # the image key below, so the next `image` builds a fresh root.
 SODP_PACKAGES="
 	linux-image-amd64/trixie-backports linux-headers-amd64/trixie-backports
-	gcc make kmod iproute2 iputils-ping procps e2fsprogs ca-certificates
+	gcc libc6-dev make kmod iproute2 iputils-ping procps e2fsprogs ca-certificates
 	rdma-core ibverbs-utils rdmacm-utils perftest infiniband-diags
 	libibverbs-dev librdmacm-dev python3-pyverbs
 	cmake ninja-build pkg-config python3 dpkg-dev xz-utils
-	sparse tcpdump
+	sparse tcpdump strace psmisc
 "
 
 die() { echo "sodp-vm: $*" >&2; exit 1; }
@@ -23,7 +23,7 @@ log() { echo "sodp-vm: $*" >&2; }
 host_prereqs() {
 	local want="" cmd pkg
 	for pair in mmdebstrap:mmdebstrap qemu-system-x86_64:qemu-system-x86 \
-		    cpio:cpio busybox:busybox-static xz:xz-utils; do
+		    cpio:cpio busybox:busybox-static xz:xz-utils curl:curl; do
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || want="$want $pkg"
 	done

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The uverbs commands sodp extends, over the kernel's <rdma/sodp-abi.h>. */
+#ifndef SODP_PROVIDER_ABI_H
+#define SODP_PROVIDER_ABI_H
+
+#include <infiniband/kern-abi.h>
+#include <rdma/sodp-abi.h>
+#include <kernel-abi/sodp-abi.h>
+
+DECLARE_DRV_CMD(sodp_cmd_alloc_context, IB_USER_VERBS_CMD_GET_CONTEXT,
+		empty, sodp_alloc_ucontext_resp);
+DECLARE_DRV_CMD(sodp_cmd_alloc_pd, IB_USER_VERBS_CMD_ALLOC_PD,
+		empty, sodp_alloc_pd_resp);
+
+#endif /* SODP_PROVIDER_ABI_H */

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libsodp: the rdma-core provider for sodp devices.
+ *
+ * Matching: sodp registers with RDMA_DRIVER_UNKNOWN (it has no upstream
+ * driver id), so the provider recognises its devices by the "hca_type"
+ * sysfs attribute the kernel module publishes, whatever the user named them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sodp.h"
+#include "sodp-abi.h"
+
+static_assert(sizeof(struct sodp_alloc_ucontext_resp) == 8, "ABI drift");
+static_assert(sizeof(struct sodp_alloc_pd_resp) == 8, "ABI drift");
+
+static int sodp_query_device(struct ibv_context *ibctx,
+			     const struct ibv_query_device_ex_input *input,
+			     struct ibv_device_attr_ex *attr, size_t attr_size)
+{
+	struct ib_uverbs_ex_query_device_resp resp;
+	size_t resp_size = sizeof(resp);
+
+	return ibv_cmd_query_device_any(ibctx, input, attr, attr_size, &resp,
+					&resp_size);
+}
+
+static int sodp_query_port(struct ibv_context *ibctx, uint8_t port,
+			   struct ibv_port_attr *attr)
+{
+	struct ibv_query_port cmd = {};
+
+	return ibv_cmd_query_port(ibctx, port, attr, &cmd, sizeof(cmd));
+}
+
+static struct ibv_pd *sodp_alloc_pd(struct ibv_context *ibctx)
+{
+	struct sodp_cmd_alloc_pd_resp resp = {};
+	struct ibv_alloc_pd cmd = {};
+	struct sodp_pd *pd;
+	int err;
+
+	pd = calloc(1, sizeof(*pd));
+	if (!pd) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = ibv_cmd_alloc_pd(ibctx, &pd->ibv_pd, &cmd, sizeof(cmd),
+			       &resp.ibv_resp, sizeof(resp));
+	if (err) {
+		free(pd);
+		errno = err;
+		return NULL;
+	}
+	pd->pdn = resp.pdn;
+	return &pd->ibv_pd;
+}
+
+static int sodp_dealloc_pd(struct ibv_pd *ibpd)
+{
+	int err = ibv_cmd_dealloc_pd(ibpd);
+
+	if (err)
+		return err;
+	free(to_sodp_pd(ibpd));
+	return 0;
+}
+
+static void sodp_free_context(struct ibv_context *ibctx)
+{
+	struct sodp_context *ctx = to_sodp_ctx(ibctx);
+
+	verbs_uninit_context(&ctx->vctx);
+	free(ctx);
+}
+
+static const struct verbs_context_ops sodp_ctx_ops = {
+	.alloc_pd = sodp_alloc_pd,
+	.dealloc_pd = sodp_dealloc_pd,
+	.free_context = sodp_free_context,
+	.query_device_ex = sodp_query_device,
+	.query_port = sodp_query_port,
+};
+
+static struct verbs_context *sodp_alloc_context(struct ibv_device *ibdev,
+						int cmd_fd, void *private_data)
+{
+	struct sodp_cmd_alloc_context_resp resp = {};
+	struct ibv_get_context cmd = {};
+	struct sodp_context *ctx;
+
+	ctx = verbs_init_and_alloc_context(ibdev, cmd_fd, ctx, vctx,
+					   RDMA_DRIVER_UNKNOWN);
+	if (!ctx)
+		return NULL;
+
+	if (ibv_cmd_get_context(&ctx->vctx, &cmd, sizeof(cmd),
+				&resp.ibv_resp, sizeof(resp)))
+		goto err_uninit;
+
+	/* The kernel's abi_version in sysfs already matched; this guards
+	 * against a response layout that disagrees with it. */
+	if (resp.abi_version != SODP_ABI_VERSION) {
+		verbs_err(&ctx->vctx,
+			  "sodp: kernel ABI %u, provider ABI %u\n",
+			  resp.abi_version, SODP_ABI_VERSION);
+		errno = EPROTO;
+		goto err_uninit;
+	}
+
+	verbs_set_ops(&ctx->vctx, &sodp_ctx_ops);
+	return &ctx->vctx;
+
+err_uninit:
+	verbs_uninit_context(&ctx->vctx);
+	free(ctx);
+	return NULL;
+}
+
+static bool sodp_match_device(struct verbs_sysfs_dev *sysfs_dev)
+{
+	char hca_type[16];
+
+	if (ibv_read_ibdev_sysfs_file(hca_type, sizeof(hca_type), sysfs_dev,
+				      "hca_type") <= 0)
+		return false;
+	return strcmp(hca_type, SODP_HCA_TYPE) == 0;
+}
+
+static struct verbs_device *sodp_device_alloc(struct verbs_sysfs_dev *unused)
+{
+	struct sodp_device *dev = calloc(1, sizeof(*dev));
+
+	return dev ? &dev->vdev : NULL;
+}
+
+static void sodp_device_free(struct verbs_device *vdev)
+{
+	free(container_of(vdev, struct sodp_device, vdev));
+}
+
+static const struct verbs_device_ops sodp_dev_ops = {
+	.name = "sodp",
+	.match_min_abi_version = SODP_ABI_VERSION,
+	.match_max_abi_version = SODP_ABI_VERSION,
+	.match_device = sodp_match_device,
+	.alloc_device = sodp_device_alloc,
+	.uninit_device = sodp_device_free,
+	.alloc_context = sodp_alloc_context,
+};
+
+PROVIDER_DRIVER(sodp, sodp_dev_ops);

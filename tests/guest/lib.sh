@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Helpers for guest tests.  Sourced by each test; runs inside the guest.
+set -eu
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "  $*"; }
+
+# expect_fail CMD...: CMD must exit non-zero.
+expect_fail() {
+	if "$@" >/dev/null 2>&1; then fail "expected failure: $*"; fi
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	local t=$1; shift
+	local end=$(( $(date +%s) + t ))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+ibdev_exists() { [ -e "/sys/class/infiniband/$1" ]; }
+port_state() { cut -d' ' -f2 < "/sys/class/infiniband/$1/ports/1/state"; }
+
+# Bring the bed back to the standard state: sodp loaded, sodp0 on veth0,
+# veth0/veth1 present and up.  Tests start from here.
+sodp_reset() {
+	if ! ip link show veth0 >/dev/null 2>&1; then
+		ip link add veth0 type veth peer name veth1
+		ip addr add 10.9.0.1/24 dev veth0
+		ip -6 addr add fd00::1/64 dev veth0 nodad
+	fi
+	ip link set veth0 mtu 1500 up
+	ip link set veth1 mtu 1500 up
+	[ -d /sys/module/sodp ] || insmod "$SODP_KO"
+	for d in /sys/class/infiniband/*; do
+		[ -e "$d/hca_type" ] || continue
+		[ "$(cat "$d/hca_type")" = sodp ] || continue
+		n=$(basename "$d")
+		[ "$n" = sodp0 ] || rdma link delete "$n"
+	done
+	ibdev_exists sodp0 || rdma link add sodp0 type sodp netdev veth0
+	wait_for 10 test "$(port_state sodp0)" = ACTIVE ||
+		fail "sodp0 did not become ACTIVE"
+}
+
+# A C test program built by tools/sodp-vm build.
+cprog() { echo "$SODP_REPO/build/tests/$1"; }

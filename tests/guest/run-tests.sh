@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Run every guest test (tests/guest/t-*.sh) in this guest, each from the
+# standard bed and under a time limit, and print TAP-style lines and a
+# summary.  Runs inside the guest (tools/sodp-vm run -- tests/guest/run-tests.sh).
+# Exit status: 0 if all passed.  Arguments: optional name filters.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+pass=0 failed=0 n=0
+failures=
+for t in "$here"/t-*.sh; do
+	name=$(basename "$t" .sh)
+	if [ $# -gt 0 ]; then
+		match=0
+		for f in "$@"; do case $name in *"$f"*) match=1 ;; esac; done
+		[ "$match" = 1 ] || continue
+	fi
+	n=$((n + 1))
+	start=$(date +%s%N)
+	timeout -k 5 "${SODP_TEST_TIMEOUT:-300}" bash "$t" > "/tmp/$name.log" 2>&1
+	rc=$?
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	if [ "$rc" = 0 ]; then
+		pass=$((pass + 1))
+		echo "ok $n - $name (${ms} ms)"
+	else
+		failed=$((failed + 1))
+		failures="$failures $name"
+		echo "not ok $n - $name (exit $rc, ${ms} ms)"
+		sed 's/^/#   /' "/tmp/$name.log"
+	fi
+done
+[ "$n" -gt 0 ] || { echo "no guest tests matched"; exit 1; }
+echo "guest: $pass passed, $failed failed${failures:+ (failed:$failures)}"
+[ "$failed" = 0 ]
