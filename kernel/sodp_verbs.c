@@ -77,17 +77,15 @@ int sodp_query_port(struct ib_device *ibdev, u32 port_num,
 		    struct ib_port_attr *attr)
 {
 	struct net_device *ndev;
-	int err;
 
-	/* The core zeroes *attr before calling us. */
+	/*
+	 * The core zeroes *attr before calling us.  No IB_PORT_CM_SUP: there
+	 * is no connection manager support until a GSI QP exists.
+	 */
 	attr->gid_tbl_len = SODP_GID_TABLE_LEN;
 	attr->pkey_tbl_len = 1;
 	attr->max_mtu = IB_MTU_4096;
-	attr->max_msg_sz = 0;
-	attr->port_cap_flags = IB_PORT_CM_SUP;	/* RoCE: set by every driver */
 	attr->ip_gids = true;
-	attr->lid = 0;
-	attr->sm_lid = 0;
 
 	ndev = ib_device_get_netdev(ibdev, port_num);
 	if (!ndev) {
@@ -104,9 +102,8 @@ int sodp_query_port(struct ib_device *ibdev, u32 port_num,
 	attr->active_mtu = iboe_get_mtu(READ_ONCE(ndev->mtu));
 	dev_put(ndev);
 
-	err = ib_get_eth_speed(ibdev, port_num, &attr->active_speed,
-			       &attr->active_width);
-	return err;
+	return ib_get_eth_speed(ibdev, port_num, &attr->active_speed,
+				&attr->active_width);
 }
 
 int sodp_query_pkey(struct ib_device *ibdev, u32 port_num, u16 index,

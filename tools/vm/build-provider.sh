@@ -7,8 +7,9 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-root=$(root_dir)
-ver=$(chroot "$root" dpkg-query -W -f '${source:Version}' libibverbs1)
+root=$(build_root)
+[ "$root" = / ] || [ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
+ver=${RDMA_CORE_VERSION:-$(chroot "$root" dpkg-query -W -f '${source:Version}' libibverbs1)}
 up=${ver#*:}
 up=${up%-*}
 tarball="$SODP_CACHE/src/rdma-core_$up.orig.tar.gz"
@@ -49,7 +50,7 @@ for f in "$SODP_TOP"/providers/sodp/*; do
 done
 
 # One build directory per guest root: its compiler and libraries.
-build="$tree/build-$(basename "$root")"
+build="$tree/build-$(root_name "$root")"
 if [ ! -e "$build/build.ninja" ]; then
 	log "configuring rdma-core $up"
 	rm -rf "$build"

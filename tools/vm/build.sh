@@ -5,8 +5,8 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-root=$(root_dir)
-[ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
+root=$(build_root)
+[ "$root" = / ] || [ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
 
 for kver in $(ls "$root/lib/modules"); do
 	[ -d "$root/lib/modules/$kver/build" ] || continue

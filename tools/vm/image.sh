@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 host_prereqs
-root=$(root_dir)
+root=$(guest_root)
 if [ -e "$root/.sodp-complete" ] && [ "${1:-}" != --force ]; then
 	log "root up to date: $root"
 	exit 0

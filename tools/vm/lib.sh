@@ -23,7 +23,7 @@ log() { echo "sodp-vm: $*" >&2; }
 host_prereqs() {
 	local want="" cmd pkg
 	for pair in mmdebstrap:mmdebstrap qemu-system-x86_64:qemu-system-x86 \
-		    cpio:cpio busybox:busybox-static xz:xz-utils curl:curl; do
+		    cpio:cpio busybox:busybox-static xz:xz-utils curl:curl cmake:cmake gcc:gcc make:make; do
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || want="$want $pkg"
 	done
@@ -41,7 +41,12 @@ image_key() {
 		sha256sum | cut -c1-12
 }
 
-root_dir() { echo "$SODP_CACHE/root-$(image_key)"; }
+# The cached guest root.  image.sh creates and deletes it; nothing else does.
+guest_root() { echo "$SODP_CACHE/root-$(image_key)"; }
+# The root to build in: the guest root, or SODP_ROOT (`/` builds for the
+# machine itself, with its own compiler and rdma-core).  Never deleted.
+build_root() { echo "${SODP_ROOT:-$(guest_root)}"; }
+root_name() { [ "$1" = / ] && echo host || basename "$1"; }
 
 # The kernel the guest boots.  Default: the newest one in the root.
 guest_kver() {
@@ -58,6 +63,10 @@ guest_kver() {
 # same absolute path) and the cache mounted; mounts vanish with the namespace.
 in_root() {
 	local root=$1; shift
+	if [ "$root" = / ]; then
+		"$@"
+		return
+	fi
 	unshare --mount --propagation private -- sh -c '
 		root=$1 top=$2 cache=$3; shift 3
 		mount -t proc proc "$root/proc"

@@ -23,7 +23,7 @@ done
 [ "$interactive" = 1 ] || [ $# -gt 0 ] || die "run: no command given"
 case $SODP_TOP in *[[:space:]]*) die "repository path must not contain spaces" ;; esac
 
-root=$(root_dir)
+root=$(guest_root)
 [ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
 kver=$(guest_kver "$root" "$kver")
 initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver")
@@ -43,7 +43,7 @@ qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 4G
 	-kernel "$root/boot/vmlinuz-$kver" -initrd "$initrd"
 	$(share "$root" host) $(share "$run/io" io) $(share "$SODP_TOP" repo)
 	-nic none)
-append="panic=-1 loglevel=7 sodp_repo=$SODP_TOP"
+append="panic=-1 loglevel=7 sodp_repo=$SODP_TOP ${SODP_VM_APPEND:-}"
 
 if [ "$interactive" = 1 ]; then
 	"${qemu[@]}" -serial mon:stdio -serial null \

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The whole sodp test suite, from a fresh machine: host unit tests, the
+# guest harness's own tests, then every guest test in one guest boot.
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd -P)
+cd "$top"
+vm=tools/sodp-vm
+pass=0 failed=0 failures=
+
+result() {	# result NAME STATUS
+	if [ "$2" = 0 ]; then
+		pass=$((pass + 1)); echo "PASS $1"
+	else
+		failed=$((failed + 1)); failures="$failures $1"; echo "FAIL $1"
+	fi
+}
+
+# Set-up is not a test: if the image or the build fails, stop here.
+$vm image || { echo "0 passed, 1 failed (image)"; exit 1; }
+tools/vm/build.sh || { echo "0 passed, 1 failed (build)"; exit 1; }
+
+echo "== host unit tests"
+host_build=build/host
+cmake -S . -B "$host_build" -DCMAKE_BUILD_TYPE=Debug > "$host_build.log" 2>&1 &&
+	cmake --build "$host_build" >> "$host_build.log" 2>&1
+rc=$?
+[ "$rc" = 0 ] || cat "$host_build.log"
+result host-build "$rc"
+if [ "$rc" = 0 ]; then
+	while read -r name; do
+		ctest --test-dir "$host_build" -R "^$name\$" --output-on-failure > "$host_build/$name.log" 2>&1
+		rc=$?
+		[ "$rc" = 0 ] || cat "$host_build/$name.log"
+		result "unit/$name" "$rc"
+	done < <(ctest --test-dir "$host_build" -N | sed -n 's/^ *Test *#[0-9]*: //p')
+fi
+
+echo "== guest harness"
+out=$(tools/vm/run.sh -- sh -c 'echo hello-from-guest; exit 3' 2>&1)
+rc=$?
+[ "$rc" = 3 ] && echo "$out" | grep -q hello-from-guest
+result harness/exit-status-and-output $?
+
+tools/vm/run.sh -- false > /dev/null 2>&1
+[ $? != 0 ]
+result harness/false-fails $?
+
+out=$(tools/vm/run.sh -- sh -c 'echo "WARNING: CPU: 0 PID: 1 at sodp harness self-test" > /dev/kmsg' 2>&1)
+rc=$?
+[ "$rc" != 0 ] && echo "$out" | grep -q 'kernel reported problems'
+result harness/kernel-warning-fails $?
+
+out=$(tools/vm/run.sh --timeout 30 -- sleep 600 2>&1)
+rc=$?
+[ "$rc" != 0 ] && echo "$out" | grep -q 'timed out'
+result harness/hung-guest-killed $?
+
+echo "== guest tests"
+# Per-allocation-site object counts in the kmalloc caches, for leak checks.
+SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh -- tests/guest/run-tests.sh |
+	tee build/guest-tests.log
+rc=${PIPESTATUS[0]}
+n_ok=$(grep -c '^ok ' build/guest-tests.log)
+n_bad=$(grep -c '^not ok ' build/guest-tests.log)
+pass=$((pass + n_ok))
+failed=$((failed + n_bad))
+[ "$n_bad" = 0 ] || failures="$failures $(sed -n 's/^not ok [0-9]* - \([^ ]*\).*/guest\/\1/p' build/guest-tests.log | tr '\n' ' ')"
+# The run itself failing (kernel report, unload failure) is a failure too.
+if [ "$rc" != 0 ] && [ "$n_bad" = 0 ]; then
+	result guest/run "$rc"
+elif [ "$n_ok" = 0 ] && [ "$n_bad" = 0 ]; then
+	result guest/ran-nothing 1
+fi
+
+[ -z "$failures" ] || echo "failed:$failures"
+echo "$pass passed, $failed failed"
+[ "$failed" = 0 ]
