@@ -45,7 +45,6 @@ void sodp_dev_init_attrs(struct sodp_dev *sdev, struct net_device *ndev)
 	ibdev->phys_port_cnt = 1;
 	ibdev->num_comp_vectors = 1;
 	ibdev->node_type = RDMA_NODE_IB_CA;
-	ibdev->local_dma_lkey = 0;
 	strscpy(ibdev->node_desc, "sodp", sizeof(ibdev->node_desc));
 }
 

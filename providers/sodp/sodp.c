@@ -38,9 +38,10 @@ static int sodp_query_port(struct ibv_context *ibctx, uint8_t port,
 
 static struct ibv_pd *sodp_alloc_pd(struct ibv_context *ibctx)
 {
+	/* The response's pdn is for diagnostics (strace); nothing keeps it. */
 	struct sodp_cmd_alloc_pd_resp resp = {};
 	struct ibv_alloc_pd cmd = {};
-	struct sodp_pd *pd;
+	struct ibv_pd *pd;
 	int err;
 
 	pd = calloc(1, sizeof(*pd));
@@ -48,15 +49,14 @@ static struct ibv_pd *sodp_alloc_pd(struct ibv_context *ibctx)
 		errno = ENOMEM;
 		return NULL;
 	}
-	err = ibv_cmd_alloc_pd(ibctx, &pd->ibv_pd, &cmd, sizeof(cmd),
-			       &resp.ibv_resp, sizeof(resp));
+	err = ibv_cmd_alloc_pd(ibctx, pd, &cmd, sizeof(cmd), &resp.ibv_resp,
+			       sizeof(resp));
 	if (err) {
 		free(pd);
 		errno = err;
 		return NULL;
 	}
-	pd->pdn = resp.pdn;
-	return &pd->ibv_pd;
+	return pd;
 }
 
 static int sodp_dealloc_pd(struct ibv_pd *ibpd)
@@ -65,7 +65,7 @@ static int sodp_dealloc_pd(struct ibv_pd *ibpd)
 
 	if (err)
 		return err;
-	free(to_sodp_pd(ibpd));
+	free(ibpd);
 	return 0;
 }
 

@@ -13,19 +13,9 @@ struct sodp_context {
 	struct verbs_context vctx;
 };
 
-struct sodp_pd {
-	struct ibv_pd ibv_pd;
-	uint32_t pdn;
-};
-
 static inline struct sodp_context *to_sodp_ctx(struct ibv_context *ibctx)
 {
 	return container_of(ibctx, struct sodp_context, vctx.context);
-}
-
-static inline struct sodp_pd *to_sodp_pd(struct ibv_pd *ibpd)
-{
-	return container_of(ibpd, struct sodp_pd, ibv_pd);
 }
 
 #endif /* SODP_PROVIDER_H */
