@@ -8,6 +8,10 @@
 #define SODP_H
 
 #include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <rdma/ib_verbs.h>
 
@@ -20,6 +24,18 @@
 /* Every object count is bounded; these are the bounds. */
 #define SODP_MAX_UCONTEXT	4096
 #define SODP_MAX_PD		(1 << 16)
+#define SODP_MAX_CQ		(1 << 14)
+#define SODP_MAX_CQE		((1 << 18) - 1)
+#define SODP_MAX_QP		(1 << 14)
+#define SODP_MAX_QP_WR		(1 << 14)
+#define SODP_MAX_SGE		32
+#define SODP_MAX_INLINE		512
+#define SODP_MAX_MR		(1 << 16)
+#define SODP_MAX_RD_ATOMIC	128
+#define SODP_MAX_MSG_SIZE	(1U << 31)	/* IBTA's limit */
+#define SODP_MIN_QPN		16		/* below: special QPs */
+#define SODP_MAX_QPN		(SODP_MIN_QPN + SODP_MAX_QP)
+#define SODP_RX_QUEUE_MAX	8192		/* packets queued per QP */
 
 /**
  * struct sodp_dev - one sodp RDMA device, bound to one Ethernet netdev
@@ -37,11 +53,261 @@ struct sodp_dev {
 	struct list_head list;
 	struct xarray pd_ids;
 	atomic_t num_ucontext;
+	atomic_t num_cq;
+	atomic_t num_qp;
+	struct xarray qps;	/* qpn -> struct sodp_qp, RCU-read */
+	struct xarray mrs;	/* key >> 8 -> struct sodp_mr, RCU-read */
+	u32 next_qpn;
+	u32 next_mr;
+	struct net_device *rx_ndev;	/* rx handler installed; rtnl */
+	struct sodp_counters *stats;
 };
+
+/* Per-device counters, shown by `rdma statistic`; see sodp_stats.c. */
+enum sodp_counter {
+	SODP_CNT_RX_PKTS,
+	SODP_CNT_TX_PKTS,
+	SODP_CNT_RX_DROP_MALFORMED,
+	SODP_CNT_RX_DROP_ICRC,
+	SODP_CNT_RX_DROP_NO_QP,
+	SODP_CNT_RX_DROP_QUEUE_FULL,
+	SODP_CNT_RX_DROP_STATE,
+	SODP_CNT_TX_ERR,
+	SODP_CNT_RETRANSMIT,
+	SODP_CNT_RNR_NAK_SENT,
+	SODP_CNT_RNR_NAK_RCVD,
+	SODP_CNT_SEQ_NAK_SENT,
+	SODP_CNT_DUP_REQ,
+	SODP_CNT_ERR_NAK_SENT,
+	SODP_CNT_LOOPBACK_PKTS,
+	SODP_CNT_NUM
+};
+
+struct sodp_counters {
+	atomic64_t c[SODP_CNT_NUM];
+};
+
+static inline void sodp_count(struct sodp_dev *sdev, enum sodp_counter c)
+{
+	atomic64_inc(&sdev->stats->c[c]);
+}
 
 struct sodp_ucontext {
 	struct ib_ucontext ibuc;
 };
+
+/*
+ * A ring shared with user space (see sodp-abi.h).  The memory belongs to
+ * the mmap entry and is freed by sodp_mmap_free() once the object dropped
+ * the entry; pages still mapped by a process live on until it unmaps them.
+ */
+struct sodp_mmap_entry {
+	struct rdma_user_mmap_entry rdma;
+	void *buf;
+	size_t size;
+};
+
+struct sodp_ring {
+	struct sodp_ring_hdr *hdr;
+	void *slots;
+	u32 num_slots;
+	u32 slot_size;
+	struct sodp_mmap_entry *entry;
+};
+
+static inline void *sodp_ring_slot(const struct sodp_ring *r, u32 idx)
+{
+	return r->slots + (size_t)(idx & (r->num_slots - 1)) * r->slot_size;
+}
+
+struct sodp_cq {
+	struct ib_cq ibcq;
+	spinlock_t lock;	/* ring, prod, notify */
+	struct sodp_ring ring;
+	u32 prod;		/* our copy; the ring's may be scribbled on */
+	u8 notify;		/* IB_CQ_NEXT_COMP / IB_CQ_SOLICITED armed */
+	bool overflowed;
+};
+
+/*
+ * The MR access layer's object.  Only sodp_mr.c looks inside; the
+ * transport passes (mr, iova, length) and gets bytes or an error.
+ */
+struct sodp_mr {
+	struct ib_mr ibmr;
+	struct sodp_dev *sdev;
+	struct ib_umem *umem;
+	struct page **pages;
+	unsigned long npages;
+	u32 page_off;		/* offset of the first byte in pages[0] */
+	u64 iova;
+	u64 length;
+	int access;
+	u32 pdn;
+	refcount_t ref;
+	struct completion released;
+};
+
+/* Kernel-private state of one send WQE (shadow of a ring slot). */
+struct sodp_swqe {
+	struct sodp_send_wqe wqe;	/* copied header, validated */
+	u32 length;			/* total payload bytes */
+	u32 first_psn;
+	u32 last_psn;
+	u32 done_bytes;			/* READ: response bytes placed */
+	u8 state;			/* enum sodp_swqe_state */
+	u8 status;			/* ib_wc_status for the CQE */
+	u64 atomic_orig;
+};
+
+enum sodp_swqe_state {
+	SODP_SWQE_QUEUED,	/* fetched, not fully sent */
+	SODP_SWQE_SENT,		/* every packet sent, awaiting ACK/response */
+	SODP_SWQE_DONE,		/* complete; waiting to be retired in order */
+};
+
+/* Requester and completer state; touched only by the QP's work item. */
+struct sodp_req {
+	u32 fetch;		/* next SQ index to copy from the ring */
+	u32 head;		/* oldest WQE not yet retired (ring cons) */
+	u32 cur;		/* WQE being transmitted */
+	u32 cur_off;		/* bytes of cur already sent */
+	u32 psn;		/* next PSN to send */
+	u32 acked_psn;		/* every PSN before this is acknowledged */
+	u32 msn;
+	u32 rd_atomic_out;	/* READ/ATOMIC requests in flight */
+	u8 retry_left;
+	u8 rnr_left;
+	bool need_retry;	/* timeout or NAK: rewind to head */
+	bool rnr_wait;		/* RNR timer running */
+	unsigned long last_progress;	/* jiffies of the last ACK */
+	int flush_status;
+};
+
+/* Saved READ/ATOMIC requests, to answer duplicates (IBTA 9.7.5.1.2). */
+struct sodp_rd_res {
+	u8 opcode;
+	bool valid;
+	u32 psn;
+	u32 last_psn;
+	u64 va;
+	u32 rkey;
+	u32 length;
+	u64 atomic_orig;
+};
+
+struct sodp_resp {
+	u32 epsn;		/* expected PSN */
+	u32 msn;
+	bool in_send;		/* a multi-packet SEND is in progress */
+	bool in_write;		/* a multi-packet WRITE is in progress */
+	bool nak_sent;		/* PSN sequence NAK outstanding */
+	bool ack_pending;
+	u32 ack_psn;		/* PSN the pending ACK acknowledges */
+	bool have_rwqe;		/* rwqe holds the RQ head */
+	struct sodp_recv_wqe rwqe;
+	struct sodp_sge rsge[SODP_MAX_SGE];
+	u32 recv_off;		/* bytes of rwqe filled */
+	u64 write_va;
+	u32 write_left;
+	u32 write_total;
+	struct sodp_mr *write_mr;
+	struct sodp_mr *rd_mr;	/* held while rd_cur's responses go out */
+	u32 rd_next;		/* next slot of rd_res to use */
+	struct sodp_rd_res *rd_res;	/* max_dest_rd_atomic entries */
+	u32 rd_num;
+	struct sodp_rd_res *rd_cur;	/* READ whose responses are going out */
+	u32 rd_psn;		/* next response PSN */
+	u64 rd_va;		/* next response byte */
+	u32 rd_left;		/* bytes still to send */
+	bool rd_first;		/* next response is the first */
+	u32 since_ack;		/* packets accepted since the last ACK */
+};
+
+/* Addressing fixed at RTR; everything a packet header needs. */
+struct sodp_path {
+	bool valid;
+	bool ipv6;
+	bool loopback;		/* destination GID is one of ours */
+	u8 smac[ETH_ALEN];
+	u8 dmac[ETH_ALEN];
+	union ib_gid sgid;
+	union ib_gid dgid;
+	u8 tclass;
+	u8 hop_limit;
+	u32 flow_label;
+	u16 sport;
+	const struct ib_gid_attr *sgid_attr;	/* held: keeps the netdev */
+};
+
+struct sodp_qp {
+	struct ib_qp ibqp;
+	struct sodp_dev *sdev;
+	refcount_t ref;
+	struct completion released;
+	struct mutex mutex;		/* modify/query/destroy */
+	unsigned long events;		/* SODP_EV_* bits, from timers */
+	enum ib_qp_state state;		/* written with work disabled or by it */
+	struct sodp_cq *scq;
+	struct sodp_cq *rcq;
+	struct sodp_ring sq;
+	struct sodp_ring rq;
+	struct sodp_swqe *swqe;		/* sq.num_slots shadows */
+	void *sq_shadow;		/* sq.num_slots copied slots */
+	u32 rq_cons;			/* kernel copy of the RQ consumer */
+	u32 max_inline;
+	u32 max_send_sge;
+	u32 max_recv_sge;
+	bool sig_all;
+
+	/* attributes (ib_qp_attr) */
+	u32 dest_qpn;
+	enum ib_mtu path_mtu;
+	u32 mtu;
+	int access;
+	u8 timeout;
+	u8 retry_cnt;
+	u8 rnr_retry;
+	u8 min_rnr_timer;
+	u8 max_rd_atomic;
+	u8 max_dest_rd_atomic;
+	u32 sq_psn;
+	u32 rq_psn;
+	struct rdma_ah_attr ah_attr;	/* as given, for query_qp */
+	struct sodp_path path;
+
+	struct work_struct work;
+	struct sk_buff_head rx_queue;
+	struct timer_list retry_timer;
+	struct timer_list rnr_timer;
+	struct sodp_req req;
+	struct sodp_resp resp;
+};
+
+enum {
+	SODP_EV_TIMEOUT,	/* retry timer expired */
+	SODP_EV_RNR_DONE,	/* RNR wait is over */
+};
+
+static inline struct sodp_cq *to_sodp_cq(struct ib_cq *ibcq)
+{
+	return container_of(ibcq, struct sodp_cq, ibcq);
+}
+
+static inline struct sodp_qp *to_sodp_qp(struct ib_qp *ibqp)
+{
+	return container_of(ibqp, struct sodp_qp, ibqp);
+}
+
+static inline struct sodp_mr *to_sodp_mr(struct ib_mr *ibmr)
+{
+	return container_of(ibmr, struct sodp_mr, ibmr);
+}
+
+static inline struct sodp_ucontext *to_sodp_uctx(struct ib_ucontext *ibuc)
+{
+	return container_of(ibuc, struct sodp_ucontext, ibuc);
+}
 
 struct sodp_pd {
 	struct ib_pd ibpd;
@@ -82,5 +348,93 @@ void sodp_dealloc_ucontext(struct ib_ucontext *ibuc);
 void sodp_disassociate_ucontext(struct ib_ucontext *ibuc);
 int sodp_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata);
 int sodp_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata);
+int sodp_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma);
+void sodp_mmap_free(struct rdma_user_mmap_entry *rdma_entry);
+
+/* sodp_ring.c */
+int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
+		     u32 num_slots, u32 slot_size,
+		     struct sodp_ring_info *info);
+void sodp_ring_destroy(struct sodp_ring *ring);
+
+/* sodp_cq.c */
+int sodp_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
+		   struct uverbs_attr_bundle *attrs);
+int sodp_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
+int sodp_resize_cq(struct ib_cq *ibcq, unsigned int cqe,
+		   struct ib_udata *udata);
+int sodp_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags);
+int sodp_cq_post(struct sodp_cq *cq, const struct sodp_cqe *cqe,
+		 bool solicited);
+
+/* sodp_mr.c: the MR access layer */
+struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+			       u64 iova, int access, struct ib_dmah *dmah,
+			       struct ib_udata *udata);
+int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
+struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
+			    u64 iova, u64 length, int access);
+void sodp_mr_put(struct sodp_mr *mr);
+int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
+		 enum sodp_mr_dir dir);
+int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
+		   u64 compare_add, u64 swap, u64 *orig);
+
+/* sodp_qp.c */
+int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		   struct ib_udata *udata);
+int sodp_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		   struct ib_udata *udata);
+int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		  struct ib_qp_init_attr *init);
+int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
+		   const struct ib_send_wr **bad_wr);
+struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
+void sodp_qp_put(struct sodp_qp *qp);
+void sodp_qp_kick(struct sodp_qp *qp);
+void sodp_qp_work(struct work_struct *work);
+void sodp_qp_error(struct sodp_qp *qp);
+void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type);
+int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe,
+		     bool solicited);
+extern struct workqueue_struct *sodp_wq;
+
+/* sodp_net.c */
+int sodp_net_attach(struct sodp_dev *sdev, struct net_device *ndev);
+void sodp_net_detach(struct sodp_dev *sdev);
+void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb);
+struct sodp_pkt;
+struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
+			       u32 payload_len, u8 **payload);
+void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb);
+
+/* sodp_req.c, sodp_resp.c, sodp_comp.c: run only from the QP work item */
+bool sodp_req_run(struct sodp_qp *qp, int *budget);
+void sodp_req_flush(struct sodp_qp *qp);
+void sodp_req_retire(struct sodp_qp *qp);
+void sodp_req_fail(struct sodp_qp *qp, u32 idx, enum ib_wc_status status);
+void sodp_req_arm_timer(struct sodp_qp *qp, bool restart);
+struct sodp_swqe *sodp_req_swqe(struct sodp_qp *qp, u32 idx);
+int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
+		      u32 len, enum sodp_mr_dir dir);
+void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+		  const u8 *payload);
+bool sodp_resp_busy(struct sodp_qp *qp);
+bool sodp_resp_continue(struct sodp_qp *qp, int *budget);
+void sodp_resp_send_acks(struct sodp_qp *qp);
+void sodp_resp_release(struct sodp_qp *qp);
+int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num);
+void sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+		  const u8 *payload);
+void sodp_comp_timeout(struct sodp_qp *qp);
+void sodp_comp_rnr_done(struct sodp_qp *qp);
+
+/* sodp_stats.c */
+struct rdma_hw_stats *sodp_alloc_hw_port_stats(struct ib_device *ibdev,
+					       u32 port_num);
+int sodp_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
+		      u32 port, int index);
 
 #endif /* SODP_H */

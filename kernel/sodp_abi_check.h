@@ -11,5 +11,14 @@
 
 static_assert(sizeof(struct sodp_alloc_ucontext_resp) == 8);
 static_assert(sizeof(struct sodp_alloc_pd_resp) == 8);
+static_assert(sizeof(struct sodp_ring_hdr) == 128);
+static_assert(sizeof(struct sodp_sge) == 16);
+static_assert(sizeof(struct sodp_send_wqe) == 64);
+static_assert(sizeof(struct sodp_recv_wqe) == 16);
+static_assert(sizeof(struct sodp_cqe) == 32);
+static_assert(sizeof(struct sodp_ring_info) == 24);
+static_assert(sizeof(struct sodp_create_cq_resp) == 24);
+static_assert(sizeof(struct sodp_create_qp_resp) == 56);
+static_assert(SODP_RING_HDR_SIZE == sizeof(struct sodp_ring_hdr));
 
 #endif /* SODP_ABI_CHECK_H */

@@ -71,8 +71,17 @@ static void sodp_dealloc_driver(struct ib_device *ibdev)
 	list_del_init(&sdev->list);
 	mutex_unlock(&sodp_devices_lock);
 
+	rtnl_lock();
+	sodp_net_detach(sdev);
+	rtnl_unlock();
+
 	WARN_ON(!xa_empty(&sdev->pd_ids));
+	WARN_ON(!xa_empty(&sdev->qps));
+	WARN_ON(!xa_empty(&sdev->mrs));
 	xa_destroy(&sdev->pd_ids);
+	xa_destroy(&sdev->qps);
+	xa_destroy(&sdev->mrs);
+	kfree(sdev->stats);
 }
 
 static const struct ib_device_ops sodp_dev_ops = {
@@ -80,20 +89,37 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.driver_id = RDMA_DRIVER_UNKNOWN,
 	.uverbs_abi_ver = SODP_ABI_VERSION,
 
+	.alloc_hw_port_stats = sodp_alloc_hw_port_stats,
 	.alloc_pd = sodp_alloc_pd,
 	.alloc_ucontext = sodp_alloc_ucontext,
+	.create_qp = sodp_create_qp,
+	.create_user_cq = sodp_create_cq,
 	.dealloc_driver = sodp_dealloc_driver,
 	.dealloc_pd = sodp_dealloc_pd,
 	.dealloc_ucontext = sodp_dealloc_ucontext,
+	.dereg_mr = sodp_dereg_mr,
+	.destroy_cq = sodp_destroy_cq,
+	.destroy_qp = sodp_destroy_qp,
 	.device_group = &sodp_dev_attr_group,
 	.disassociate_ucontext = sodp_disassociate_ucontext,
+	.get_hw_stats = sodp_get_hw_stats,
 	.get_link_layer = sodp_get_link_layer,
 	.get_port_immutable = sodp_get_port_immutable,
+	.mmap = sodp_mmap,
+	.mmap_free = sodp_mmap_free,
+	.modify_qp = sodp_modify_qp,
+	.post_send = sodp_post_send,
 	.query_device = sodp_query_device,
 	.query_pkey = sodp_query_pkey,
 	.query_port = sodp_query_port,
+	.query_qp = sodp_query_qp,
+	.reg_user_mr = sodp_reg_user_mr,
+	.req_notify_cq = sodp_req_notify_cq,
+	.resize_user_cq = sodp_resize_cq,
 
+	INIT_RDMA_OBJ_SIZE(ib_cq, sodp_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, sodp_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_qp, sodp_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, sodp_ucontext, ibuc),
 };
 
@@ -105,7 +131,8 @@ static struct sodp_dev *sodp_find_by_netdev(struct net_device *ndev)
 
 	lockdep_assert_held(&sodp_devices_lock);
 	list_for_each_entry(sdev, &sodp_devices, list)
-		if (!ib_query_netdev_port(&sdev->ibdev, ndev, &port))
+		if (sdev->rx_ndev == ndev ||
+		    !ib_query_netdev_port(&sdev->ibdev, ndev, &port))
 			return sdev;
 	return NULL;
 }
@@ -125,6 +152,8 @@ static int sodp_publish_device(struct sodp_dev *sdev, struct net_device *ndev)
 	else if (sodp_find_by_netdev(ndev))
 		err = -EEXIST;
 	else
+		err = sodp_net_attach(sdev, ndev);
+	if (!err)
 		list_add_tail(&sdev->list, &sodp_devices);
 	mutex_unlock(&sodp_devices_lock);
 	rtnl_unlock();
@@ -152,7 +181,14 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&sdev->list);
 	xa_init_flags(&sdev->pd_ids, XA_FLAGS_ALLOC);
+	xa_init_flags(&sdev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&sdev->mrs, XA_FLAGS_ALLOC1);
 	atomic_set(&sdev->num_ucontext, 0);
+	sdev->stats = kzalloc(sizeof(*sdev->stats), GFP_KERNEL);
+	if (!sdev->stats) {
+		ib_dealloc_device(&sdev->ibdev);
+		return -ENOMEM;
+	}
 	ib_set_device_ops(&sdev->ibdev, &sodp_dev_ops);
 	sodp_dev_init_attrs(sdev, ndev);
 
@@ -173,6 +209,7 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	return 0;
 
 err_dealloc:
+	kfree(sdev->stats);
 	ib_dealloc_device(&sdev->ibdev);
 	return err;
 }
@@ -219,6 +256,9 @@ static int sodp_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	mutex_lock(&sodp_devices_lock);
 	sdev = sodp_find_by_netdev(ndev);
+	/* The rx handler must go before the netdev does (rtnl is held). */
+	if (sdev)
+		sodp_net_detach(sdev);
 	/* A failed try_get means its unregistration is already under way. */
 	if (sdev && ib_device_try_get(&sdev->ibdev)) {
 		ib_unregister_device_queued(&sdev->ibdev);
@@ -241,9 +281,18 @@ static int __init sodp_init(void)
 {
 	int err;
 
+	/*
+	 * Unbound: QPs' work items run on any CPU, each one never
+	 * concurrently with itself.
+	 */
+	sodp_wq = alloc_workqueue("sodp", WQ_UNBOUND, 0);
+	if (!sodp_wq)
+		return -ENOMEM;
 	err = register_netdevice_notifier(&sodp_netdev_nb);
-	if (err)
+	if (err) {
+		destroy_workqueue(sodp_wq);
 		return err;
+	}
 	rdma_link_register(&sodp_link_ops);
 	return 0;
 }
@@ -253,6 +302,7 @@ static void __exit sodp_exit(void)
 	rdma_link_unregister(&sodp_link_ops);
 	sodp_remove_all_devices();
 	unregister_netdevice_notifier(&sodp_netdev_nb);
+	destroy_workqueue(sodp_wq);
 }
 
 module_init(sodp_init);

@@ -43,6 +43,13 @@ void sodp_dev_init_attrs(struct sodp_dev *sdev, struct net_device *ndev)
 	/* The node GUID is the EUI-64 of the MAC, as RoCE NICs do it. */
 	addrconf_addr_eui48((u8 *)&ibdev->node_guid, ndev->dev_addr);
 	ibdev->phys_port_cnt = 1;
+	/*
+	 * Legacy write() commands the core does not enable by default: the
+	 * send doorbell (POST_SEND with no WRs) and arming a CQ.  POLL_CQ
+	 * and POST_RECV stay off: user space does both without the kernel.
+	 */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
+				  BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
 	ibdev->num_comp_vectors = 1;
 	ibdev->node_type = RDMA_NODE_IB_CA;
 	strscpy(ibdev->node_desc, "sodp", sizeof(ibdev->node_desc));
@@ -64,11 +71,25 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->max_pkeys = 1;
 	/* `rdma link delete` may remove the device. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
-	/*
-	 * QPs, CQs and MRs are not implemented yet: their maxima stay zero
-	 * and the core answers EOPNOTSUPP for their verbs because the ops are
-	 * absent, so nobody is promised a resource that does not exist.
-	 */
+	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN |
+				 IB_DEVICE_PORT_ACTIVE_EVENT |
+				 IB_DEVICE_SYS_IMAGE_GUID;
+	attr->max_mr_size = U64_MAX;
+	attr->max_qp = SODP_MAX_QP;
+	attr->max_qp_wr = SODP_MAX_QP_WR;
+	attr->max_send_sge = SODP_MAX_SGE;
+	attr->max_recv_sge = SODP_MAX_SGE;
+	attr->max_sge_rd = SODP_MAX_SGE;
+	attr->max_cq = SODP_MAX_CQ;
+	attr->max_cqe = SODP_MAX_CQE;
+	attr->max_mr = SODP_MAX_MR;
+	attr->max_qp_rd_atom = SODP_MAX_RD_ATOMIC;
+	attr->max_qp_init_rd_atom = SODP_MAX_RD_ATOMIC;
+	attr->max_res_rd_atom = SODP_MAX_RD_ATOMIC * SODP_MAX_QP;
+	/* Atomics are locked CPU instructions on the page: see sodp_mr.c. */
+	attr->atomic_cap = IB_ATOMIC_GLOB;
+	attr->local_ca_ack_delay = 15;
+	attr->max_pkeys = 1;
 	return ib_respond_empty_udata(udata);
 }
 
@@ -85,6 +106,7 @@ int sodp_query_port(struct ib_device *ibdev, u32 port_num,
 	attr->pkey_tbl_len = 1;
 	attr->max_mtu = IB_MTU_4096;
 	attr->ip_gids = true;
+	attr->max_msg_sz = SODP_MAX_MSG_SIZE;
 
 	ndev = ib_device_get_netdev(ibdev, port_num);
 	if (!ndev) {

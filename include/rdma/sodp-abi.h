@@ -39,4 +39,125 @@ struct sodp_alloc_pd_resp {
 	__u32 reserved;		/* zero */
 };
 
+/*
+ * Rings.  Every queue (send, receive, completion) is one ring in a
+ * vmalloc'ed, page-aligned buffer that user space maps with mmap() at the
+ * offset the create response gives.  A ring is a struct sodp_ring_hdr
+ * followed by num_slots slots of slot_size bytes each, both powers of two.
+ *
+ * prod and cons are free-running 32-bit counters; slot i lives at
+ * SODP_RING_HDR_SIZE + (i & (num_slots - 1)) * slot_size.  Each side writes
+ * only its own counter, with release semantics after filling or draining a
+ * slot, and reads the other side's with acquire semantics.  The two counters
+ * sit on separate cache lines so the writers do not share one.
+ *
+ *   ring          producer            consumer
+ *   send (SQ)     provider (post)     kernel, cons moves when a WQE is done
+ *   receive (RQ)  provider (post)     kernel, cons moves when a WQE is done
+ *   completion    kernel              provider (poll)
+ *
+ * The kernel copies a WQE out of the ring before it looks at any field and
+ * never reads a slot twice, so user space rewriting a posted slot cannot
+ * change what the kernel does with it; a counter that moves backwards or
+ * past the ring's size moves the QP to the error state.
+ */
+#define SODP_RING_HDR_SIZE	128
+
+struct sodp_ring_hdr {
+	__u32 prod;
+	__u32 reserved0[15];
+	__u32 cons;
+	__u32 reserved1[15];
+};
+
+/* A scatter/gather element as it sits in a WQE. */
+struct sodp_sge {
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 lkey;
+};
+
+/* sodp_send_wqe.flags */
+enum {
+	SODP_WQE_SIGNALED	= 1 << 0,	/* IBV_SEND_SIGNALED */
+	SODP_WQE_SOLICITED	= 1 << 1,	/* IBV_SEND_SOLICITED */
+	SODP_WQE_INLINE		= 1 << 2,	/* payload follows the header */
+	SODP_WQE_FENCE		= 1 << 3,	/* IBV_SEND_FENCE */
+};
+
+/*
+ * Send WQE.  opcode is an enum ib_uverbs_wr_opcode (the same numbers as
+ * enum ibv_wr_opcode).  The header is followed by num_sge struct sodp_sge,
+ * or, with SODP_WQE_INLINE, by inline_len bytes of payload.
+ */
+struct sodp_send_wqe {
+	__aligned_u64 wr_id;
+	__u8 opcode;
+	__u8 flags;
+	__u16 num_sge;
+	__u32 inline_len;
+	__be32 imm_data;	/* SEND/WRITE with immediate, network order */
+	__u32 rkey;		/* RDMA and atomic operations */
+	__aligned_u64 remote_addr;
+	__aligned_u64 compare_add;	/* atomics: compare (CAS) or addend */
+	__aligned_u64 swap;		/* atomics: swap value (CAS) */
+	__u32 reserved[4];		/* zero */
+};
+
+/* Receive WQE: the header, then num_sge struct sodp_sge. */
+struct sodp_recv_wqe {
+	__aligned_u64 wr_id;
+	__u32 num_sge;
+	__u32 reserved;
+};
+
+/* sodp_cqe.wc_flags: the IBV_WC_* flag values */
+enum {
+	SODP_CQE_GRH		= 1 << 0,
+	SODP_CQE_WITH_IMM	= 1 << 1,
+};
+
+/*
+ * Completion.  status is an enum ibv_wc_status and opcode an
+ * enum ibv_wc_opcode: the kernel's ib_wc_status and ib_wc_opcode use the
+ * same numbers (IBV_WC_RECV = 128, IBV_WC_RECV_RDMA_WITH_IMM = 129).
+ */
+struct sodp_cqe {
+	__aligned_u64 wr_id;
+	__u8 status;
+	__u8 opcode;
+	__u8 wc_flags;
+	__u8 reserved0;
+	__u32 byte_len;
+	__be32 imm_data;
+	__u32 qp_num;
+	__u32 src_qp;
+	__u32 vendor_err;
+};
+
+/* Where a ring is and what it looks like; part of several responses. */
+struct sodp_ring_info {
+	__aligned_u64 mmap_offset;	/* pass to mmap() on the context fd */
+	__aligned_u64 mmap_size;	/* bytes to map */
+	__u32 num_slots;
+	__u32 slot_size;
+};
+
+/* Response to CREATE_CQ and RESIZE_CQ. */
+struct sodp_create_cq_resp {
+	struct sodp_ring_info cq;
+};
+
+/*
+ * Response to CREATE_QP.  The SQ slot holds struct sodp_send_wqe plus
+ * max(max_send_sge sges, max_inline bytes); the RQ slot holds
+ * struct sodp_recv_wqe plus max_recv_sge sges.
+ */
+struct sodp_create_qp_resp {
+	struct sodp_ring_info sq;
+	struct sodp_ring_info rq;
+	__u32 max_inline;
+	__u32 reserved;
+};
+
 #endif /* SODP_ABI_USER_H */

@@ -11,5 +11,11 @@ DECLARE_DRV_CMD(sodp_cmd_alloc_context, IB_USER_VERBS_CMD_GET_CONTEXT,
 		empty, sodp_alloc_ucontext_resp);
 DECLARE_DRV_CMD(sodp_cmd_alloc_pd, IB_USER_VERBS_CMD_ALLOC_PD,
 		empty, sodp_alloc_pd_resp);
+DECLARE_DRV_CMD(sodp_cmd_create_cq, IB_USER_VERBS_EX_CMD_CREATE_CQ,
+		empty, sodp_create_cq_resp);
+DECLARE_DRV_CMD(sodp_cmd_resize_cq, IB_USER_VERBS_CMD_RESIZE_CQ,
+		empty, sodp_create_cq_resp);
+DECLARE_DRV_CMD(sodp_cmd_create_qp, IB_USER_VERBS_EX_CMD_CREATE_QP,
+		empty, sodp_create_qp_resp);
 
 #endif /* SODP_PROVIDER_ABI_H */

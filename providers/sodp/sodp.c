@@ -7,6 +7,7 @@
  * sysfs attribute the kernel module publishes, whatever the user named them.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,42 @@
 
 static_assert(sizeof(struct sodp_alloc_ucontext_resp) == 8, "ABI drift");
 static_assert(sizeof(struct sodp_alloc_pd_resp) == 8, "ABI drift");
+static_assert(sizeof(struct sodp_ring_hdr) == 128, "ABI drift");
+static_assert(sizeof(struct sodp_sge) == 16, "ABI drift");
+static_assert(sizeof(struct sodp_send_wqe) == 64, "ABI drift");
+static_assert(sizeof(struct sodp_recv_wqe) == 16, "ABI drift");
+static_assert(sizeof(struct sodp_cqe) == 32, "ABI drift");
+static_assert(sizeof(struct sodp_ring_info) == 24, "ABI drift");
+static_assert(sizeof(struct sodp_create_cq_resp) == 24, "ABI drift");
+static_assert(sizeof(struct sodp_create_qp_resp) == 56, "ABI drift");
+static_assert(SODP_RING_HDR_SIZE == sizeof(struct sodp_ring_hdr), "ABI drift");
+static_assert(offsetof(struct sodp_ring_hdr, cons) == 64, "ABI drift");
+
+/* Two enums with the same numbers, compared without -Wenum-compare. */
+#define SODP_SAME(a, b) ((int)(a) == (int)(b))
+
+/* The WQE opcode is written from enum ibv_wr_opcode unchanged... */
+static_assert(SODP_SAME(IBV_WR_RDMA_WRITE, IB_UVERBS_WR_RDMA_WRITE) &&
+	      SODP_SAME(IBV_WR_RDMA_WRITE_WITH_IMM,
+			IB_UVERBS_WR_RDMA_WRITE_WITH_IMM) &&
+	      SODP_SAME(IBV_WR_SEND, IB_UVERBS_WR_SEND) &&
+	      SODP_SAME(IBV_WR_SEND_WITH_IMM, IB_UVERBS_WR_SEND_WITH_IMM) &&
+	      SODP_SAME(IBV_WR_RDMA_READ, IB_UVERBS_WR_RDMA_READ) &&
+	      SODP_SAME(IBV_WR_ATOMIC_CMP_AND_SWP,
+			IB_UVERBS_WR_ATOMIC_CMP_AND_SWP) &&
+	      SODP_SAME(IBV_WR_ATOMIC_FETCH_AND_ADD,
+			IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD),
+	      "send opcodes");
+/* ...and the CQE's opcode and flags are read as ibv_wc's. */
+static_assert(SODP_SAME(IBV_WC_SEND, IB_UVERBS_WC_SEND) &&
+	      SODP_SAME(IBV_WC_RDMA_WRITE, IB_UVERBS_WC_RDMA_WRITE) &&
+	      SODP_SAME(IBV_WC_RDMA_READ, IB_UVERBS_WC_RDMA_READ) &&
+	      SODP_SAME(IBV_WC_COMP_SWAP, IB_UVERBS_WC_COMP_SWAP) &&
+	      SODP_SAME(IBV_WC_FETCH_ADD, IB_UVERBS_WC_FETCH_ADD) &&
+	      IBV_WC_RECV == 128 && IBV_WC_RECV_RDMA_WITH_IMM == 129,
+	      "completion opcodes");
+static_assert(SODP_SAME(SODP_CQE_GRH, IBV_WC_GRH) &&
+	      SODP_SAME(SODP_CQE_WITH_IMM, IBV_WC_WITH_IMM), "completion flags");
 
 static int sodp_query_device(struct ibv_context *ibctx,
 			     const struct ibv_query_device_ex_input *input,
@@ -79,10 +116,25 @@ static void sodp_free_context(struct ibv_context *ibctx)
 
 static const struct verbs_context_ops sodp_ctx_ops = {
 	.alloc_pd = sodp_alloc_pd,
+	.create_cq = sodp_create_cq,
+	.create_cq_ex = sodp_create_cq_ex,
+	.create_qp = sodp_create_qp,
+	.create_qp_ex = sodp_create_qp_ex,
 	.dealloc_pd = sodp_dealloc_pd,
+	.dereg_mr = sodp_dereg_mr,
+	.destroy_cq = sodp_destroy_cq,
+	.destroy_qp = sodp_destroy_qp,
 	.free_context = sodp_free_context,
+	.modify_qp = sodp_modify_qp,
+	.poll_cq = sodp_poll_cq,
+	.post_recv = sodp_post_recv,
+	.post_send = sodp_post_send,
 	.query_device_ex = sodp_query_device,
 	.query_port = sodp_query_port,
+	.query_qp = sodp_query_qp,
+	.reg_mr = sodp_reg_mr,
+	.req_notify_cq = ibv_cmd_req_notify_cq,
+	.resize_cq = sodp_resize_cq,
 };
 
 static struct verbs_context *sodp_alloc_context(struct ibv_device *ibdev,

@@ -2,8 +2,13 @@
 #ifndef SODP_PROVIDER_H
 #define SODP_PROVIDER_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <infiniband/driver.h>
+#include <rdma/sodp-abi.h>
+
+#include "ring.h"
 
 struct sodp_device {
 	struct verbs_device vdev;
@@ -13,9 +18,134 @@ struct sodp_context {
 	struct verbs_context vctx;
 };
 
+struct sodp_cq {
+	struct verbs_cq vcq;
+	/* protects ring and cur; not taken when single_threaded */
+	pthread_spinlock_t lock;
+	struct sodp_ring ring;		/* no ring: a resize lost its mapping */
+	struct sodp_cqe cur;		/* extended CQ: the current completion */
+	bool single_threaded;
+};
+
+struct sodp_sq {
+	/* protects ring and the wr_* state; held from wr_start to complete */
+	pthread_spinlock_t lock;
+	struct sodp_ring ring;
+	uint32_t max_sge;		/* what fits the slot and the kernel takes */
+	uint32_t max_inline;
+	/* ibv_wr_* state, valid between wr_start and wr_complete/wr_abort */
+	struct sodp_send_wqe *wr_cur;	/* WQE the setters apply to, or NULL */
+	uint32_t wr_start_idx;		/* ring.idx at wr_start */
+	uint32_t wr_space;		/* slots known free without a cons load */
+	int wr_err;			/* first error since wr_start */
+};
+
+struct sodp_rq {
+	pthread_spinlock_t lock;	/* protects ring */
+	struct sodp_ring ring;
+	uint32_t max_sge;
+};
+
+struct sodp_qp {
+	struct verbs_qp vqp;
+	struct sodp_sq sq;
+	struct sodp_rq rq;
+	struct ibv_qp_cap cap;		/* as create reported it */
+	bool sq_sig_all;
+};
+
 static inline struct sodp_context *to_sodp_ctx(struct ibv_context *ibctx)
 {
 	return container_of(ibctx, struct sodp_context, vctx.context);
 }
+
+static inline struct sodp_cq *to_sodp_cq(struct ibv_cq *ibcq)
+{
+	return container_of(ibcq, struct sodp_cq, vcq.cq);
+}
+
+static inline struct sodp_cq *to_sodp_cq_ex(struct ibv_cq_ex *ibcqx)
+{
+	return container_of(ibcqx, struct sodp_cq, vcq.cq_ex);
+}
+
+static inline struct sodp_qp *to_sodp_qp(struct ibv_qp *ibqp)
+{
+	return container_of(ibqp, struct sodp_qp, vqp.qp);
+}
+
+static inline struct sodp_qp *to_sodp_qp_ex(struct ibv_qp_ex *ibqpx)
+{
+	return container_of(ibqpx, struct sodp_qp, vqp.qp_ex);
+}
+
+/* The send flags a WQE carries; sq_sig_all signals every WQE. */
+static inline uint8_t sodp_wqe_flags(unsigned int send_flags, bool sig_all)
+{
+	uint8_t flags = 0;
+
+	if (sig_all || (send_flags & IBV_SEND_SIGNALED))
+		flags |= SODP_WQE_SIGNALED;
+	if (send_flags & IBV_SEND_SOLICITED)
+		flags |= SODP_WQE_SOLICITED;
+	if (send_flags & IBV_SEND_FENCE)
+		flags |= SODP_WQE_FENCE;
+	return flags;
+}
+
+/* Inline payload is only meaningful for operations that carry data out. */
+static inline bool sodp_opcode_takes_inline(unsigned int opcode)
+{
+	return opcode == IBV_WR_SEND || opcode == IBV_WR_SEND_WITH_IMM ||
+	       opcode == IBV_WR_RDMA_WRITE ||
+	       opcode == IBV_WR_RDMA_WRITE_WITH_IMM;
+}
+
+/*
+ * An atomic moves one 64-bit word; its single local SGE receives the original
+ * value, so it must be exactly 8 bytes.
+ */
+static inline bool sodp_atomic_sge_ok(const struct sodp_send_wqe *wqe)
+{
+	const struct sodp_sge *sge = (const struct sodp_sge *)(wqe + 1);
+
+	return !(wqe->flags & SODP_WQE_INLINE) && wqe->num_sge == 1 &&
+	       sge->length == sizeof(uint64_t);
+}
+
+/* mr.c */
+struct ibv_mr *sodp_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+			   uint64_t hca_va, int access);
+int sodp_dereg_mr(struct verbs_mr *vmr);
+
+/* cq.c */
+struct ibv_cq *sodp_create_cq(struct ibv_context *ibctx, int cqe,
+			      struct ibv_comp_channel *channel,
+			      int comp_vector);
+struct ibv_cq_ex *sodp_create_cq_ex(struct ibv_context *ibctx,
+				    struct ibv_cq_init_attr_ex *attr);
+int sodp_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
+int sodp_resize_cq(struct ibv_cq *ibcq, int cqe);
+int sodp_destroy_cq(struct ibv_cq *ibcq);
+
+/* qp.c */
+struct ibv_qp *sodp_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr);
+struct ibv_qp *sodp_create_qp_ex(struct ibv_context *ibctx,
+				 struct ibv_qp_init_attr_ex *attr);
+int sodp_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
+		   int attr_mask);
+int sodp_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
+		  struct ibv_qp_init_attr *init_attr);
+int sodp_destroy_qp(struct ibv_qp *ibqp);
+
+/* post.c */
+int sodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+		   struct ibv_send_wr **bad_wr);
+int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
+		   struct ibv_recv_wr **bad_wr);
+int sodp_sq_doorbell(struct sodp_qp *qp);
+
+/* wr.c */
+void sodp_qp_init_wr_ops(struct sodp_qp *qp);
 
 #endif /* SODP_PROVIDER_H */

@@ -29,10 +29,48 @@ int main(void)
 	EXPECT(sizeof(struct sodp_alloc_pd_resp) == 8);
 	EXPECT(offsetof(struct sodp_alloc_pd_resp, pdn) == 0);
 	EXPECT(offsetof(struct sodp_alloc_pd_resp, reserved) == 4);
+	EXPECT(sizeof(struct sodp_ring_hdr) == 128);
+	EXPECT(sizeof(struct sodp_sge) == 16);
+	EXPECT(sizeof(struct sodp_send_wqe) == 64);
+	EXPECT(sizeof(struct sodp_recv_wqe) == 16);
+	EXPECT(sizeof(struct sodp_cqe) == 32);
+	EXPECT(sizeof(struct sodp_ring_info) == 24);
+	EXPECT(sizeof(struct sodp_create_cq_resp) == 24);
+	EXPECT(sizeof(struct sodp_create_qp_resp) == 56);
+	EXPECT(offsetof(struct sodp_ring_hdr, prod) == 0);
+	EXPECT(offsetof(struct sodp_ring_hdr, cons) == 64);
+	EXPECT(offsetof(struct sodp_send_wqe, opcode) == 8);
+	EXPECT(offsetof(struct sodp_send_wqe, num_sge) == 10);
+	EXPECT(offsetof(struct sodp_send_wqe, inline_len) == 12);
+	EXPECT(offsetof(struct sodp_send_wqe, imm_data) == 16);
+	EXPECT(offsetof(struct sodp_send_wqe, rkey) == 20);
+	EXPECT(offsetof(struct sodp_send_wqe, remote_addr) == 24);
+	EXPECT(offsetof(struct sodp_send_wqe, compare_add) == 32);
+	EXPECT(offsetof(struct sodp_send_wqe, swap) == 40);
+	EXPECT(offsetof(struct sodp_recv_wqe, num_sge) == 8);
+	EXPECT(offsetof(struct sodp_cqe, status) == 8);
+	EXPECT(offsetof(struct sodp_cqe, opcode) == 9);
+	EXPECT(offsetof(struct sodp_cqe, wc_flags) == 10);
+	EXPECT(offsetof(struct sodp_cqe, byte_len) == 12);
+	EXPECT(offsetof(struct sodp_cqe, imm_data) == 16);
+	EXPECT(offsetof(struct sodp_cqe, qp_num) == 20);
+	EXPECT(offsetof(struct sodp_cqe, src_qp) == 24);
+	EXPECT(offsetof(struct sodp_ring_info, num_slots) == 16);
+	EXPECT(offsetof(struct sodp_create_qp_resp, rq) == 24);
+	EXPECT(offsetof(struct sodp_create_qp_resp, max_inline) == 48);
+	EXPECT(SODP_RING_HDR_SIZE == sizeof(struct sodp_ring_hdr));
 	/* Every struct must be a multiple of 8: uverbs appends them to
 	 * 8-byte aligned core responses. */
 	EXPECT(sizeof(struct sodp_alloc_ucontext_resp) % 8 == 0);
 	EXPECT(sizeof(struct sodp_alloc_pd_resp) % 8 == 0);
+	EXPECT(sizeof(struct sodp_ring_hdr) % 8 == 0);
+	EXPECT(sizeof(struct sodp_sge) % 8 == 0);
+	EXPECT(sizeof(struct sodp_send_wqe) % 8 == 0);
+	EXPECT(sizeof(struct sodp_recv_wqe) % 8 == 0);
+	EXPECT(sizeof(struct sodp_cqe) % 8 == 0);
+	EXPECT(sizeof(struct sodp_ring_info) % 8 == 0);
+	EXPECT(sizeof(struct sodp_create_cq_resp) % 8 == 0);
+	EXPECT(sizeof(struct sodp_create_qp_resp) % 8 == 0);
 	if (!failures)
 		printf("abi_layout: ok\n");
 	return failures != 0;

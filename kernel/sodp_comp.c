@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: the completer: ACKs, NAKs, READ responses and atomic ACKs turn
+ * sent WQEs into completions, in order; timeouts and NAKs turn into
+ * retransmission (sodp_req.c rewinds).
+ *
+ * Runs only in the QP's work item (sodp_qp.c): no locks of its own.
+ */
+#include <linux/jiffies.h>
+
+#include "sodp.h"
+#include "sodp_pkt.h"
+
+/* IBTA table 45: RNR NAK timer field to microseconds. */
+static const u32 sodp_rnr_usecs[32] = {
+	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+	1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
+};
+
+static bool sodp_is_rd_atomic(u8 wr_op)
+{
+	return wr_op == IB_UVERBS_WR_RDMA_READ ||
+	       wr_op == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+	       wr_op == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/* Forward progress: the retry budgets start over (IBTA 9.7.5.1). */
+static void sodp_comp_progress(struct sodp_qp *qp)
+{
+	qp->req.retry_left = qp->retry_cnt;
+	qp->req.rnr_left = qp->rnr_retry;
+	sodp_req_arm_timer(qp, true);
+}
+
+/*
+ * Everything up to and including @psn arrived.  Complete the SEND and
+ * WRITE WQEs it covers; a READ or atomic it covers without its response
+ * means the response was lost: ask for a retransmission.
+ */
+static void sodp_comp_ack(struct sodp_qp *qp, u32 psn)
+{
+	struct sodp_req *req = &qp->req;
+	u32 i;
+
+	/* Ignore stale ACKs and ACKs for PSNs never sent. */
+	if (sodp_psn_cmp(psn, req->psn) >= 0)
+		return;
+	if (sodp_psn_cmp(sodp_psn_add(psn, 1), req->acked_psn) > 0) {
+		req->acked_psn = sodp_psn_add(psn, 1);
+		sodp_comp_progress(qp);
+	}
+	for (i = req->head; i != req->cur; i++) {
+		struct sodp_swqe *swqe = sodp_req_swqe(qp, i);
+
+		if (swqe->state == SODP_SWQE_DONE)
+			continue;
+		if (swqe->state != SODP_SWQE_SENT ||
+		    sodp_psn_cmp(swqe->last_psn, psn) > 0)
+			break;
+		if (sodp_is_rd_atomic(swqe->wqe.opcode)) {
+			req->need_retry = true;
+			break;
+		}
+		swqe->state = SODP_SWQE_DONE;
+	}
+}
+
+/* Find the sent WQE whose PSN range holds @psn. */
+static int sodp_comp_find(struct sodp_qp *qp, u32 psn, u32 *idx)
+{
+	struct sodp_req *req = &qp->req;
+	u32 i;
+
+	for (i = req->head; i != req->cur; i++) {
+		struct sodp_swqe *swqe = sodp_req_swqe(qp, i);
+
+		if (sodp_psn_cmp(psn, swqe->first_psn) >= 0 &&
+		    sodp_psn_cmp(psn, swqe->last_psn) <= 0) {
+			*idx = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void sodp_comp_rd_done(struct sodp_qp *qp, struct sodp_swqe *swqe)
+{
+	swqe->state = SODP_SWQE_DONE;
+	if (qp->req.rd_atomic_out)
+		qp->req.rd_atomic_out--;
+}
+
+static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+				const u8 *payload)
+{
+	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
+	struct sodp_swqe *swqe;
+	u32 idx, expect, left;
+	bool last;
+
+	if (sodp_comp_find(qp, pkt->psn, &idx))
+		return;	/* duplicate or stray */
+	swqe = sodp_req_swqe(qp, idx);
+	if (swqe->wqe.opcode != IB_UVERBS_WR_RDMA_READ ||
+	    swqe->state != SODP_SWQE_SENT)
+		return;
+	/* A response implies every earlier request arrived. */
+	if (sodp_psn_cmp(swqe->first_psn, qp->req.acked_psn) > 0)
+		sodp_comp_ack(qp, sodp_psn_add(swqe->first_psn, -1));
+
+	expect = sodp_psn_add(swqe->first_psn, swqe->done_bytes / qp->mtu);
+	if (pkt->psn != expect) {
+		if (sodp_psn_cmp(pkt->psn, expect) > 0)
+			qp->req.need_retry = true;	/* one went missing */
+		return;
+	}
+	left = swqe->length - swqe->done_bytes;
+	last = info->flags & SODP_OPF_LAST;
+	if (pkt->payload_len > qp->mtu || pkt->payload_len > left ||
+	    (last && pkt->payload_len != left) ||
+	    (!last && pkt->payload_len != qp->mtu)) {
+		sodp_req_fail(qp, idx, IB_WC_BAD_RESP_ERR);
+		return;
+	}
+	if (sodp_req_sge_copy(qp, idx, swqe->done_bytes, (void *)payload,
+			      pkt->payload_len, SODP_TO_MR)) {
+		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
+		return;
+	}
+	swqe->done_bytes += pkt->payload_len;
+	if (sodp_psn_cmp(sodp_psn_add(pkt->psn, 1), qp->req.acked_psn) > 0) {
+		qp->req.acked_psn = sodp_psn_add(pkt->psn, 1);
+		sodp_comp_progress(qp);
+	}
+	if (last)
+		sodp_comp_rd_done(qp, swqe);
+}
+
+static void sodp_comp_atomic_ack(struct sodp_qp *qp,
+				 const struct sodp_pkt *pkt)
+{
+	struct sodp_swqe *swqe;
+	u64 orig = pkt->orig;
+	u32 idx;
+
+	if (sodp_comp_find(qp, pkt->psn, &idx))
+		return;
+	swqe = sodp_req_swqe(qp, idx);
+	if (swqe->state != SODP_SWQE_SENT ||
+	    (swqe->wqe.opcode != IB_UVERBS_WR_ATOMIC_CMP_AND_SWP &&
+	     swqe->wqe.opcode != IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD))
+		return;
+	if (sodp_psn_cmp(swqe->first_psn, qp->req.acked_psn) > 0)
+		sodp_comp_ack(qp, sodp_psn_add(swqe->first_psn, -1));
+	if (sodp_req_sge_copy(qp, idx, 0, &orig, sizeof(orig), SODP_TO_MR)) {
+		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
+		return;
+	}
+	if (sodp_psn_cmp(sodp_psn_add(pkt->psn, 1), qp->req.acked_psn) > 0) {
+		qp->req.acked_psn = sodp_psn_add(pkt->psn, 1);
+		sodp_comp_progress(qp);
+	}
+	sodp_comp_rd_done(qp, swqe);
+}
+
+static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
+{
+	struct sodp_req *req = &qp->req;
+	u8 type = pkt->syndrome & SODP_AETH_TYPE_MASK;
+	u8 code = pkt->syndrome & ~SODP_AETH_TYPE_MASK;
+	enum ib_wc_status st;
+	u32 idx;
+
+	if (sodp_psn_cmp(pkt->psn, req->psn) >= 0 ||
+	    sodp_psn_cmp(pkt->psn, req->acked_psn) < 0)
+		return;	/* stale */
+	/* The NAK'd PSN is the first one that did not take effect. */
+	sodp_comp_ack(qp, sodp_psn_add(pkt->psn, -1));
+	if (sodp_comp_find(qp, pkt->psn, &idx))
+		return;
+
+	if (type == SODP_AETH_RNR_NAK) {
+		sodp_count(qp->sdev, SODP_CNT_RNR_NAK_RCVD);
+		if (qp->rnr_retry != 7) {
+			if (!req->rnr_left) {
+				sodp_req_fail(qp, idx, IB_WC_RNR_RETRY_EXC_ERR);
+				return;
+			}
+			req->rnr_left--;
+		}
+		req->need_retry = true;
+		req->rnr_wait = true;
+		timer_delete(&qp->retry_timer);
+		mod_timer(&qp->rnr_timer, jiffies +
+			  usecs_to_jiffies(sodp_rnr_usecs[code & 31]));
+		return;
+	}
+	if (type != SODP_AETH_NAK)
+		return;
+	switch (code) {
+	case SODP_NAK_PSN_SEQ:
+		if (!req->retry_left) {
+			sodp_req_fail(qp, idx, IB_WC_RETRY_EXC_ERR);
+			return;
+		}
+		req->retry_left--;
+		req->need_retry = true;
+		return;
+	case SODP_NAK_INV_REQ:
+		st = IB_WC_REM_INV_REQ_ERR;
+		break;
+	case SODP_NAK_REM_ACCESS:
+		st = IB_WC_REM_ACCESS_ERR;
+		break;
+	default:
+		st = IB_WC_REM_OP_ERR;
+		break;
+	}
+	sodp_req_fail(qp, idx, st);
+}
+
+/**
+ * sodp_comp_rx() - handle one response packet
+ * @qp: the QP, in RTS
+ * @pkt: parsed and checked headers
+ * @payload: pkt->payload_len bytes
+ */
+void sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+		  const u8 *payload)
+{
+	switch (pkt->opcode) {
+	case SODP_OP_ACK:
+		if ((pkt->syndrome & SODP_AETH_TYPE_MASK) == SODP_AETH_ACK)
+			sodp_comp_ack(qp, pkt->psn);
+		else
+			sodp_comp_nak(qp, pkt);
+		break;
+	case SODP_OP_ATOMIC_ACK:
+		sodp_comp_atomic_ack(qp, pkt);
+		break;
+	default:
+		sodp_comp_read_resp(qp, pkt, payload);
+		break;
+	}
+	sodp_req_retire(qp);
+	if (qp->req.need_retry || qp->req.cur != qp->req.fetch)
+		sodp_qp_kick(qp);
+}
+
+/* The retransmission timer fired with packets still unacknowledged. */
+void sodp_comp_timeout(struct sodp_qp *qp)
+{
+	struct sodp_req *req = &qp->req;
+
+	if (req->psn == req->acked_psn || req->rnr_wait)
+		return;
+	if (!req->retry_left) {
+		sodp_req_fail(qp, req->head, IB_WC_RETRY_EXC_ERR);
+		return;
+	}
+	req->retry_left--;
+	req->need_retry = true;
+}
+
+void sodp_comp_rnr_done(struct sodp_qp *qp)
+{
+	qp->req.rnr_wait = false;
+}

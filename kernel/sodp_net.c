@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: packets in and out of the netdev.
+ *
+ * Receive: sodp claims its netdev's RoCEv2 traffic with an rx handler, the
+ * way a RoCE NIC steers it to the RDMA engine before the IP stack sees it.
+ * rxe instead opens a UDP socket on port 4791; a second socket on that port
+ * in the same namespace cannot coexist with it, and the rx handler lets
+ * sodp and rxe live side by side on different netdevs of one stack.  The
+ * handler only finds the destination QP and queues the packet; checks
+ * (ICRC, headers, addressing) run in the QP's work item.
+ *
+ * Transmit: packets are built whole (IP, UDP, BTH..., payload, ICRC) and
+ * sent with dev_queue_xmit() to the MAC the core resolved for the QP's
+ * path; a path whose destination GID is one of our own never touches the
+ * netdev and is handed straight to our receive function.
+ *
+ * Locking: the rx handler runs under RCU in softirq context; attach and
+ * detach run under rtnl, which also protects sdev->rx_ndev.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <rdma/ib_cache.h>
+
+#include "sodp.h"
+#include "sodp_pkt.h"
+
+/* Is this an IP/UDP packet to port 4791?  Pulls the headers it reads. */
+static bool sodp_is_roce(struct sk_buff *skb)
+{
+	unsigned int l4;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph;
+
+		if (!pskb_may_pull(skb, sizeof(*iph)))
+			return false;
+		iph = ip_hdr(skb);
+		if (iph->protocol != IPPROTO_UDP || iph->ihl < 5)
+			return false;
+		l4 = iph->ihl * 4;
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
+			return false;
+		if (ipv6_hdr(skb)->nexthdr != IPPROTO_UDP)
+			return false;
+		l4 = sizeof(struct ipv6hdr);
+	} else {
+		return false;
+	}
+	if (!pskb_may_pull(skb, l4 + sizeof(struct udphdr)))
+		return false;
+	return ((struct udphdr *)(skb->data + l4))->dest ==
+		htons(SODP_UDP_PORT);
+}
+
+static rx_handler_result_t sodp_rx_handler(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct sodp_dev *sdev = rcu_dereference(skb->dev->rx_handler_data);
+
+	if (skb->pkt_type != PACKET_HOST || !sodp_is_roce(skb))
+		return RX_HANDLER_PASS;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	if (skb_linearize(skb)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	sodp_net_rcv(sdev, skb);
+	return RX_HANDLER_CONSUMED;
+}
+
+/**
+ * sodp_net_rcv() - queue a RoCEv2 packet on its QP
+ * @sdev: the device it arrived on
+ * @skb: linear, data at the IP header; consumed
+ *
+ * Context: any (softirq from the netdev, process from loopback).
+ */
+void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
+{
+	struct sodp_qp *qp;
+	struct sodp_l3 l3;
+	u32 bth_off, bth_len, qpn;
+
+	sodp_count(sdev, SODP_CNT_RX_PKTS);
+	if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off, &bth_len) ||
+	    bth_len < SODP_BTH_LEN + SODP_ICRC_LEN) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		goto drop;
+	}
+	qpn = get_unaligned_be32(skb->data + bth_off + 4) & SODP_QPN_MASK;
+	qp = sodp_qp_get(sdev, qpn);
+	if (!qp) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_NO_QP);
+		goto drop;
+	}
+	if (skb_queue_len(&qp->rx_queue) >= SODP_RX_QUEUE_MAX) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_QUEUE_FULL);
+		sodp_qp_put(qp);
+		goto drop;
+	}
+	skb_queue_tail(&qp->rx_queue, skb);
+	sodp_qp_kick(qp);
+	sodp_qp_put(qp);
+	return;
+drop:
+	kfree_skb(skb);
+}
+
+/**
+ * sodp_net_alloc() - allocate and fill a packet's headers
+ * @qp: the sending QP, with a valid path
+ * @pkt: transport header fields; pad is filled in here
+ * @payload_len: payload bytes the caller will write
+ * @payload: set to where they go
+ *
+ * The caller writes the payload and passes the skb to sodp_net_send(),
+ * which adds the pad and the ICRC.
+ *
+ * Context: process context.
+ * Return: the skb, or NULL if out of memory.
+ */
+struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
+			       u32 payload_len, u8 **payload)
+{
+	const struct sodp_path *path = &qp->path;
+	u32 l3_len = (path->ipv6 ? SODP_IPV6_HDR_LEN : SODP_IPV4_HDR_LEN) +
+		     SODP_UDP_HDR_LEN;
+	u32 tp_len = sodp_opcode_table[pkt->opcode].hdr_len;
+	u32 total;
+	struct sodp_l3 l3 = {};
+	struct sk_buff *skb;
+	u8 *p;
+
+	pkt->pad = sodp_pad_len(payload_len);
+	pkt->tver = 0;
+	pkt->pkey = 0xffff;
+	pkt->dqpn = qp->dest_qpn;
+	total = l3_len + tp_len + payload_len + pkt->pad + SODP_ICRC_LEN;
+
+	skb = alloc_skb(LL_MAX_HEADER + total, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, LL_MAX_HEADER);
+	skb_reset_network_header(skb);
+	p = skb_put(skb, total);
+
+	l3.ipv6 = path->ipv6;
+	if (path->ipv6) {
+		memcpy(l3.saddr, path->sgid.raw, 16);
+		memcpy(l3.daddr, path->dgid.raw, 16);
+	} else {
+		memcpy(l3.saddr, path->sgid.raw + 12, 4);
+		memcpy(l3.daddr, path->dgid.raw + 12, 4);
+	}
+	l3.tos = path->tclass;
+	l3.ttl = path->hop_limit;
+	l3.flow_label = path->flow_label;
+	l3.sport = path->sport;
+	l3.ip_id = 0;
+	sodp_l3_build(p, &l3, tp_len + payload_len + pkt->pad + SODP_ICRC_LEN);
+	sodp_pkt_build(p + l3_len, pkt);
+	*payload = p + l3_len + tp_len;
+	memset(*payload + payload_len, 0, pkt->pad);
+	skb->protocol = htons(path->ipv6 ? ETH_P_IPV6 : ETH_P_IP);
+	return skb;
+}
+
+/**
+ * sodp_net_send() - seal a packet with its ICRC and send it
+ * @qp: the sending QP
+ * @skb: from sodp_net_alloc(), payload written; consumed
+ *
+ * Context: process context.
+ */
+void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb)
+{
+	struct sodp_dev *sdev = qp->sdev;
+	struct net_device *ndev;
+
+	sodp_icrc_set(skb->data, skb->len);
+	sodp_count(sdev, SODP_CNT_TX_PKTS);
+
+	if (qp->path.loopback) {
+		sodp_count(sdev, SODP_CNT_LOOPBACK_PKTS);
+		local_bh_disable();
+		sodp_net_rcv(sdev, skb);
+		local_bh_enable();
+		return;
+	}
+
+	rcu_read_lock();
+	ndev = rdma_read_gid_attr_ndev_rcu(qp->path.sgid_attr);
+	if (IS_ERR(ndev) || !(ndev->flags & IFF_UP)) {
+		rcu_read_unlock();
+		sodp_count(sdev, SODP_CNT_TX_ERR);
+		kfree_skb(skb);
+		return;
+	}
+	skb->dev = ndev;
+	if (dev_hard_header(skb, ndev, ntohs(skb->protocol), qp->path.dmac,
+			    ndev->dev_addr, skb->len) < 0) {
+		rcu_read_unlock();
+		sodp_count(sdev, SODP_CNT_TX_ERR);
+		kfree_skb(skb);
+		return;
+	}
+	skb_reset_mac_header(skb);
+	if (dev_queue_xmit(skb))
+		sodp_count(sdev, SODP_CNT_TX_ERR);
+	rcu_read_unlock();
+}
+
+/**
+ * sodp_net_attach() - start receiving RoCEv2 packets from @ndev
+ * @sdev: the device
+ * @ndev: its netdev
+ *
+ * Context: rtnl held.
+ * Return: 0, or -EBUSY if @ndev already has an rx handler (a bridge or
+ * bond port, or another soft RDMA device).
+ */
+int sodp_net_attach(struct sodp_dev *sdev, struct net_device *ndev)
+{
+	int err;
+
+	ASSERT_RTNL();
+	err = netdev_rx_handler_register(ndev, sodp_rx_handler, sdev);
+	if (err)
+		return err;
+	sdev->rx_ndev = ndev;
+	return 0;
+}
+
+/* Context: rtnl held.  After this returns no rx handler call is running. */
+void sodp_net_detach(struct sodp_dev *sdev)
+{
+	ASSERT_RTNL();
+	if (!sdev->rx_ndev)
+		return;
+	netdev_rx_handler_unregister(sdev->rx_ndev);
+	sdev->rx_ndev = NULL;
+}

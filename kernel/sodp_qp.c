@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: queue pairs: verbs, state machine, and the per-QP work item.
+ *
+ * Everything a QP does on the wire (requester, responder, completer) runs
+ * in one work item, qp->work, on the unbound sodp workqueue: it may sleep
+ * (the MR access layer will fault pages for On-Demand Paging), and because a
+ * work item never runs concurrently with itself, the three roles share
+ * their state without locks.  Softirq context (the rx handler) and timers
+ * only queue packets, set event bits and kick the work item.
+ *
+ * Verbs that change that state (modify, destroy) first stop the work item
+ * with disable_work_sync(), change what they need, and re-enable it; a
+ * kick that arrives meanwhile is lost, so they kick again afterwards.
+ *
+ * Locking, outermost first:
+ *   qp->mutex            serialises modify/query/destroy against each other
+ *   (work disabled)      excludes the work item
+ *   sdev->qps xa_lock_bh QP look-up by number from any context
+ * The work item takes cq->lock (sodp_cq.c) and the MR xarray lock
+ * (sodp_mr.c), never the other way round.
+ */
+#include <linux/etherdevice.h>
+#include <linux/log2.h>
+#include <rdma/ib_cache.h>
+#include <rdma/uverbs_ioctl.h>
+
+#include "sodp.h"
+#include "sodp_pkt.h"
+
+struct workqueue_struct *sodp_wq;
+
+#define SODP_QP_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
+			IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
+
+struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn)
+{
+	struct sodp_qp *qp;
+	unsigned long flags;
+
+	xa_lock_irqsave(&sdev->qps, flags);
+	qp = xa_load(&sdev->qps, qpn);
+	if (qp && !refcount_inc_not_zero(&qp->ref))
+		qp = NULL;
+	xa_unlock_irqrestore(&sdev->qps, flags);
+	return qp;
+}
+
+void sodp_qp_put(struct sodp_qp *qp)
+{
+	if (refcount_dec_and_test(&qp->ref))
+		complete(&qp->released);
+}
+
+void sodp_qp_kick(struct sodp_qp *qp)
+{
+	queue_work(sodp_wq, &qp->work);
+}
+
+static void sodp_retry_timer_fn(struct timer_list *t)
+{
+	struct sodp_qp *qp = timer_container_of(qp, t, retry_timer);
+
+	set_bit(SODP_EV_TIMEOUT, &qp->events);
+	sodp_qp_kick(qp);
+}
+
+static void sodp_rnr_timer_fn(struct timer_list *t)
+{
+	struct sodp_qp *qp = timer_container_of(qp, t, rnr_timer);
+
+	set_bit(SODP_EV_RNR_DONE, &qp->events);
+	sodp_qp_kick(qp);
+}
+
+/* Slot size for a header plus @payload bytes, at least the header. */
+static u32 sodp_slot_size(u32 hdr, u32 payload)
+{
+	return roundup_pow_of_two(hdr + payload);
+}
+
+static int sodp_qp_check_cap(struct ib_qp_cap *cap)
+{
+	if (cap->max_send_wr > SODP_MAX_QP_WR ||
+	    cap->max_recv_wr > SODP_MAX_QP_WR ||
+	    cap->max_send_sge > SODP_MAX_SGE ||
+	    cap->max_recv_sge > SODP_MAX_SGE ||
+	    cap->max_inline_data > SODP_MAX_INLINE)
+		return -EINVAL;
+	return 0;
+}
+
+static int sodp_qp_alloc_queues(struct sodp_qp *qp, struct ib_ucontext *uc,
+				struct ib_qp_cap *cap,
+				struct sodp_create_qp_resp *resp)
+{
+	u32 sq_slots = roundup_pow_of_two(max(cap->max_send_wr, 1U));
+	u32 rq_slots = roundup_pow_of_two(max(cap->max_recv_wr, 1U));
+	u32 sq_payload = max3(cap->max_send_sge * (u32)sizeof(struct sodp_sge),
+			      cap->max_inline_data,
+			      (u32)sizeof(struct sodp_sge));
+	u32 rq_payload = max(cap->max_recv_sge, 1U) * sizeof(struct sodp_sge);
+	u32 sq_slot = sodp_slot_size(sizeof(struct sodp_send_wqe), sq_payload);
+	u32 rq_slot = sodp_slot_size(sizeof(struct sodp_recv_wqe), rq_payload);
+	int err;
+
+	err = sodp_ring_create(uc, &qp->sq, sq_slots, sq_slot, &resp->sq);
+	if (err)
+		return err;
+	err = sodp_ring_create(uc, &qp->rq, rq_slots, rq_slot, &resp->rq);
+	if (err)
+		goto err_sq;
+
+	qp->swqe = kvcalloc(sq_slots, sizeof(*qp->swqe), GFP_KERNEL);
+	qp->sq_shadow = kvcalloc(sq_slots, sq_slot, GFP_KERNEL);
+	if (!qp->swqe || !qp->sq_shadow) {
+		err = -ENOMEM;
+		goto err_shadow;
+	}
+
+	/* Report what the slots really hold: at least what was asked. */
+	sq_payload = sq_slot - sizeof(struct sodp_send_wqe);
+	rq_payload = rq_slot - sizeof(struct sodp_recv_wqe);
+	qp->max_send_sge = min_t(u32, sq_payload / sizeof(struct sodp_sge),
+				 SODP_MAX_SGE);
+	qp->max_recv_sge = min_t(u32, rq_payload / sizeof(struct sodp_sge),
+				 SODP_MAX_SGE);
+	qp->max_inline = min_t(u32, sq_payload, SODP_MAX_INLINE);
+	cap->max_send_wr = sq_slots;
+	cap->max_recv_wr = rq_slots;
+	cap->max_send_sge = qp->max_send_sge;
+	cap->max_recv_sge = qp->max_recv_sge;
+	cap->max_inline_data = qp->max_inline;
+	resp->max_inline = qp->max_inline;
+	return 0;
+
+err_shadow:
+	kvfree(qp->swqe);
+	kvfree(qp->sq_shadow);
+	sodp_ring_destroy(&qp->rq);
+err_sq:
+	sodp_ring_destroy(&qp->sq);
+	return err;
+}
+
+static void sodp_qp_free_queues(struct sodp_qp *qp)
+{
+	kvfree(qp->swqe);
+	kvfree(qp->sq_shadow);
+	sodp_ring_destroy(&qp->rq);
+	sodp_ring_destroy(&qp->sq);
+}
+
+int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		   struct ib_udata *udata)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibqp->device);
+	struct sodp_qp *qp = to_sodp_qp(ibqp);
+	struct sodp_create_qp_resp resp = {};
+	struct ib_ucontext *uc;
+	u32 qpn;
+	int err;
+
+	/* Kernel consumers need kverbs (poll_cq etc.), which sodp lacks. */
+	if (!udata)
+		return -EOPNOTSUPP;
+	if (init->qp_type != IB_QPT_RC || init->srq || init->create_flags)
+		return -EOPNOTSUPP;
+	err = ib_is_udata_in_empty(udata);
+	if (err)
+		return err;
+	err = sodp_qp_check_cap(&init->cap);
+	if (err)
+		return err;
+	if (atomic_inc_return(&sdev->num_qp) > SODP_MAX_QP) {
+		err = -ENOMEM;
+		goto err_count;
+	}
+
+	uc = rdma_udata_to_uverbs_attr_bundle(udata)->context;
+	qp->sdev = sdev;
+	qp->scq = to_sodp_cq(init->send_cq);
+	qp->rcq = to_sodp_cq(init->recv_cq);
+	qp->sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
+	qp->state = IB_QPS_RESET;
+	qp->path_mtu = IB_MTU_1024;
+	qp->mtu = 1024;
+	refcount_set(&qp->ref, 1);
+	init_completion(&qp->released);
+	mutex_init(&qp->mutex);
+	INIT_WORK(&qp->work, sodp_qp_work);
+	skb_queue_head_init(&qp->rx_queue);
+	timer_setup(&qp->retry_timer, sodp_retry_timer_fn, 0);
+	timer_setup(&qp->rnr_timer, sodp_rnr_timer_fn, 0);
+
+	err = sodp_qp_alloc_queues(qp, uc, &init->cap, &resp);
+	if (err)
+		goto err_count;
+
+	/* Reserve a number; publish the QP only once it can take packets. */
+	err = xa_alloc_cyclic_irq(&sdev->qps, &qpn, NULL,
+				  XA_LIMIT(SODP_MIN_QPN, SODP_QPN_MASK),
+				  &sdev->next_qpn, GFP_KERNEL);
+	if (err < 0)
+		goto err_queues;
+	ibqp->qp_num = qpn;
+
+	err = ib_respond_udata(udata, resp);
+	if (err)
+		goto err_qpn;
+	xa_store_irq(&sdev->qps, qpn, qp, GFP_KERNEL);
+	return 0;
+
+err_qpn:
+	xa_erase_irq(&sdev->qps, qpn);
+err_queues:
+	sodp_qp_free_queues(qp);
+err_count:
+	atomic_dec(&sdev->num_qp);
+	mutex_destroy(&qp->mutex);
+	return err == -EBUSY ? -ENOMEM : err;
+}
+
+/* Fill qp->path from an address vector; the caller validated it. */
+static int sodp_qp_set_path(struct sodp_qp *qp, struct rdma_ah_attr *ah)
+{
+	const struct ib_global_route *grh = rdma_ah_read_grh(ah);
+	const struct ib_gid_attr *sgid_attr = grh->sgid_attr;
+	struct sodp_path *p = &qp->path;
+	const struct ib_gid_attr *mine;
+	struct net_device *ndev;
+
+	rcu_read_lock();
+	ndev = rdma_read_gid_attr_ndev_rcu(sgid_attr);
+	if (IS_ERR(ndev)) {
+		rcu_read_unlock();
+		return PTR_ERR(ndev);
+	}
+	ether_addr_copy(p->smac, ndev->dev_addr);
+	rcu_read_unlock();
+
+	rdma_destroy_ah_attr(&qp->ah_attr);
+	rdma_copy_ah_attr(&qp->ah_attr, ah);
+	p->sgid_attr = qp->ah_attr.grh.sgid_attr;
+	p->sgid = sgid_attr->gid;
+	p->dgid = grh->dgid;
+	p->ipv6 = !ipv6_addr_v4mapped((struct in6_addr *)p->sgid.raw);
+	ether_addr_copy(p->dmac, ah->roce.dmac);
+	p->tclass = grh->traffic_class;
+	p->hop_limit = grh->hop_limit;
+	p->flow_label = grh->flow_label;
+
+	mine = rdma_find_gid_by_port(&qp->sdev->ibdev, &p->dgid,
+				     IB_GID_TYPE_ROCE_UDP_ENCAP, SODP_PORT,
+				     NULL);
+	p->loopback = !IS_ERR(mine);
+	if (!IS_ERR(mine))
+		rdma_put_gid_attr(mine);
+	p->valid = true;
+	return 0;
+}
+
+static int sodp_qp_check_attr(struct sodp_qp *qp, struct ib_qp_attr *attr,
+			      int mask)
+{
+	if ((mask & IB_QP_PORT) && attr->port_num != SODP_PORT)
+		return -EINVAL;
+	if ((mask & IB_QP_PKEY_INDEX) && attr->pkey_index != 0)
+		return -EINVAL;
+	if ((mask & IB_QP_ACCESS_FLAGS) &&
+	    (attr->qp_access_flags & ~SODP_QP_ACCESS))
+		return -EINVAL;
+	if ((mask & IB_QP_PATH_MTU) &&
+	    (attr->path_mtu < IB_MTU_256 || attr->path_mtu > IB_MTU_4096))
+		return -EINVAL;
+	if ((mask & IB_QP_DEST_QPN) && attr->dest_qp_num > SODP_QPN_MASK)
+		return -EINVAL;
+	if ((mask & IB_QP_MAX_QP_RD_ATOMIC) &&
+	    attr->max_rd_atomic > SODP_MAX_RD_ATOMIC)
+		return -EINVAL;
+	if ((mask & IB_QP_MAX_DEST_RD_ATOMIC) &&
+	    attr->max_dest_rd_atomic > SODP_MAX_RD_ATOMIC)
+		return -EINVAL;
+	if ((mask & IB_QP_TIMEOUT) && attr->timeout > 31)
+		return -EINVAL;
+	if ((mask & IB_QP_RETRY_CNT) && attr->retry_cnt > 7)
+		return -EINVAL;
+	if ((mask & IB_QP_RNR_RETRY) && attr->rnr_retry > 7)
+		return -EINVAL;
+	if ((mask & IB_QP_MIN_RNR_TIMER) && attr->min_rnr_timer > 31)
+		return -EINVAL;
+	if (mask & (IB_QP_ALT_PATH | IB_QP_PATH_MIG_STATE |
+		    IB_QP_EN_SQD_ASYNC_NOTIFY | IB_QP_RATE_LIMIT))
+		return -EOPNOTSUPP;
+	if (mask & IB_QP_AV) {
+		const struct ib_global_route *grh;
+
+		/* RoCEv2 only: a GRH and a "RoCE v2" source GID. */
+		if (!(rdma_ah_get_ah_flags(&attr->ah_attr) & IB_AH_GRH))
+			return -EINVAL;
+		grh = rdma_ah_read_grh(&attr->ah_attr);
+		if (!grh->sgid_attr ||
+		    grh->sgid_attr->gid_type != IB_GID_TYPE_ROCE_UDP_ENCAP)
+			return -EINVAL;
+		if (ipv6_addr_v4mapped((struct in6_addr *)grh->dgid.raw) !=
+		    ipv6_addr_v4mapped((struct in6_addr *)
+				       grh->sgid_attr->gid.raw))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Forget all transport state and every posted WQE, without completions. */
+static void sodp_qp_reset(struct sodp_qp *qp)
+{
+	u32 sq_prod = READ_ONCE(qp->sq.hdr->prod);
+	u32 rq_prod = READ_ONCE(qp->rq.hdr->prod);
+
+	timer_delete_sync(&qp->retry_timer);
+	timer_delete_sync(&qp->rnr_timer);
+	skb_queue_purge(&qp->rx_queue);
+	sodp_resp_release(qp);
+	memset(&qp->req, 0, sizeof(qp->req));
+	qp->req.fetch = qp->req.head = qp->req.cur = sq_prod;
+	smp_store_release(&qp->sq.hdr->cons, sq_prod);
+	qp->rq_cons = rq_prod;
+	smp_store_release(&qp->rq.hdr->cons, rq_prod);
+	qp->events = 0;
+}
+
+static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
+			 int mask, enum ib_qp_state new_state)
+{
+	int err;
+
+	if (mask & IB_QP_AV) {
+		err = sodp_qp_set_path(qp, &attr->ah_attr);
+		if (err)
+			return err;
+	}
+	if (mask & IB_QP_MAX_DEST_RD_ATOMIC) {
+		err = sodp_resp_set_rd_atomic(qp, attr->max_dest_rd_atomic);
+		if (err)
+			return err;
+	}
+	if (mask & IB_QP_ACCESS_FLAGS)
+		qp->access = attr->qp_access_flags;
+	if (mask & IB_QP_PATH_MTU) {
+		qp->path_mtu = attr->path_mtu;
+		qp->mtu = ib_mtu_enum_to_int(attr->path_mtu);
+	}
+	if (mask & IB_QP_DEST_QPN)
+		qp->dest_qpn = attr->dest_qp_num;
+	if (mask & IB_QP_RQ_PSN) {
+		qp->rq_psn = attr->rq_psn & SODP_PSN_MASK;
+		qp->resp.epsn = qp->rq_psn;
+	}
+	if (mask & IB_QP_SQ_PSN) {
+		qp->sq_psn = attr->sq_psn & SODP_PSN_MASK;
+		qp->req.psn = qp->sq_psn;
+		qp->req.acked_psn = qp->sq_psn;
+	}
+	if (mask & IB_QP_TIMEOUT)
+		qp->timeout = attr->timeout;
+	if (mask & IB_QP_RETRY_CNT) {
+		qp->retry_cnt = attr->retry_cnt;
+		qp->req.retry_left = attr->retry_cnt;
+	}
+	if (mask & IB_QP_RNR_RETRY) {
+		qp->rnr_retry = attr->rnr_retry;
+		qp->req.rnr_left = attr->rnr_retry;
+	}
+	if (mask & IB_QP_MIN_RNR_TIMER)
+		qp->min_rnr_timer = attr->min_rnr_timer;
+	if (mask & IB_QP_MAX_QP_RD_ATOMIC)
+		qp->max_rd_atomic = attr->max_rd_atomic;
+
+	if (qp->path.valid && (mask & (IB_QP_AV | IB_QP_DEST_QPN))) {
+		u32 fl = qp->path.flow_label ?:
+			rdma_calc_flow_label(qp->ibqp.qp_num, qp->dest_qpn);
+
+		qp->path.sport = rdma_flow_label_to_udp_sport(fl);
+	}
+
+	if (new_state == IB_QPS_RESET)
+		sodp_qp_reset(qp);
+	WRITE_ONCE(qp->state, new_state);
+	return 0;
+}
+
+int sodp_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		   struct ib_udata *udata)
+{
+	struct sodp_qp *qp = to_sodp_qp(ibqp);
+	enum ib_qp_state cur, new;
+	int err;
+
+	err = ib_is_udata_in_empty(udata);
+	if (err)
+		return err;
+	if (mask & ~IB_QP_ATTR_STANDARD_BITS)
+		return -EOPNOTSUPP;
+
+	mutex_lock(&qp->mutex);
+	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : qp->state;
+	new = (mask & IB_QP_STATE) ? attr->qp_state : cur;
+	err = -EINVAL;
+	if (cur != qp->state && !(cur == IB_QPS_SQE && qp->state == IB_QPS_ERR))
+		goto out;
+	if (!ib_modify_qp_is_ok(cur, new, IB_QPT_RC, mask))
+		goto out;
+	if (new == IB_QPS_SQD || new == IB_QPS_SQE) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = sodp_qp_check_attr(qp, attr, mask);
+	if (err)
+		goto out;
+	if (new == IB_QPS_RTR && !qp->path.valid && !(mask & IB_QP_AV)) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	disable_work_sync(&qp->work);
+	err = sodp_qp_apply(qp, attr, mask, new);
+	enable_work(&qp->work);
+	sodp_qp_kick(qp);
+out:
+	mutex_unlock(&qp->mutex);
+	return err;
+}
+
+int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		  struct ib_qp_init_attr *init)
+{
+	struct sodp_qp *qp = to_sodp_qp(ibqp);
+
+	memset(attr, 0, sizeof(*attr));
+	memset(init, 0, sizeof(*init));
+	mutex_lock(&qp->mutex);
+	attr->qp_state = READ_ONCE(qp->state);
+	attr->cur_qp_state = attr->qp_state;
+	attr->path_mtu = qp->path_mtu;
+	attr->path_mig_state = IB_MIG_MIGRATED;
+	attr->qkey = 0;
+	attr->rq_psn = qp->resp.epsn;
+	attr->sq_psn = qp->req.psn;
+	attr->dest_qp_num = qp->dest_qpn;
+	attr->qp_access_flags = qp->access;
+	attr->cap.max_send_wr = qp->sq.num_slots;
+	attr->cap.max_recv_wr = qp->rq.num_slots;
+	attr->cap.max_send_sge = qp->max_send_sge;
+	attr->cap.max_recv_sge = qp->max_recv_sge;
+	attr->cap.max_inline_data = qp->max_inline;
+	if (qp->path.valid)
+		rdma_copy_ah_attr(&attr->ah_attr, &qp->ah_attr);
+	attr->pkey_index = 0;
+	attr->port_num = SODP_PORT;
+	attr->max_rd_atomic = qp->max_rd_atomic;
+	attr->max_dest_rd_atomic = qp->max_dest_rd_atomic;
+	attr->min_rnr_timer = qp->min_rnr_timer;
+	attr->timeout = qp->timeout;
+	attr->retry_cnt = qp->retry_cnt;
+	attr->rnr_retry = qp->rnr_retry;
+	mutex_unlock(&qp->mutex);
+
+	init->qp_type = IB_QPT_RC;
+	init->send_cq = qp->ibqp.send_cq;
+	init->recv_cq = qp->ibqp.recv_cq;
+	init->cap = attr->cap;
+	init->sq_sig_type = qp->sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
+	return 0;
+}
+
+int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
+{
+	struct sodp_qp *qp = to_sodp_qp(ibqp);
+	struct sodp_dev *sdev = qp->sdev;
+
+	/* No new references from the rx path, then wait for the old ones. */
+	xa_erase_irq(&sdev->qps, ibqp->qp_num);
+	sodp_qp_put(qp);
+	wait_for_completion(&qp->released);
+
+	disable_work_sync(&qp->work);
+	timer_shutdown_sync(&qp->retry_timer);
+	timer_shutdown_sync(&qp->rnr_timer);
+	skb_queue_purge(&qp->rx_queue);
+	sodp_resp_release(qp);
+	sodp_resp_set_rd_atomic(qp, 0);
+	rdma_destroy_ah_attr(&qp->ah_attr);
+	sodp_qp_free_queues(qp);
+	mutex_destroy(&qp->mutex);
+	atomic_dec(&sdev->num_qp);
+	return 0;
+}
+
+/*
+ * The doorbell: user space wrote WQEs into the SQ ring and calls
+ * POST_SEND with an empty list.  Kernel callers (a list) are not
+ * supported: sodp is a user-space-only device.
+ */
+int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
+		   const struct ib_send_wr **bad_wr)
+{
+	struct sodp_qp *qp = to_sodp_qp(ibqp);
+
+	if (wr) {
+		*bad_wr = wr;
+		return -EOPNOTSUPP;
+	}
+	switch (READ_ONCE(qp->state)) {
+	case IB_QPS_RTS:
+	case IB_QPS_ERR:
+		sodp_qp_kick(qp);
+		return 0;
+	default:
+		/* Posting is allowed from INIT on; sending starts at RTS. */
+		return 0;
+	}
+}
+
+/**
+ * sodp_qp_error() - move the QP to the error state
+ * @qp: the QP; called from its work item
+ *
+ * Outstanding work is flushed by the work item's next pass.
+ */
+void sodp_qp_error(struct sodp_qp *qp)
+{
+	if (qp->state == IB_QPS_ERR)
+		return;
+	WRITE_ONCE(qp->state, IB_QPS_ERR);
+	timer_delete(&qp->retry_timer);
+	timer_delete(&qp->rnr_timer);
+	sodp_qp_kick(qp);
+}
+
+/* Raise an asynchronous QP event (fatal errors seen by the responder). */
+void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type)
+{
+	struct ib_event ev = {
+		.device = qp->ibqp.device,
+		.element.qp = &qp->ibqp,
+		.event = type,
+	};
+
+	if (qp->ibqp.event_handler)
+		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+}
+
+/*
+ * Complete the receive WQE at the head of the RQ.  Return: 0, or
+ * -EOVERFLOW if the CQ overflowed (the QP is then in error).
+ */
+int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
+{
+	int err;
+
+	cqe->qp_num = qp->ibqp.qp_num;
+	cqe->src_qp = qp->dest_qpn;
+	err = sodp_cq_post(qp->rcq, cqe, solicited);
+	qp->rq_cons++;
+	smp_store_release(&qp->rq.hdr->cons, qp->rq_cons);
+	if (err)
+		sodp_qp_error(qp);
+	return err;
+}
+
+/* In the error state: complete every posted WQE with a flush error. */
+static void sodp_qp_flush(struct sodp_qp *qp)
+{
+	struct sodp_cqe cqe;
+	u32 prod;
+
+	sodp_req_flush(qp);
+
+	prod = smp_load_acquire(&qp->rq.hdr->prod);
+	if (prod - qp->rq_cons > qp->rq.num_slots)
+		prod = qp->rq_cons;	/* scribbled on: nothing to trust */
+	while (qp->rq_cons != prod) {
+		const struct sodp_recv_wqe *slot =
+			sodp_ring_slot(&qp->rq, qp->rq_cons);
+
+		memset(&cqe, 0, sizeof(cqe));
+		cqe.wr_id = READ_ONCE(slot->wr_id);
+		cqe.status = IB_WC_WR_FLUSH_ERR;
+		cqe.opcode = IB_WC_RECV;
+		if (sodp_rq_complete(qp, &cqe, false))
+			break;
+	}
+}
+
+/* Validate the packet's addressing and dispatch it to its role. */
+static void sodp_qp_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
+{
+	struct sodp_dev *sdev = qp->sdev;
+	const struct sodp_opcode_info *info;
+	struct sodp_pkt pkt;
+	struct sodp_l3 l3;
+	u32 bth_off, bth_len;
+	const u8 *payload;
+
+	if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off, &bth_len) ||
+	    sodp_pkt_parse(skb->data + bth_off, bth_len, &pkt)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		return;
+	}
+	if (!sodp_icrc_ok(skb->data, bth_off + bth_len)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_ICRC);
+		return;
+	}
+	/* An RC QP talks to one peer: the one its path names. */
+	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
+	    memcmp(l3.saddr, qp->path.ipv6 ? qp->path.dgid.raw :
+		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4) ||
+	    (pkt.pkey & 0x7fff) != 0x7fff) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+		return;
+	}
+	info = &sodp_opcode_table[pkt.opcode];
+	if (!(info->flags & SODP_OPF_RC)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		return;
+	}
+	payload = skb->data + bth_off + pkt.payload_off;
+	if (info->flags & SODP_OPF_RESPONSE) {
+		if (qp->state == IB_QPS_RTS)
+			sodp_comp_rx(qp, &pkt, payload);
+		else
+			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+	} else {
+		if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS)
+			sodp_resp_rx(qp, &pkt, payload);
+		else
+			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+	}
+}
+
+#define SODP_WORK_BUDGET	64	/* packets per run, then yield */
+
+void sodp_qp_work(struct work_struct *work)
+{
+	struct sodp_qp *qp = container_of(work, struct sodp_qp, work);
+	int budget = SODP_WORK_BUDGET;
+	struct sk_buff *skb;
+	bool more = false;
+
+	if (test_and_clear_bit(SODP_EV_TIMEOUT, &qp->events) &&
+	    qp->state == IB_QPS_RTS)
+		sodp_comp_timeout(qp);
+	if (test_and_clear_bit(SODP_EV_RNR_DONE, &qp->events))
+		sodp_comp_rnr_done(qp);
+
+	while (budget > 0) {
+		if (sodp_resp_busy(qp)) {
+			more |= sodp_resp_continue(qp, &budget);
+			if (sodp_resp_busy(qp))
+				break;
+		}
+		skb = skb_dequeue(&qp->rx_queue);
+		if (!skb)
+			break;
+		budget--;
+		sodp_qp_rx_one(qp, skb);
+		consume_skb(skb);
+	}
+	sodp_resp_send_acks(qp);
+
+	if (qp->state == IB_QPS_RTS)
+		more |= sodp_req_run(qp, &budget);
+	if (qp->state == IB_QPS_ERR)
+		sodp_qp_flush(qp);
+
+	if (more || !skb_queue_empty(&qp->rx_queue))
+		sodp_qp_kick(qp);
+}

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: the responder: request packets are checked (PSN, opcode sequence,
+ * rights, bounds), carried out through the MR access layer, and answered
+ * with ACKs (coalesced), NAKs, READ responses and atomic ACKs.
+ *
+ * Errors follow the IBTA's RC rules: a PSN gap gets one sequence NAK until
+ * the gap closes; a SEND without a posted receive gets an RNR NAK; bad
+ * rkeys, bounds or rights get a remote access NAK, malformed requests an
+ * invalid request NAK, and both move this QP to the error state too.
+ *
+ * Runs only in the QP's work item (sodp_qp.c): no locks of its own.
+ */
+#include "sodp.h"
+#include "sodp_pkt.h"
+
+/* ACK at least this often during a long burst, even without AckReq. */
+#define SODP_ACK_EVERY	32
+
+enum sodp_resp_result {
+	SODP_RESP_OK,		/* done; the PSN is consumed */
+	SODP_RESP_RNR,		/* no receive WQE: RNR NAK sent */
+	SODP_RESP_FATAL,	/* NAK sent, QP moving to error */
+};
+
+static u32 sodp_resp_pdn(struct sodp_qp *qp)
+{
+	return to_sodp_pd(qp->ibqp.pd)->pdn;
+}
+
+static void sodp_resp_send_aeth(struct sodp_qp *qp, u32 psn, u8 syndrome)
+{
+	struct sodp_pkt pkt = {
+		.opcode = SODP_OP_ACK,
+		.psn = psn,
+		.syndrome = syndrome,
+		.msn = qp->resp.msn,
+	};
+	struct sk_buff *skb;
+	u8 *payload;
+
+	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
+	if (skb)
+		sodp_net_send(qp, skb);
+}
+
+/* Send the coalesced ACK, if one is owed. */
+void sodp_resp_send_acks(struct sodp_qp *qp)
+{
+	struct sodp_resp *resp = &qp->resp;
+
+	if (!resp->ack_pending)
+		return;
+	resp->ack_pending = false;
+	resp->since_ack = 0;
+	sodp_resp_send_aeth(qp, resp->ack_psn,
+			    SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID);
+}
+
+static void sodp_resp_put_mrs(struct sodp_resp *resp)
+{
+	if (resp->write_mr) {
+		sodp_mr_put(resp->write_mr);
+		resp->write_mr = NULL;
+	}
+	if (resp->rd_mr) {
+		sodp_mr_put(resp->rd_mr);
+		resp->rd_mr = NULL;
+	}
+}
+
+/* Drop every in-progress message (reset, destroy). */
+void sodp_resp_release(struct sodp_qp *qp)
+{
+	struct sodp_resp *resp = &qp->resp;
+
+	sodp_resp_put_mrs(resp);
+	resp->in_send = false;
+	resp->in_write = false;
+	resp->have_rwqe = false;
+	resp->nak_sent = false;
+	resp->ack_pending = false;
+	resp->rd_cur = NULL;
+	resp->since_ack = 0;
+	resp->msn = 0;
+	if (resp->rd_res)
+		memset(resp->rd_res, 0, resp->rd_num * sizeof(*resp->rd_res));
+}
+
+/* Size the READ/atomic responder resources; called with the work off. */
+int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num)
+{
+	struct sodp_resp *resp = &qp->resp;
+	struct sodp_rd_res *res = NULL;
+
+	if (num) {
+		res = kcalloc(num, sizeof(*res), GFP_KERNEL);
+		if (!res)
+			return -ENOMEM;
+	}
+	if (resp->rd_mr) {
+		sodp_mr_put(resp->rd_mr);
+		resp->rd_mr = NULL;
+	}
+	resp->rd_cur = NULL;
+	kfree(resp->rd_res);
+	resp->rd_res = res;
+	resp->rd_num = num;
+	resp->rd_next = 0;
+	qp->max_dest_rd_atomic = num;
+	return 0;
+}
+
+/* Complete the held receive WQE with an error, if there is one. */
+static void sodp_resp_fail_rwqe(struct sodp_qp *qp, enum ib_wc_status st)
+{
+	struct sodp_cqe cqe = {};
+
+	if (!qp->resp.have_rwqe || st == IB_WC_SUCCESS)
+		return;
+	cqe.wr_id = qp->resp.rwqe.wr_id;
+	cqe.status = st;
+	cqe.opcode = IB_WC_RECV;
+	qp->resp.have_rwqe = false;
+	sodp_rq_complete(qp, &cqe, false);
+}
+
+/* NAK @psn, complete a held receive with @st, and go to error. */
+static enum sodp_resp_result sodp_resp_fatal(struct sodp_qp *qp, u32 psn,
+					     u8 nak, enum ib_wc_status st,
+					     enum ib_event_type ev)
+{
+	sodp_count(qp->sdev, SODP_CNT_ERR_NAK_SENT);
+	sodp_resp_send_aeth(qp, psn, SODP_AETH_NAK | nak);
+	sodp_resp_fail_rwqe(qp, st);
+	sodp_resp_put_mrs(&qp->resp);
+	sodp_qp_event(qp, ev);
+	sodp_qp_error(qp);
+	return SODP_RESP_FATAL;
+}
+
+static enum sodp_resp_result sodp_resp_inval(struct sodp_qp *qp, u32 psn)
+{
+	return sodp_resp_fatal(qp, psn, SODP_NAK_INV_REQ, IB_WC_LOC_LEN_ERR,
+			       IB_EVENT_QP_REQ_ERR);
+}
+
+static enum sodp_resp_result sodp_resp_access(struct sodp_qp *qp, u32 psn)
+{
+	return sodp_resp_fatal(qp, psn, SODP_NAK_REM_ACCESS,
+			       IB_WC_LOC_PROT_ERR, IB_EVENT_QP_ACCESS_ERR);
+}
+
+/* Take the receive WQE at the head of the RQ.  -EAGAIN: none posted. */
+static int sodp_resp_get_rwqe(struct sodp_qp *qp)
+{
+	struct sodp_resp *resp = &qp->resp;
+	u32 prod = smp_load_acquire(&qp->rq.hdr->prod);
+	const void *slot;
+
+	if (resp->have_rwqe)
+		return 0;
+	if (prod == qp->rq_cons)
+		return -EAGAIN;
+	if (prod - qp->rq_cons > qp->rq.num_slots)
+		return -EINVAL;
+	slot = sodp_ring_slot(&qp->rq, qp->rq_cons);
+	memcpy(&resp->rwqe, slot, sizeof(resp->rwqe));
+	if (resp->rwqe.num_sge > qp->max_recv_sge)
+		return -EINVAL;
+	memcpy(resp->rsge, slot + sizeof(resp->rwqe),
+	       resp->rwqe.num_sge * sizeof(struct sodp_sge));
+	resp->recv_off = 0;
+	resp->have_rwqe = true;
+	return 0;
+}
+
+/* Scatter SEND payload into the held receive WQE. */
+static int sodp_resp_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
+{
+	struct sodp_resp *resp = &qp->resp;
+	u32 off = resp->recv_off, i;
+
+	for (i = 0; i < resp->rwqe.num_sge && len; i++) {
+		const struct sodp_sge *sge = &resp->rsge[i];
+		struct sodp_mr *mr;
+		u32 n;
+		int err;
+
+		if (off >= sge->length) {
+			off -= sge->length;
+			continue;
+		}
+		n = min(len, sge->length - off);
+		mr = sodp_mr_get(qp->sdev, sge->lkey, sodp_resp_pdn(qp),
+				 sge->addr + off, n, IB_ACCESS_LOCAL_WRITE);
+		if (IS_ERR(mr))
+			return -EACCES;
+		err = sodp_mr_copy(mr, sge->addr + off, (void *)data, n,
+				   SODP_TO_MR);
+		sodp_mr_put(mr);
+		if (err)
+			return -EACCES;
+		data += n;
+		len -= n;
+		resp->recv_off += n;
+		off = 0;
+	}
+	return len ? -EMSGSIZE : 0;
+}
+
+static enum sodp_resp_result sodp_resp_finish_recv(struct sodp_qp *qp,
+						   const struct sodp_pkt *pkt,
+						   u8 opcode, u32 byte_len)
+{
+	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
+	struct sodp_cqe cqe = {};
+
+	cqe.wr_id = qp->resp.rwqe.wr_id;
+	cqe.status = IB_WC_SUCCESS;
+	cqe.opcode = opcode;
+	cqe.byte_len = byte_len;
+	if (info->hdrs & SODP_HDR_IMMDT) {
+		cqe.imm_data = pkt->imm;
+		cqe.wc_flags = SODP_CQE_WITH_IMM;
+	}
+	qp->resp.have_rwqe = false;
+	if (sodp_rq_complete(qp, &cqe, pkt->se))
+		return SODP_RESP_FATAL;
+	return SODP_RESP_OK;
+}
+
+static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
+					     const struct sodp_pkt *pkt,
+					     const u8 *payload)
+{
+	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
+	struct sodp_resp *resp = &qp->resp;
+	int err;
+
+	err = sodp_resp_get_rwqe(qp);
+	if (err == -EAGAIN) {
+		sodp_count(qp->sdev, SODP_CNT_RNR_NAK_SENT);
+		sodp_resp_send_aeth(qp, pkt->psn,
+				    SODP_AETH_RNR_NAK | qp->min_rnr_timer);
+		return SODP_RESP_RNR;
+	}
+	if (err)
+		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
+				       IB_WC_LOC_QP_OP_ERR,
+				       IB_EVENT_QP_FATAL);
+	err = sodp_resp_scatter(qp, payload, pkt->payload_len);
+	if (err == -EMSGSIZE)
+		return sodp_resp_inval(qp, pkt->psn);
+	if (err)
+		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
+				       IB_WC_LOC_PROT_ERR,
+				       IB_EVENT_QP_ACCESS_ERR);
+	resp->in_send = !(info->flags & SODP_OPF_LAST);
+	if (resp->in_send)
+		return SODP_RESP_OK;
+	return sodp_resp_finish_recv(qp, pkt, IB_WC_RECV,
+				     resp->recv_off);
+}
+
+static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
+					     const struct sodp_pkt *pkt,
+					     const u8 *payload)
+{
+	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
+	struct sodp_resp *resp = &qp->resp;
+	bool last = info->flags & SODP_OPF_LAST;
+	int err;
+
+	if (info->flags & SODP_OPF_FIRST) {
+		struct sodp_mr *mr = NULL;
+
+		if (!(qp->access & IB_ACCESS_REMOTE_WRITE))
+			return sodp_resp_access(qp, pkt->psn);
+		if (pkt->dma_len > SODP_MAX_MSG_SIZE)
+			return sodp_resp_inval(qp, pkt->psn);
+		if (pkt->dma_len) {
+			mr = sodp_mr_get(qp->sdev, pkt->rkey, sodp_resp_pdn(qp),
+					 pkt->va, pkt->dma_len,
+					 IB_ACCESS_REMOTE_WRITE);
+			if (IS_ERR(mr))
+				return sodp_resp_access(qp, pkt->psn);
+		}
+		resp->write_mr = mr;
+		resp->write_va = pkt->va;
+		resp->write_left = pkt->dma_len;
+		resp->write_total = pkt->dma_len;
+	}
+	if (pkt->payload_len > resp->write_left ||
+	    (last && pkt->payload_len != resp->write_left))
+		return sodp_resp_inval(qp, pkt->psn);
+
+	/* WRITE with immediate consumes a receive: make sure there is one. */
+	if (info->hdrs & SODP_HDR_IMMDT) {
+		err = sodp_resp_get_rwqe(qp);
+		if (err == -EAGAIN) {
+			sodp_count(qp->sdev, SODP_CNT_RNR_NAK_SENT);
+			sodp_resp_send_aeth(qp, pkt->psn, SODP_AETH_RNR_NAK |
+					    qp->min_rnr_timer);
+			/* The first packet will be resent: keep nothing. */
+			if (info->flags & SODP_OPF_FIRST)
+				sodp_resp_put_mrs(resp);
+			return SODP_RESP_RNR;
+		}
+		if (err)
+			return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
+					       IB_WC_LOC_QP_OP_ERR,
+					       IB_EVENT_QP_FATAL);
+	}
+	if (pkt->payload_len) {
+		err = sodp_mr_copy(resp->write_mr, resp->write_va,
+				   (void *)payload, pkt->payload_len,
+				   SODP_TO_MR);
+		if (err)
+			return sodp_resp_access(qp, pkt->psn);
+	}
+	resp->write_va += pkt->payload_len;
+	resp->write_left -= pkt->payload_len;
+	resp->in_write = !last;
+	if (!last)
+		return SODP_RESP_OK;
+	if (resp->write_mr) {
+		sodp_mr_put(resp->write_mr);
+		resp->write_mr = NULL;
+	}
+	if (info->hdrs & SODP_HDR_IMMDT)
+		return sodp_resp_finish_recv(qp, pkt,
+					     IB_WC_RECV_RDMA_WITH_IMM,
+					     resp->write_total);
+	return SODP_RESP_OK;
+}
+
+static struct sodp_rd_res *sodp_resp_new_res(struct sodp_qp *qp)
+{
+	struct sodp_resp *resp = &qp->resp;
+	struct sodp_rd_res *res = &resp->rd_res[resp->rd_next];
+
+	resp->rd_next = (resp->rd_next + 1) % resp->rd_num;
+	memset(res, 0, sizeof(*res));
+	return res;
+}
+
+/* Start sending READ responses for [va, va + len) from @psn. */
+static int sodp_resp_start_read(struct sodp_qp *qp, struct sodp_rd_res *res,
+				u32 psn, u64 va, u32 len)
+{
+	struct sodp_resp *resp = &qp->resp;
+	struct sodp_mr *mr = NULL;
+
+	if (len) {
+		mr = sodp_mr_get(qp->sdev, res->rkey, sodp_resp_pdn(qp), va,
+				 len, IB_ACCESS_REMOTE_READ);
+		if (IS_ERR(mr))
+			return PTR_ERR(mr);
+	}
+	/* Responses acknowledge what came before: send a pending ACK first. */
+	sodp_resp_send_acks(qp);
+	resp->rd_mr = mr;
+	resp->rd_cur = res;
+	resp->rd_psn = psn;
+	resp->rd_va = va;
+	resp->rd_left = len;
+	resp->rd_first = true;
+	return 0;
+}
+
+static enum sodp_resp_result sodp_resp_read(struct sodp_qp *qp,
+					    const struct sodp_pkt *pkt)
+{
+	struct sodp_rd_res *res;
+	u32 npkts;
+
+	if (!(qp->access & IB_ACCESS_REMOTE_READ))
+		return sodp_resp_access(qp, pkt->psn);
+	if (!qp->resp.rd_num || pkt->dma_len > SODP_MAX_MSG_SIZE)
+		return sodp_resp_inval(qp, pkt->psn);
+	npkts = max_t(u32, DIV_ROUND_UP(pkt->dma_len, qp->mtu), 1);
+	res = sodp_resp_new_res(qp);
+	res->opcode = SODP_OP_READ_REQ;
+	res->psn = pkt->psn;
+	res->last_psn = sodp_psn_add(pkt->psn, npkts - 1);
+	res->va = pkt->va;
+	res->rkey = pkt->rkey;
+	res->length = pkt->dma_len;
+	if (sodp_resp_start_read(qp, res, pkt->psn, pkt->va, pkt->dma_len))
+		return sodp_resp_access(qp, pkt->psn);
+	res->valid = true;
+	/* The READ takes one PSN per response packet. */
+	qp->resp.epsn = res->last_psn;
+	return SODP_RESP_OK;
+}
+
+static void sodp_resp_send_atomic_ack(struct sodp_qp *qp, u32 psn, u64 orig)
+{
+	struct sodp_pkt pkt = {
+		.opcode = SODP_OP_ATOMIC_ACK,
+		.psn = psn,
+		.syndrome = SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID,
+		.msn = qp->resp.msn,
+		.orig = orig,
+	};
+	struct sk_buff *skb;
+	u8 *payload;
+
+	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
+	if (skb)
+		sodp_net_send(qp, skb);
+}
+
+static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
+					      const struct sodp_pkt *pkt)
+{
+	struct sodp_rd_res *res;
+	struct sodp_mr *mr;
+	u64 orig;
+	int err;
+
+	if (!(qp->access & IB_ACCESS_REMOTE_ATOMIC))
+		return sodp_resp_access(qp, pkt->psn);
+	if (!qp->resp.rd_num || (pkt->va & 7))
+		return sodp_resp_inval(qp, pkt->psn);
+	mr = sodp_mr_get(qp->sdev, pkt->rkey, sodp_resp_pdn(qp), pkt->va, 8,
+			 IB_ACCESS_REMOTE_ATOMIC);
+	if (IS_ERR(mr))
+		return sodp_resp_access(qp, pkt->psn);
+	err = sodp_mr_atomic(mr, pkt->va, pkt->opcode == SODP_OP_CMP_SWAP,
+			     pkt->compare_add, pkt->swap, &orig);
+	sodp_mr_put(mr);
+	if (err)
+		return sodp_resp_inval(qp, pkt->psn);
+
+	res = sodp_resp_new_res(qp);
+	res->opcode = pkt->opcode;
+	res->psn = pkt->psn;
+	res->last_psn = pkt->psn;
+	res->atomic_orig = orig;
+	res->valid = true;
+	/* Our own ACKs so far are implied by this one. */
+	sodp_resp_send_acks(qp);
+	qp->resp.msn = (qp->resp.msn + 1) & SODP_MSN_MASK;
+	sodp_resp_send_atomic_ack(qp, pkt->psn, orig);
+	return SODP_RESP_OK;
+}
+
+/* A request we have seen before (IBTA 9.9.4.1): answer it again. */
+static void sodp_resp_duplicate(struct sodp_qp *qp, const struct sodp_pkt *pkt)
+{
+	struct sodp_resp *resp = &qp->resp;
+	u32 i;
+
+	sodp_count(qp->sdev, SODP_CNT_DUP_REQ);
+	if (pkt->opcode == SODP_OP_READ_REQ ||
+	    pkt->opcode == SODP_OP_CMP_SWAP ||
+	    pkt->opcode == SODP_OP_FETCH_ADD) {
+		for (i = 0; i < resp->rd_num; i++) {
+			struct sodp_rd_res *res = &resp->rd_res[i];
+
+			if (!res->valid ||
+			    sodp_psn_cmp(pkt->psn, res->psn) < 0 ||
+			    sodp_psn_cmp(pkt->psn, res->last_psn) > 0)
+				continue;
+			if (pkt->opcode != SODP_OP_READ_REQ) {
+				if (res->opcode == pkt->opcode &&
+				    res->psn == pkt->psn)
+					sodp_resp_send_atomic_ack(qp, pkt->psn,
+							res->atomic_orig);
+				return;
+			}
+			if (res->opcode != SODP_OP_READ_REQ)
+				return;
+			/* A restarted READ: serve the part it asks for. */
+			if (pkt->va < res->va || pkt->dma_len > res->length ||
+			    pkt->va - res->va > res->length - pkt->dma_len)
+				return;
+			sodp_resp_start_read(qp, res, pkt->psn, pkt->va,
+					     pkt->dma_len);
+			return;
+		}
+		return;
+	}
+	/* SEND/WRITE: re-acknowledge everything received so far. */
+	resp->ack_pending = true;
+	resp->ack_psn = sodp_psn_add(resp->epsn, -1);
+}
+
+static bool sodp_resp_seq_ok(struct sodp_qp *qp, const struct sodp_pkt *pkt)
+{
+	u16 f = sodp_opcode_table[pkt->opcode].flags;
+
+	if (qp->resp.in_send)
+		return (f & SODP_OPF_SEND) && !(f & SODP_OPF_FIRST);
+	if (qp->resp.in_write)
+		return (f & SODP_OPF_WRITE) && !(f & SODP_OPF_FIRST);
+	return f & SODP_OPF_FIRST;
+}
+
+/**
+ * sodp_resp_rx() - handle one request packet
+ * @qp: the QP, in RTR or RTS
+ * @pkt: parsed and checked headers
+ * @payload: pkt->payload_len bytes
+ */
+void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+		  const u8 *payload)
+{
+	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
+	struct sodp_resp *resp = &qp->resp;
+	enum sodp_resp_result res;
+	int cmp = sodp_psn_cmp(pkt->psn, resp->epsn);
+
+	if (cmp > 0) {
+		/* A gap: say so once, then wait for the resend. */
+		if (!resp->nak_sent) {
+			sodp_count(qp->sdev, SODP_CNT_SEQ_NAK_SENT);
+			sodp_resp_send_acks(qp);
+			sodp_resp_send_aeth(qp, resp->epsn,
+					    SODP_AETH_NAK | SODP_NAK_PSN_SEQ);
+			resp->nak_sent = true;
+		}
+		return;
+	}
+	if (cmp < 0) {
+		sodp_resp_duplicate(qp, pkt);
+		return;
+	}
+	resp->nak_sent = false;
+
+	if (!sodp_resp_seq_ok(qp, pkt) ||
+	    pkt->payload_len > qp->mtu ||
+	    ((info->flags & (SODP_OPF_FIRST | SODP_OPF_MIDDLE)) &&
+	     !(info->flags & SODP_OPF_LAST) && pkt->payload_len != qp->mtu)) {
+		sodp_resp_inval(qp, pkt->psn);
+		return;
+	}
+
+	if (info->flags & SODP_OPF_SEND)
+		res = sodp_resp_send(qp, pkt, payload);
+	else if (info->flags & SODP_OPF_WRITE)
+		res = sodp_resp_write(qp, pkt, payload);
+	else if (info->flags & SODP_OPF_READ)
+		res = sodp_resp_read(qp, pkt);
+	else if (info->flags & SODP_OPF_ATOMIC)
+		res = sodp_resp_atomic(qp, pkt);
+	else
+		res = sodp_resp_inval(qp, pkt->psn);
+	if (res != SODP_RESP_OK)
+		return;
+
+	resp->epsn = sodp_psn_add(resp->epsn, 1);
+	if (info->flags & (SODP_OPF_READ | SODP_OPF_ATOMIC))
+		return;		/* answered by responses, not ACKs */
+	if (info->flags & SODP_OPF_LAST)
+		resp->msn = (resp->msn + 1) & SODP_MSN_MASK;
+	resp->ack_pending = true;
+	resp->ack_psn = pkt->psn;
+	if (++resp->since_ack >= SODP_ACK_EVERY)
+		sodp_resp_send_acks(qp);
+}
+
+bool sodp_resp_busy(struct sodp_qp *qp)
+{
+	return qp->resp.rd_cur;
+}
+
+static u8 sodp_read_resp_opcode(bool first, bool last)
+{
+	if (first && last)
+		return SODP_OP_READ_RESP_ONLY;
+	if (first)
+		return SODP_OP_READ_RESP_FIRST;
+	return last ? SODP_OP_READ_RESP_LAST : SODP_OP_READ_RESP_MIDDLE;
+}
+
+/**
+ * sodp_resp_continue() - send more READ responses
+ * @qp: the QP, with a READ in progress
+ * @budget: packets this run may still send; decremented
+ *
+ * Return: true if responses remain.
+ */
+bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
+{
+	struct sodp_resp *resp = &qp->resp;
+
+	while (resp->rd_cur && *budget > 0) {
+		u32 n = min(resp->rd_left, qp->mtu);
+		bool last = n == resp->rd_left;
+		struct sodp_pkt pkt = {};
+		struct sk_buff *skb;
+		u8 *payload;
+
+		pkt.opcode = sodp_read_resp_opcode(resp->rd_first, last);
+		pkt.psn = resp->rd_psn;
+		if (last)
+			resp->msn = (resp->msn + 1) & SODP_MSN_MASK;
+		pkt.syndrome = SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID;
+		pkt.msn = resp->msn;
+		skb = sodp_net_alloc(qp, &pkt, n, &payload);
+		if (!skb) {
+			if (last)
+				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
+			return true;
+		}
+		if (n && sodp_mr_copy(resp->rd_mr, resp->rd_va, payload, n,
+				      SODP_FROM_MR)) {
+			/* Checked at the request: cannot happen when pinned. */
+			kfree_skb(skb);
+			sodp_resp_fatal(qp, resp->rd_psn, SODP_NAK_REM_ACCESS,
+					IB_WC_SUCCESS, IB_EVENT_QP_ACCESS_ERR);
+			resp->rd_cur = NULL;
+			return false;
+		}
+		sodp_net_send(qp, skb);
+		(*budget)--;
+		resp->rd_psn = sodp_psn_add(resp->rd_psn, 1);
+		resp->rd_va += n;
+		resp->rd_left -= n;
+		resp->rd_first = false;
+		if (last) {
+			resp->rd_cur = NULL;
+			if (resp->rd_mr) {
+				sodp_mr_put(resp->rd_mr);
+				resp->rd_mr = NULL;
+			}
+		}
+	}
+	return resp->rd_cur;
+}

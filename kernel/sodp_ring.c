@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: rings shared with user space.
+ *
+ * A ring is vmalloc_user() memory handed to user space through an
+ * rdma_user_mmap_entry.  The entry owns the buffer: destroying the object
+ * removes the entry, and the core calls sodp_mmap_free() when the last
+ * reference (insertion or an mmap() in progress) is gone.  A process that
+ * still maps the ring keeps its pages: remap_vmalloc_range() took a page
+ * reference for every page it mapped, so vfree() cannot pull them away.
+ */
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/vmalloc.h>
+
+#include "sodp.h"
+
+/**
+ * sodp_ring_create() - allocate a ring and publish it for mmap()
+ * @ibuc: the user context the ring is mapped through
+ * @ring: filled in on success
+ * @num_slots: a power of two
+ * @slot_size: a power of two
+ * @info: filled in for the create response
+ *
+ * Return: 0 or a negative errno.
+ */
+int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
+		     u32 num_slots, u32 slot_size, struct sodp_ring_info *info)
+{
+	struct sodp_mmap_entry *entry;
+	size_t size;
+	int err;
+
+	if (!is_power_of_2(num_slots) || !is_power_of_2(slot_size))
+		return -EINVAL;
+	size = PAGE_ALIGN(SODP_RING_HDR_SIZE + (size_t)num_slots * slot_size);
+
+	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
+	if (!entry)
+		return -ENOMEM;
+	entry->buf = vmalloc_user(size);
+	if (!entry->buf) {
+		kfree(entry);
+		return -ENOMEM;
+	}
+	entry->size = size;
+
+	err = rdma_user_mmap_entry_insert(ibuc, &entry->rdma, size);
+	if (err) {
+		vfree(entry->buf);
+		kfree(entry);
+		return err;
+	}
+
+	ring->hdr = entry->buf;
+	ring->slots = entry->buf + SODP_RING_HDR_SIZE;
+	ring->num_slots = num_slots;
+	ring->slot_size = slot_size;
+	ring->entry = entry;
+
+	memset(info, 0, sizeof(*info));
+	info->mmap_offset = rdma_user_mmap_get_offset(&entry->rdma);
+	info->mmap_size = size;
+	info->num_slots = num_slots;
+	info->slot_size = slot_size;
+	return 0;
+}
+
+/* The caller has stopped touching the ring. */
+void sodp_ring_destroy(struct sodp_ring *ring)
+{
+	if (!ring->entry)
+		return;
+	rdma_user_mmap_entry_remove(&ring->entry->rdma);
+	ring->entry = NULL;
+	ring->hdr = NULL;
+	ring->slots = NULL;
+}
+
+int sodp_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma)
+{
+	struct rdma_user_mmap_entry *rdma_entry;
+	struct sodp_mmap_entry *entry;
+	int err = -EINVAL;
+
+	rdma_entry = rdma_user_mmap_entry_get(ibuc, vma);
+	if (!rdma_entry)
+		return -EINVAL;
+	entry = container_of(rdma_entry, struct sodp_mmap_entry, rdma);
+	if (vma->vm_end - vma->vm_start == entry->size)
+		err = remap_vmalloc_range(vma, entry->buf, 0);
+	rdma_user_mmap_entry_put(rdma_entry);
+	return err;
+}
+
+void sodp_mmap_free(struct rdma_user_mmap_entry *rdma_entry)
+{
+	struct sodp_mmap_entry *entry =
+		container_of(rdma_entry, struct sodp_mmap_entry, rdma);
+
+	vfree(entry->buf);
+	kfree(entry);
+}

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: per-device counters, read by `rdma statistic show link DEV/1`
+ * and /sys/class/infiniband/DEV/ports/1/hw_counters/.
+ */
+#include "sodp.h"
+
+static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
+	[SODP_CNT_RX_PKTS].name = "rx_packets",
+	[SODP_CNT_TX_PKTS].name = "tx_packets",
+	[SODP_CNT_RX_DROP_MALFORMED].name = "rx_drop_malformed",
+	[SODP_CNT_RX_DROP_ICRC].name = "rx_drop_icrc",
+	[SODP_CNT_RX_DROP_NO_QP].name = "rx_drop_no_qp",
+	[SODP_CNT_RX_DROP_QUEUE_FULL].name = "rx_drop_queue_full",
+	[SODP_CNT_RX_DROP_STATE].name = "rx_drop_qp_state",
+	[SODP_CNT_TX_ERR].name = "tx_errors",
+	[SODP_CNT_RETRANSMIT].name = "retransmits",
+	[SODP_CNT_RNR_NAK_SENT].name = "rnr_nak_sent",
+	[SODP_CNT_RNR_NAK_RCVD].name = "rnr_nak_received",
+	[SODP_CNT_SEQ_NAK_SENT].name = "seq_nak_sent",
+	[SODP_CNT_DUP_REQ].name = "duplicate_requests",
+	[SODP_CNT_ERR_NAK_SENT].name = "error_nak_sent",
+	[SODP_CNT_LOOPBACK_PKTS].name = "loopback_packets",
+};
+
+struct rdma_hw_stats *sodp_alloc_hw_port_stats(struct ib_device *ibdev,
+					       u32 port_num)
+{
+	return rdma_alloc_hw_stats_struct(sodp_counter_desc, SODP_CNT_NUM,
+					  RDMA_HW_STATS_DEFAULT_LIFESPAN);
+}
+
+int sodp_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
+		      u32 port, int index)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibdev);
+	int i;
+
+	for (i = 0; i < SODP_CNT_NUM; i++)
+		stats->value[i] = atomic64_read(&sdev->stats->c[i]);
+	return SODP_CNT_NUM;
+}
