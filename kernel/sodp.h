@@ -202,6 +202,7 @@ struct sodp_resp {
 	bool in_send;		/* a multi-packet SEND is in progress */
 	bool in_write;		/* a multi-packet WRITE is in progress */
 	bool nak_sent;		/* PSN sequence NAK outstanding */
+	bool rnr_sent;		/* RNR NAK outstanding: drop the rest */
 	bool ack_pending;
 	u32 ack_psn;		/* PSN the pending ACK acknowledges */
 	bool have_rwqe;		/* rwqe holds the RQ head */

@@ -81,6 +81,13 @@ static int sodp_comp_find(struct sodp_qp *qp, u32 psn, u32 *idx)
 			return 0;
 		}
 	}
+	/* The message still going out owns [first_psn, psn). */
+	if (req->cur != req->fetch && req->cur_off &&
+	    sodp_psn_cmp(psn, sodp_req_swqe(qp, i)->first_psn) >= 0 &&
+	    sodp_psn_cmp(psn, req->psn) < 0) {
+		*idx = i;
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -200,6 +207,8 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 		return;
 	switch (code) {
 	case SODP_NAK_PSN_SEQ:
+		if (req->rnr_wait)
+			return;	/* the RNR NAK's rewind covers it */
 		if (!req->retry_left) {
 			sodp_req_fail(qp, idx, IB_WC_RETRY_EXC_ERR);
 			return;

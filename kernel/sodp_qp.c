@@ -328,6 +328,18 @@ static void sodp_qp_reset(struct sodp_qp *qp)
 	qp->events = 0;
 }
 
+/*
+ * Tell the provider whether the QP is in error (see SODP_RING_F_QP_ERR).
+ * The barrier pairs with the provider's between publishing a receive and
+ * reading the flag: either it sees the flag, or our flush sees its receive.
+ */
+static void sodp_qp_publish_state(struct sodp_qp *qp)
+{
+	WRITE_ONCE(qp->rq.hdr->flags,
+		   qp->state == IB_QPS_ERR ? SODP_RING_F_QP_ERR : 0);
+	smp_mb();
+}
+
 static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
 			 int mask, enum ib_qp_state new_state)
 {
@@ -385,6 +397,7 @@ static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
 	if (new_state == IB_QPS_RESET)
 		sodp_qp_reset(qp);
 	WRITE_ONCE(qp->state, new_state);
+	sodp_qp_publish_state(qp);
 	return 0;
 }
 
@@ -452,8 +465,11 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->cap.max_send_sge = qp->max_send_sge;
 	attr->cap.max_recv_sge = qp->max_recv_sge;
 	attr->cap.max_inline_data = qp->max_inline;
-	if (qp->path.valid)
-		rdma_copy_ah_attr(&attr->ah_attr, &qp->ah_attr);
+	/* A plain copy: the caller does not release a GID reference. */
+	if (qp->path.valid) {
+		attr->ah_attr = qp->ah_attr;
+		attr->ah_attr.grh.sgid_attr = NULL;
+	}
 	attr->pkey_index = 0;
 	attr->port_num = SODP_PORT;
 	attr->max_rd_atomic = qp->max_rd_atomic;
@@ -531,6 +547,7 @@ void sodp_qp_error(struct sodp_qp *qp)
 	if (qp->state == IB_QPS_ERR)
 		return;
 	WRITE_ONCE(qp->state, IB_QPS_ERR);
+	sodp_qp_publish_state(qp);
 	timer_delete(&qp->retry_timer);
 	timer_delete(&qp->rnr_timer);
 	sodp_qp_kick(qp);

@@ -79,6 +79,7 @@ void sodp_resp_release(struct sodp_qp *qp)
 	resp->in_write = false;
 	resp->have_rwqe = false;
 	resp->nak_sent = false;
+	resp->rnr_sent = false;
 	resp->ack_pending = false;
 	resp->rd_cur = NULL;
 	resp->since_ack = 0;
@@ -241,6 +242,7 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	err = sodp_resp_get_rwqe(qp);
 	if (err == -EAGAIN) {
 		sodp_count(qp->sdev, SODP_CNT_RNR_NAK_SENT);
+		resp->rnr_sent = true;
 		sodp_resp_send_aeth(qp, pkt->psn,
 				    SODP_AETH_RNR_NAK | qp->min_rnr_timer);
 		return SODP_RESP_RNR;
@@ -300,6 +302,7 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 		err = sodp_resp_get_rwqe(qp);
 		if (err == -EAGAIN) {
 			sodp_count(qp->sdev, SODP_CNT_RNR_NAK_SENT);
+		resp->rnr_sent = true;
 			sodp_resp_send_aeth(qp, pkt->psn, SODP_AETH_RNR_NAK |
 					    qp->min_rnr_timer);
 			/* The first packet will be resent: keep nothing. */
@@ -514,8 +517,12 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	int cmp = sodp_psn_cmp(pkt->psn, resp->epsn);
 
 	if (cmp > 0) {
-		/* A gap: say so once, then wait for the resend. */
-		if (!resp->nak_sent) {
+		/*
+		 * A gap: say so once, then wait for the resend.  After an
+		 * RNR NAK the gap is expected (the rest of the message was
+		 * already in flight) and the requester is rewinding anyway.
+		 */
+		if (!resp->nak_sent && !resp->rnr_sent) {
 			sodp_count(qp->sdev, SODP_CNT_SEQ_NAK_SENT);
 			sodp_resp_send_acks(qp);
 			sodp_resp_send_aeth(qp, resp->epsn,
@@ -529,6 +536,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		return;
 	}
 	resp->nak_sent = false;
+	resp->rnr_sent = false;
 
 	if (!sodp_resp_seq_ok(qp, pkt) ||
 	    pkt->payload_len > qp->mtu ||

@@ -63,9 +63,21 @@ struct sodp_alloc_pd_resp {
  */
 #define SODP_RING_HDR_SIZE	128
 
+/*
+ * sodp_ring_hdr.flags, written by the kernel only.
+ *
+ * SODP_RING_F_QP_ERR, in a QP's RQ ring: the QP is in the error state.
+ * Posting a receive makes no system call, so the kernel cannot see one
+ * posted in that state; after publishing prod, the provider reads flags
+ * (with a full barrier between the two) and, if this is set, rings the
+ * send doorbell, on which the kernel flushes the receive.
+ */
+#define SODP_RING_F_QP_ERR	(1U << 0)
+
 struct sodp_ring_hdr {
 	__u32 prod;
-	__u32 reserved0[15];
+	__u32 flags;
+	__u32 reserved0[14];
 	__u32 cons;
 	__u32 reserved1[15];
 };

@@ -244,6 +244,20 @@ int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		sodp_ring_publish(&rq->ring);
 	pthread_spin_unlock(&rq->lock);
 
+	/*
+	 * A QP in the error state flushes receives only when the kernel
+	 * looks: ring the doorbell then (SODP_RING_F_QP_ERR).  The fence
+	 * orders our prod store before the flag load, against the kernel's
+	 * flag store and prod load.
+	 */
+	if (rq->ring.idx != start) {
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit((_Atomic uint32_t *)&rq->ring.hdr->flags,
+					 memory_order_relaxed) &
+		    SODP_RING_F_QP_ERR)
+			sodp_sq_doorbell(to_sodp_qp(ibqp));
+	}
+
 	if (err)
 		*bad_wr = wr;
 	return err;

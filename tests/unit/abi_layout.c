@@ -38,6 +38,7 @@ int main(void)
 	EXPECT(sizeof(struct sodp_create_cq_resp) == 24);
 	EXPECT(sizeof(struct sodp_create_qp_resp) == 56);
 	EXPECT(offsetof(struct sodp_ring_hdr, prod) == 0);
+	EXPECT(offsetof(struct sodp_ring_hdr, flags) == 4);
 	EXPECT(offsetof(struct sodp_ring_hdr, cons) == 64);
 	EXPECT(offsetof(struct sodp_send_wqe, opcode) == 8);
 	EXPECT(offsetof(struct sodp_send_wqe, num_sge) == 10);
