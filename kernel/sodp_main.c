@@ -186,8 +186,8 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	atomic_set(&sdev->num_ucontext, 0);
 	sdev->stats = kzalloc(sizeof(*sdev->stats), GFP_KERNEL);
 	if (!sdev->stats) {
-		ib_dealloc_device(&sdev->ibdev);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto err_dealloc;
 	}
 	ib_set_device_ops(&sdev->ibdev, &sodp_dev_ops);
 	sodp_dev_init_attrs(sdev, ndev);
@@ -209,7 +209,7 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	return 0;
 
 err_dealloc:
-	kfree(sdev->stats);
+	/* Calls sodp_dealloc_driver(), which frees what we allocated. */
 	ib_dealloc_device(&sdev->ibdev);
 	return err;
 }
