@@ -21,9 +21,10 @@
  * write() that follows a release-store needs no barrier of its own: the
  * kernel acquire-loads prod after it, whichever CPU it runs on.
  *
- * Our own counter is kept in ring->idx and only ever stored to the shared
- * header, never read back from it: the ABI says the kernel does not write
- * the provider's counter, so there is nothing to read.
+ * Our own counter is kept in ring->idx and only stored to the shared
+ * header; it is read from there once, when the ring is mapped.  The ABI
+ * says the kernel never writes the provider's counter, so there is nothing
+ * to read back later.
  *
  * Locking: none of the helpers below locks.  Each ring belongs to one queue
  * (struct sodp_sq, sodp_rq, sodp_cq) and its lock must be held, except for a
