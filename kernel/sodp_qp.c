@@ -576,9 +576,10 @@ int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
 
 	cqe->qp_num = qp->ibqp.qp_num;
 	cqe->src_qp = qp->dest_qpn;
-	err = sodp_cq_post(qp->rcq, cqe, solicited);
+	/* Free the slot first: the poller may repost it on seeing the CQE. */
 	qp->rq_cons++;
 	smp_store_release(&qp->rq.hdr->cons, qp->rq_cons);
+	err = sodp_cq_post(qp->rcq, cqe, solicited);
 	if (err)
 		sodp_qp_error(qp);
 	return err;

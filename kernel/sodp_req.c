@@ -436,6 +436,12 @@ static bool sodp_req_complete_head(struct sodp_qp *qp, enum ib_wc_status st)
 	struct sodp_swqe *swqe = sodp_swqe_at(qp, req->head);
 	bool ok = true;
 
+	/*
+	 * Free the slot before the CQE appears: a poller that sees the
+	 * completion may post into the slot at once.
+	 */
+	req->head++;
+	smp_store_release(&qp->sq.hdr->cons, req->head);
 	if (st != IB_WC_SUCCESS || qp->sig_all ||
 	    (swqe->wqe.flags & SODP_WQE_SIGNALED)) {
 		struct sodp_cqe cqe = {
@@ -448,8 +454,6 @@ static bool sodp_req_complete_head(struct sodp_qp *qp, enum ib_wc_status st)
 
 		ok = !sodp_cq_post(qp->scq, &cqe, false);
 	}
-	req->head++;
-	smp_store_release(&qp->sq.hdr->cons, req->head);
 	return ok;
 }
 

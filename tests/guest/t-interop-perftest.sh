@@ -36,8 +36,8 @@ run() {
 		return 0
 	fi
 	note "FAIL $what (exit $rc)"
-	sed 's/^/      server: /' "$out.server" | tail -n 15
-	sed 's/^/      client: /' "$out.client" | tail -n 15
+	topo_tool_errors "$out.server" | head -n 10 | sed 's/^/      server: /'
+	topo_tool_errors "$out.client" | head -n 10 | sed 's/^/      client: /'
 	failures="$failures [$what]"
 	return 1
 }
@@ -57,11 +57,13 @@ for pair in $pairs; do
 	# stalled path: stop the pairing there, so that a hanging
 	# implementation cannot push the test past its time limit.
 	for s in $sides; do
-		# 64 KiB: 64 packets per message at the 1024-byte MTU.
+		# 64 KiB: 64 packets per message at the 1024-byte MTU.  500
+		# messages: enough to wrap the 128-deep send queue a few times
+		# (sodp's early data path failed posts only after ~100 WRs).
 		for t in "ib_send_bw -s 65536" "ib_write_bw -s 65536" \
 			 "ib_read_bw -s 65536" "ib_atomic_bw"; do
 			# shellcheck disable=SC2086 # $t is a tool and its options
-			run "$pair" "$s" $t -n 100 && continue
+			run "$pair" "$s" $t -n 500 && continue
 			[ "$TOPO_CLIENT_RC" = 124 ] || [ "$TOPO_SERVER_RC" = 124 ] || continue
 			note "     (timed out: rest of $pair skipped)"
 			break 2

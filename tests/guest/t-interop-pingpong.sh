@@ -32,8 +32,8 @@ run() {
 		return 0
 	fi
 	note "FAIL $what (exit $rc)"
-	sed 's/^/      server: /' "$out.server"
-	sed 's/^/      client: /' "$out.client"
+	topo_tool_errors "$out.server" | head -n 10 | sed 's/^/      server: /'
+	topo_tool_errors "$out.client" | head -n 10 | sed 's/^/      client: /'
 	failures="$failures [$what]"
 	return 1
 }

@@ -23,6 +23,10 @@
 # stacks); in_ns1 CMD... runs CMD in ns1.  topo_* return non-zero after
 # printing "topo: ..." on failure; they never exit the caller.
 #
+# Also: gid_index DEV v4|v6 (the RoCE v2 GID index for an address family),
+# topo_exchange (a tool's server on one side, its client on the other) and
+# topo_tool_errors (a tool's output without its banner, for failure reports).
+#
 # The standard bed (sodp0 on veth0, rxe0 on veth2) is not touched: a netdev
 # carries at most one rxe device, so every topology has its own veths.
 
@@ -76,7 +80,7 @@ gid_index() {
 # both RoCE v2 GIDs exist (the core fills the GID table asynchronously), then
 # print "GID4 GID6".  Run through bash -c in ns1 for side B.
 _topo_ready() {
-	local dev=$1 state end g4= g6=
+	local dev=$1 state end g4='' g6=''
 	end=$(( $(date +%s) + 20 ))
 	while :; do
 		state=
@@ -109,12 +113,14 @@ _topo_netns_mode() { rdma system show 2>/dev/null | sed -n 's/.*netns \([a-z]*\)
 # while any network namespace other than the initial one exists, and frees a
 # deleted namespace asynchronously: retry for a while.
 _topo_set_netns_mode() {
-	local i
+	local end
 	[ "$(_topo_netns_mode)" != "$1" ] || return 0
-	for i in $(seq 50); do
-		rdma system set netns "$1" 2>/dev/null && return 0
+	end=$(( $(date +%s) + 5 ))
+	until rdma system set netns "$1" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$end" ] || break
 		sleep 0.2
 	done
+	[ "$(_topo_netns_mode)" != "$1" ] || return 0
 	_topo_err "cannot set RDMA netns mode to $1: the kernel refuses while a" \
 		"network namespace other than the initial one exists (ip netns list:" \
 		"$(ip netns list | tr '\n' ' '))"
@@ -185,7 +191,7 @@ _topo_save() {	# remember what teardown must undo, across processes
 topo_two_stacks() {
 	local a=$1 b=$2 mode _g4 _g6
 	topo_teardown
-	TOPO_KIND= TOPO_A_TYPE=$a TOPO_B_TYPE=$b TOPO_A_DEV=${a}A TOPO_B_DEV=${b}B
+	TOPO_KIND='' TOPO_A_TYPE=$a TOPO_B_TYPE=$b TOPO_A_DEV=${a}A TOPO_B_DEV=${b}B
 	TOPO_A_IP4=10.9.2.1 TOPO_B_IP4=10.9.2.2 TOPO_A_IP6=fd00:2::1 TOPO_B_IP6=fd00:2::2
 
 	# Exclusive mode first: the switch is refused once ns1 exists.
@@ -220,7 +226,7 @@ topo_two_stacks() {
 topo_loopback() {
 	local t=$1 _g4 _g6
 	topo_teardown
-	TOPO_KIND= TOPO_A_TYPE=$t TOPO_B_TYPE=$t TOPO_A_DEV=${t}L TOPO_B_DEV=${t}L
+	TOPO_KIND='' TOPO_A_TYPE=$t TOPO_B_TYPE=$t TOPO_A_DEV=${t}L TOPO_B_DEV=${t}L
 	TOPO_A_IP4=10.9.4.1 TOPO_B_IP4=10.9.4.1 TOPO_A_IP6=fd00:4::1 TOPO_B_IP6=fd00:4::1
 	_topo_veth vethL vethM "$TOPO_A_IP4/24" "$TOPO_A_IP6/64" || return 1
 	_topo_add_dev "$t" "$TOPO_A_DEV" vethL || return 1
@@ -232,9 +238,13 @@ topo_loopback() {
 }
 
 # Never fails: it undoes what exists and warns about what it cannot.
+# Devices go first, each deleted where it is visible, while their netdevs
+# still exist: deleting ns1 or a veth first makes the drivers remove the
+# devices asynchronously, racing with the deletes here.
 topo_teardown() {
-	local d pid
-	if [ -e "/run/netns/$TOPO_NS" ]; then
+	local d pid ns=0
+	[ -e "/run/netns/$TOPO_NS" ] && ns=1
+	if [ "$ns" = 1 ]; then
 		# Processes left in ns1 (a server whose client died) hold contexts
 		# on its device; they are ours, end them by pid.
 		for pid in $(ip netns pids "$TOPO_NS" 2>/dev/null); do
@@ -242,17 +252,23 @@ topo_teardown() {
 		done
 		for d in $_TOPO_DEVS; do
 			in_ns1 test -e "/sys/class/infiniband/$d" 2>/dev/null || continue
-			in_ns1 rdma link delete "$d" || _topo_err "warning: cannot delete $d in $TOPO_NS"
+			in_ns1 rdma link delete "$d" 2>/dev/null ||
+				! in_ns1 test -e "/sys/class/infiniband/$d" ||
+				_topo_err "warning: cannot delete $d in $TOPO_NS"
 		done
-		ip netns del "$TOPO_NS" || _topo_err "warning: ip netns del $TOPO_NS failed"
 	fi
 	for d in $_TOPO_DEVS; do
 		[ -e "/sys/class/infiniband/$d" ] || continue
-		rdma link delete "$d" || _topo_err "warning: cannot delete $d"
+		rdma link delete "$d" 2>/dev/null || [ ! -e "/sys/class/infiniband/$d" ] ||
+			_topo_err "warning: cannot delete $d"
 	done
+	if [ "$ns" = 1 ]; then
+		ip netns del "$TOPO_NS" || _topo_err "warning: ip netns del $TOPO_NS failed"
+	fi
 	for d in $_TOPO_NETDEVS; do
 		ip link show "$d" > /dev/null 2>&1 || continue
-		ip link del "$d" || _topo_err "warning: cannot delete $d"
+		ip link del "$d" 2>/dev/null || ! ip link show "$d" > /dev/null 2>&1 ||
+			_topo_err "warning: cannot delete $d"
 	done
 	if [ -e "$TOPO_STATE/netns-mode" ]; then
 		_topo_set_netns_mode "$(cat "$TOPO_STATE/netns-mode")" &&
@@ -323,4 +339,14 @@ topo_exchange() {
 	wait "$spid" || src=$?
 	TOPO_CLIENT_RC=$rc TOPO_SERVER_RC=$src
 	[ "$rc" = 0 ] && [ "$src" = 0 ]
+}
+
+# topo_tool_errors FILE: what a tool's output says beyond perftest's banner
+# (settings, addresses, GIDs, rules, result header), to show on failure.
+# Settings have a blank before their colon, error messages do not.
+topo_tool_errors() {
+	grep -v -E -e '^ *[A-Za-z][^:]*[[:space:]]: ' -e 'PCIe relax order' \
+		-e 'inline feature' -e '^-+$' -e '^ *(local|remote) address' \
+		-e '^ *GID: ' -e '^\*+$' -e 'Waiting for client' -e '^ *#bytes' \
+		-e ' Test *$' -e '^ *$' "$1" || true
 }

@@ -1,0 +1,204 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# bench.sh: perftest bandwidth and latency on sodp and on the kernel's rxe in
+# the same guest, printed as one table with ratios.  Runs inside the guest:
+#
+#   tools/vm/run.sh -- perftest/bench.sh [OPTIONS]
+#
+#   --types "sodp rxe"   device types to measure (default both; a type whose
+#                        set-up or run fails gets FAILED cells, the rest goes on)
+#   --topo T             two-stacks (default): client on device A in the
+#                        initial netns, server on device B in ns1, over a veth
+#                        pair; loopback: client and server on one device
+#   --bw-size BYTES      message size of the bandwidth rows (default 65536)
+#   --lat-size BYTES     message size of the latency rows (default 8)
+#   --big-size BYTES     size of the extra write_bw row (default 1048576; 0: none)
+#   --bw-iters N         iterations per bandwidth run (default 2000)
+#   --lat-iters N        iterations per latency run (default 2000)
+#   --big-iters N        iterations of the big write_bw row (default 200)
+#   --lat-stat S         typical (median, default) or avg: the latency figure
+#   --odp                register the buffers with IBV_ACCESS_ON_DEMAND (--odp)
+#   --timeout SEC        limit for each run (default 60)
+#   --raw DIR            keep every tool's full output in DIR
+#
+# The table goes to stdout, progress to stderr.  Exit status 0 if every run
+# of every requested type succeeded, 1 otherwise (the table is printed anyway).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd -P)
+
+die() { echo "bench: $*" >&2; exit 2; }
+usage() { sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+
+args="$*"
+types="sodp rxe" topo=two-stacks raw='' odp=''
+bw_size=65536 lat_size=8 big_size=1048576
+bw_iters=2000 lat_iters=2000 big_iters=200 lat_stat=typical run_timeout=60
+while [ $# -gt 0 ]; do
+	case $1 in
+	--types) types=$2; shift ;;
+	--topo) topo=$2; shift ;;
+	--bw-size) bw_size=$2; shift ;;
+	--lat-size) lat_size=$2; shift ;;
+	--big-size) big_size=$2; shift ;;
+	--bw-iters) bw_iters=$2; shift ;;
+	--lat-iters) lat_iters=$2; shift ;;
+	--big-iters) big_iters=$2; shift ;;
+	--lat-stat) lat_stat=$2; shift ;;
+	--odp) odp=--odp ;;
+	--timeout) run_timeout=$2; shift ;;
+	--raw) raw=$2; shift ;;
+	-h|--help) usage ;;
+	*) usage 2 >&2 ;;
+	esac
+	shift
+done
+types=$(echo "$types" | tr ',' ' ')
+for t in $types; do
+	case $t in sodp|rxe) ;; *) die "unknown type '$t' (sodp, rxe)" ;; esac
+done
+case $topo in two-stacks|loopback) ;; *) die "unknown topology '$topo'" ;; esac
+case $lat_stat in typical|avg) ;; *) die "--lat-stat: typical or avg" ;; esac
+[ "${SODP_GUEST:-}" = 1 ] ||
+	die "runs inside the guest: tools/vm/run.sh -- perftest/bench.sh $args"
+
+. "$top/tests/guest/topo.sh"
+TOPO_RUN_TIMEOUT=$run_timeout
+
+if [ -n "$raw" ]; then
+	mkdir -p "$raw"
+	outdir=$(cd "$raw" && pwd)
+else
+	outdir=$(mktemp -d /tmp/bench.XXXXXX)
+fi
+cleanup() {
+	topo_teardown
+	[ -n "$raw" ] || rm -rf "$outdir"
+}
+trap cleanup EXIT
+
+# Rows: "label tool size iters kind".  Atomics are always 8 bytes.
+rows=(
+	"write_bw ib_write_bw $bw_size $bw_iters bw"
+	"read_bw ib_read_bw $bw_size $bw_iters bw"
+	"send_bw ib_send_bw $bw_size $bw_iters bw"
+	"atomic_bw ib_atomic_bw 8 $bw_iters bw"
+	"write_lat ib_write_lat $lat_size $lat_iters lat"
+	"read_lat ib_read_lat $lat_size $lat_iters lat"
+	"send_lat ib_send_lat $lat_size $lat_iters lat"
+	"atomic_lat ib_atomic_lat 8 $lat_iters lat"
+)
+[ "$big_size" = 0 ] || rows+=("write_bw ib_write_bw $big_size $big_iters bw")
+
+# perf_value FILE bw|lat: "VALUE UNIT" from a perftest client's output, read
+# by column name, not position: perftest versions differ in their columns
+# and units (MB/sec, MiB/sec, Gb/sec).  The header's names contain single
+# spaces ("BW average[MiB/sec]", "99% percentile[usec]"): a word without
+# "[" that does not start with "#" belongs to the next one.
+perf_value() {
+	awk -v kind="$2" -v stat="t_$lat_stat" '
+	/^ *#bytes/ {
+		n = split($0, w, /[ \t]+/); nh = 0; pre = ""
+		for (i = 1; i <= n; i++) {
+			if (w[i] == "") continue
+			if (w[i] !~ /^#/ && w[i] !~ /\[/ && i < n) { pre = pre w[i] " "; continue }
+			h[++nh] = pre w[i]; pre = ""
+		}
+		next
+	}
+	nh && $1 ~ /^[0-9]+$/ {
+		for (i = 1; i <= nh; i++) {
+			if (kind == "bw" ? h[i] ~ /^BW average\[/ : index(h[i], stat "[") == 1) {
+				u = h[i]; sub(/^[^[]*\[/, "", u); sub(/\].*/, "", u)
+				print $i, u; found = 1; exit
+			}
+		}
+	}
+	END { exit !found }' "$1"
+}
+
+fmt_size() {
+	if [ $(($1 % 1048576)) = 0 ]; then echo "$(($1 / 1048576))MiB"
+	elif [ $(($1 % 1024)) = 0 ]; then echo "$(($1 / 1024))KiB"
+	else echo "${1}B"; fi
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+declare -A val unit
+mtu=
+port=19500
+status=0
+start_all=$(now_ms)
+for t in $types; do
+	ts=$(now_ms)
+	echo "bench: $t: setting up $topo" >&2
+	if [ "$topo" = two-stacks ]; then
+		topo_two_stacks "$t" "$t" && up=1 || up=0
+	else
+		topo_loopback "$t" && up=1 || up=0
+	fi
+	[ "$up" = 1 ] || { echo "bench: $t: set-up FAILED, no runs" >&2; status=1; }
+	for i in "${!rows[@]}"; do
+		read -r label tool size iters kind <<< "${rows[$i]}"
+		val[$t,$i]=FAILED
+		[ "$up" = 1 ] || continue
+		port=$((port + 1))
+		out=$outdir/$t-$label-$size
+		sz=(-s "$size")
+		[ "$tool" = ib_atomic_bw ] || [ "$tool" = ib_atomic_lat ] && sz=()
+		rs=$(now_ms)
+		# Server on B (ns1 for two stacks), client on A.  -F: perftest's
+		# CPU-frequency check means nothing in a guest.
+		# shellcheck disable=SC2086 # $odp is empty or one option
+		if topo_exchange b v4 "$port" "$out" "$tool" -F "${sz[@]}" -n "$iters" $odp &&
+			v=$(perf_value "$out.client" "$kind"); then
+			read -r val[$t,$i] unit[$i] <<< "$v"
+			[ -n "$mtu" ] || mtu=$(sed -n 's/^ *Mtu *: *\([0-9]*\).*/\1/p' "$out.client")
+			echo "bench: $t $label $(fmt_size "$size"): ${val[$t,$i]} ${unit[$i]} ($(( $(now_ms) - rs )) ms)" >&2
+		else
+			status=1
+			echo "bench: $t $label $(fmt_size "$size"): FAILED (client exit $TOPO_CLIENT_RC," \
+				"server exit $TOPO_SERVER_RC):" >&2
+			topo_tool_errors "$out.client" | head -n 4 | sed 's/^/    client: /' >&2
+			topo_tool_errors "$out.server" | head -n 4 | sed 's/^/    server: /' >&2
+		fi
+	done
+	topo_teardown
+	echo "bench: $t: done in $(( ($(now_ms) - ts) / 1000 )) s" >&2
+done
+
+# The table: columns in the order sodp, rxe; a ratio when both were run.
+cols=
+for t in sodp rxe; do case " $types " in *" $t "*) cols="$cols $t" ;; esac; done
+both=0
+case $cols in " sodp rxe") both=1 ;; esac
+echo
+echo "perftest $(dpkg-query -W -f='${Version}' perftest 2>/dev/null), $(uname -r), path MTU ${mtu:-?}${odp:+, ODP buffers}"
+if [ "$topo" = two-stacks ]; then
+	echo "topology two-stacks: client on device A (initial netns) -> server on device B (ns1), veth, RoCE v2 IPv4"
+else
+	echo "topology loopback: client and server on one device"
+fi
+echo "bw rows: BW average (higher is better); lat rows: t_$lat_stat (lower is better)"
+[ "$both" = 0 ] || echo "ratio > 1 means sodp is better: bw rows sodp/rxe, lat rows rxe/sodp"
+echo
+line=$(printf '%-11s %7s %6s' test size iters)
+for t in $cols; do line="$line $(printf '%10s' "$t")"; done
+line="$line $(printf ' %-8s' unit)"
+[ "$both" = 0 ] || line="$line $(printf '%6s' ratio)"
+echo "$line"
+for i in "${!rows[@]}"; do
+	read -r label tool size iters kind <<< "${rows[$i]}"
+	line=$(printf '%-11s %7s %6s' "$label" "$(fmt_size "$size")" "$iters")
+	for t in $cols; do line="$line $(printf '%10s' "${val[$t,$i]}")"; done
+	line="$line $(printf ' %-8s' "${unit[$i]:-}")"
+	if [ "$both" = 1 ]; then
+		r=$(awk -v s="${val[sodp,$i]}" -v x="${val[rxe,$i]}" -v k="$kind" 'BEGIN {
+			if (s !~ /^[0-9.]+$/ || x !~ /^[0-9.]+$/ || s == 0 || x == 0) { print "-"; exit }
+			printf "%.2f", k == "bw" ? s / x : x / s }')
+		line="$line $(printf '%6s' "$r")"
+	fi
+	echo "$line"
+done
+echo
+echo "total: $(( ($(now_ms) - start_all) / 1000 )) s${raw:+; raw output in $outdir}"
+exit "$status"
