@@ -57,6 +57,12 @@ rc=$?
 [ "$rc" != 0 ] && echo "$out" | grep -q 'timed out'
 result harness/hung-guest-killed $?
 
+# A guest that dies before guest-init gets exactly one more boot, then fails.
+out=$(SODP_VM_APPEND="rdinit=/no-such-init" tools/vm/run.sh --timeout 120 -- true 2>&1)
+rc=$?
+[ "$rc" != 0 ] && [ "$(echo "$out" | grep -c 'booting once more')" = 1 ]
+result harness/early-panic-rebooted-once $?
+
 echo "== guest tests"
 # Per-allocation-site object counts in the kmalloc caches, for leak checks.
 SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh -- tests/guest/run-tests.sh |

@@ -16,7 +16,9 @@
  * test's failure) on fresh QPs, and prints "ok N - name" or
  * "not ok N - name: reason".  Exit status 0 iff every test passed.
  * -t takes shell patterns (-t 'err-*').  Polls give up after --timeout
- * seconds (default 10; TCG guests are slow), a whole test after 180 s.
+ * seconds (default 10; TCG guests are slow), a whole test after 120 s,
+ * and a test process that does not exit within 60 s after its verdict
+ * (the kernel tearing down what it left behind hangs) fails too.
  * --stress runs the many-outstanding loop (1000 4 KiB WRITEs and a SEND,
  * checked) for SECONDS in this process, printing "stress: running" once
  * traffic flows; t-rc-kill-unload.sh kills it mid-traffic.
@@ -3082,17 +3084,48 @@ static void on_alarm(int sig)
 	(void)sig;
 	if (write(child_result_fd, msg, sizeof(msg) - 1) < 0)
 		_exit(4);
+	close(child_result_fd);
 	_exit(3);
+}
+
+/* Where a process is: "state D in sodp_dereg_mr" (from /proc). */
+static void proc_where(pid_t pid, char *buf, size_t len)
+{
+	char path[64], stat[512] = "", wchan[128] = "?";
+	char *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r"))) {
+		if (!fgets(stat, sizeof(stat), f))
+			stat[0] = 0;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	if ((f = fopen(path, "r"))) {
+		if (!fgets(wchan, sizeof(wchan), f))
+			snprintf(wchan, sizeof(wchan), "?");
+		fclose(f);
+	}
+	p = strrchr(stat, ')');
+	snprintf(buf, len, "state %c in %s", p && p[1] && p[2] ? p[2] : '?',
+		 wchan);
 }
 
 enum { T_PASS, T_FAIL, T_SKIP };
 
-/* Run one test in a child; its reason (if any) comes back in WHY. */
+/*
+ * Run one test in a child process.  The child sends "P" (passed), "F..."
+ * (failed, with the reason) or "S..." (skipped) and closes the pipe before
+ * it exits, so a process that then hangs in exit -- the kernel tearing
+ * down the QPs, MRs and CQs it left -- is told apart from a hung test.
+ */
 static int run_one(const struct test *t, char *why, size_t len)
 {
-	int fds[2], status = 0;
+	int fds[2], status = 0, r;
 	ssize_t n, got = 0;
 	uint64_t end;
+	char where[192];
 	pid_t pid;
 
 	fflush(stdout);
@@ -3116,30 +3149,50 @@ static int run_one(const struct test *t, char *why, size_t len)
 		rc_env_close(&env);
 		rxe_deviation_report();
 		fflush(stdout);
+		if (write(fds[1], "P", 1) != 1)
+			_exit(5);
+		close(fds[1]);
 		exit(0);
 	}
 	close(fds[1]);
-	/* read the reason until EOF; give up on a child stuck for good */
-	end = rc_now_ms() + (rc_opts.hard_limit_s + 30) * 1000ULL;
-	for (;;) {
+	/* the verdict, until EOF; a test stuck for good is abandoned */
+	end = rc_now_ms() + (rc_opts.hard_limit_s + 10) * 1000ULL;
+	while (got < (ssize_t)len - 1) {
 		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		int r = poll(&pfd, 1, 1000);
 
+		r = poll(&pfd, 1, 1000);
 		if (r > 0) {
 			n = read(fds[0], why + got, len - 1 - got);
 			if (n <= 0)
 				break;
 			got += n;
 		} else if (rc_now_ms() > end) {
+			proc_where(pid, where, sizeof(where));
 			kill(pid, SIGKILL);
-			snprintf(why, len, "hung for good (killed)");
 			close(fds[0]);
+			snprintf(why, len, "no verdict after %d s, test process "
+				 "%s (killed)", rc_opts.hard_limit_s + 10, where);
 			return T_FAIL;
 		}
 	}
 	why[got] = 0;
 	close(fds[0]);
-	waitpid(pid, &status, 0);
+	/* then the process must go away */
+	end = rc_now_ms() + 60000;
+	while (!(r = waitpid(pid, &status, WNOHANG)) && rc_now_ms() < end)
+		usleep(10000);
+	if (r != pid) {
+		char verdict[640];
+
+		proc_where(pid, where, sizeof(where));
+		kill(pid, SIGKILL);
+		snprintf(verdict, sizeof(verdict), "%.600s",
+			 got && why[0] != 'P' ? why + 1 : "the test itself passed");
+		snprintf(why, len, "%s; then the process did not exit within "
+			 "60 s, %s (kernel teardown of its resources hangs)",
+			 verdict, where);
+		return T_FAIL;
+	}
 	if (WIFSIGNALED(status)) {
 		char tmp[1024];
 
@@ -3153,14 +3206,15 @@ static int run_one(const struct test *t, char *why, size_t len)
 		memmove(why, why + 1, got);
 		return T_SKIP;
 	}
-	if (got || WEXITSTATUS(status)) {
-		if (got)
-			memmove(why, why + 1, got);
-		else
-			snprintf(why, len, "exit status %d", WEXITSTATUS(status));
+	if (got && why[0] == 'P' && WEXITSTATUS(status) == 0)
+		return T_PASS;
+	if (got && why[0] == 'F') {
+		memmove(why, why + 1, got);
 		return T_FAIL;
 	}
-	return T_PASS;
+	snprintf(why, len, "exit status %d without a verdict",
+		 WEXITSTATUS(status));
+	return T_FAIL;
 }
 
 static void usage(FILE *f)
