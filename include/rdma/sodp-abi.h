@@ -49,7 +49,17 @@ struct sodp_alloc_pd_resp {
  * SODP_RING_HDR_SIZE + (i & (num_slots - 1)) * slot_size.  Each side writes
  * only its own counter, with release semantics after filling or draining a
  * slot, and reads the other side's with acquire semantics.  The two counters
- * sit on separate cache lines so the writers do not share one.
+ * sit on separate cache lines so the writers do not share one.  flags, next
+ * to prod, is written by the kernel only when the queue changes state
+ * (rarely), so it costs the producer of a send ring nothing in steady state.
+ *
+ * Capacity: a ring holds num_slots entries (it is full when
+ * prod - cons == num_slots; no slot is kept empty).  A CQ ring has
+ * num_slots >= the cqe requested, a QP's rings num_slots >= max_send_wr and
+ * max_recv_wr, and that is what the kernel reports back as the capacity.
+ * A struct sodp_ring_info that is all zero means the queue has no ring; the
+ * kernel always creates every ring today, and providers accept the zero
+ * form so that a QP without its own receive queue needs no ABI change.
  *
  *   ring          producer            consumer
  *   send (SQ)     provider (post)     kernel, cons moves when a WQE is done

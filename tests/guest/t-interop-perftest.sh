@@ -1,6 +1,8 @@
 # perftest ib_send_bw, ib_write_bw, ib_read_bw and ib_atomic_bw between sodp
 # and rxe on two network stacks, each side once as server and once as
 # client: every operation type crosses the wire both ways and completes.
+# Then the same between two sodp devices on two stacks, and on one sodp
+# device in loopback.
 #
 # SODP_INTEROP_PAIRS overrides the pairings as in t-interop-pingpong ("A:B":
 # type A in the initial namespace, B in ns1; "loop:T": one device).
@@ -13,7 +15,7 @@
 . "$(dirname "$0")/topo.sh"
 # No sodp_reset: see t-interop-pingpong.
 
-pairs=${SODP_INTEROP_PAIRS:-"rxe:sodp sodp:rxe"}
+pairs=${SODP_INTEROP_PAIRS:-"rxe:sodp sodp:rxe sodp:sodp loop:sodp"}
 TOPO_RUN_TIMEOUT=30
 out=/tmp/interop-perf
 port=18700
@@ -48,7 +50,9 @@ for pair in $pairs; do
 		sides=b ;;
 	*:*)	topo_two_stacks "${pair%%:*}" "${pair#*:}" ||
 			{ failures="$failures [$pair: set-up]"; continue; }
-		sides="b a" ;;
+		# Same type on both ends: one direction already covers it.
+		sides="b a"
+		[ "${pair%%:*}" != "${pair#*:}" ] || sides=b ;;
 	*)	fail "bad pairing '$pair' (want A:B or loop:T)" ;;
 	esac
 	note "$pair: $TOPO_A_DEV ($TOPO_A_IP4) <-> $TOPO_B_DEV ($TOPO_B_IP4)"
