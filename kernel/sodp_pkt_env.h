@@ -33,10 +33,12 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int32_t s32;
-/* No sparse on the host: the endian types are plain integers here. */
-typedef uint16_t __be16;
-typedef uint32_t __be32;
-typedef uint64_t __be64;
+/*
+ * __be16/32/64 from the uapi header, so that a test program may also use
+ * other uapi headers (<linux/if_packet.h>, ...); without sparse they are
+ * plain integers.
+ */
+#include <linux/types.h>
 
 #define cpu_to_be16(x) ((__be16)htobe16(x))
 #define cpu_to_be32(x) ((__be32)htobe32(x))
