@@ -80,6 +80,14 @@ enum sodp_counter {
 	SODP_CNT_DUP_REQ,
 	SODP_CNT_ERR_NAK_SENT,
 	SODP_CNT_LOOPBACK_PKTS,
+	SODP_CNT_ODP_FAULTS,
+	SODP_CNT_ODP_PAGES_FAULTED,
+	SODP_CNT_ODP_PAGES_AROUND,
+	SODP_CNT_ODP_FAULT_ERRORS,
+	SODP_CNT_ODP_RETRIES,
+	SODP_CNT_ODP_INVALIDATIONS,
+	SODP_CNT_ODP_PAGES_INVALIDATED,
+	SODP_CNT_ODP_PREFETCHES,
 	SODP_CNT_NUM
 };
 
@@ -90,6 +98,13 @@ struct sodp_counters {
 static inline void sodp_count(struct sodp_dev *sdev, enum sodp_counter c)
 {
 	atomic64_inc(&sdev->stats->c[c]);
+}
+
+static inline void sodp_count_add(struct sodp_dev *sdev, enum sodp_counter c,
+				  u64 n)
+{
+	if (n)
+		atomic64_add(n, &sdev->stats->c[c]);
 }
 
 struct sodp_ucontext {
@@ -136,10 +151,12 @@ struct sodp_cq {
 struct sodp_mr {
 	struct ib_mr ibmr;
 	struct sodp_dev *sdev;
-	struct ib_umem *umem;
+	struct ib_umem *umem;	/* pinned MRs */
 	struct page **pages;
 	unsigned long npages;
 	u32 page_off;		/* offset of the first byte in pages[0] */
+	struct sodp_odp *odp;	/* ODP MRs: no umem, no pages */
+	u64 uaddr;		/* user address of the byte at iova */
 	u64 iova;
 	u64 length;
 	int access;
@@ -212,8 +229,7 @@ struct sodp_resp {
 	u64 write_va;
 	u32 write_left;
 	u32 write_total;
-	struct sodp_mr *write_mr;
-	struct sodp_mr *rd_mr;	/* held while rd_cur's responses go out */
+	u32 write_rkey;		/* looked up again for every packet */
 	u32 rd_next;		/* next slot of rd_res to use */
 	struct sodp_rd_res *rd_res;	/* max_dest_rd_atomic entries */
 	u32 rd_num;
@@ -377,6 +393,9 @@ enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
 struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 			    u64 iova, u64 length, int access);
 void sodp_mr_put(struct sodp_mr *mr);
+int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
+		   u32 flags, struct ib_sge *sg_list, u32 num_sge,
+		   struct uverbs_attr_bundle *attrs);
 int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		 enum sodp_mr_dir dir);
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,

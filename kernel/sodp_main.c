@@ -89,6 +89,7 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.driver_id = RDMA_DRIVER_UNKNOWN,
 	.uverbs_abi_ver = SODP_ABI_VERSION,
 
+	.advise_mr = sodp_advise_mr,
 	.alloc_hw_port_stats = sodp_alloc_hw_port_stats,
 	.alloc_pd = sodp_alloc_pd,
 	.alloc_ucontext = sodp_alloc_ucontext,

@@ -4,9 +4,11 @@
  *
  * Everything the transport reads from or writes to user memory goes
  * through here as (MR, iova, length); nothing else knows how an MR finds
- * its pages.  Today every MR is pinned (ib_umem); On-Demand Paging MRs
- * slot in behind the same four calls: sodp_mr_get(), sodp_mr_copy(),
- * sodp_mr_atomic() and sodp_mr_put().
+ * its pages.  An MR is either pinned (ib_umem, a page array filled at
+ * registration) or On-Demand Paging (sodp_odp.c: nothing pinned, pages
+ * found through the process's page tables at the time of each access);
+ * the transport sees the same four calls for both: sodp_mr_get(),
+ * sodp_mr_copy(), sodp_mr_atomic() and sodp_mr_put().
  *
  * Keys: lkey == rkey == (index << 8) | tag, where index is the MR's slot in
  * sdev->mrs and tag changes on every registration, so a stale key that
@@ -25,11 +27,12 @@
 #include <rdma/uverbs_ioctl.h>
 
 #include "sodp.h"
+#include "sodp_odp.h"
 
 #define SODP_MR_SUPPORTED_ACCESS					\
 	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |		\
 	 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |		\
-	 IB_ACCESS_OPTIONAL)
+	 IB_ACCESS_ON_DEMAND | IB_ACCESS_OPTIONAL)
 
 static int sodp_mr_fill_pages(struct sodp_mr *mr)
 {
@@ -74,6 +77,7 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
 	mr->sdev = sdev;
+	mr->uaddr = start;
 	mr->iova = iova;
 	mr->length = length;
 	mr->access = access;
@@ -81,15 +85,23 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	refcount_set(&mr->ref, 1);
 	init_completion(&mr->released);
 
-	mr->umem = ib_umem_get_va(&sdev->ibdev, start, length, access);
-	if (IS_ERR(mr->umem)) {
-		err = PTR_ERR(mr->umem);
-		goto err_free;
+	if (access & IB_ACCESS_ON_DEMAND) {
+		mr->odp = sodp_odp_create(sdev, start, length);
+		if (IS_ERR(mr->odp)) {
+			err = PTR_ERR(mr->odp);
+			goto err_free;
+		}
+	} else {
+		mr->umem = ib_umem_get_va(&sdev->ibdev, start, length, access);
+		if (IS_ERR(mr->umem)) {
+			err = PTR_ERR(mr->umem);
+			goto err_free;
+		}
+		mr->page_off = ib_umem_offset(mr->umem);
+		err = sodp_mr_fill_pages(mr);
+		if (err)
+			goto err_umem;
 	}
-	mr->page_off = ib_umem_offset(mr->umem);
-	err = sodp_mr_fill_pages(mr);
-	if (err)
-		goto err_umem;
 
 	err = xa_alloc_cyclic(&sdev->mrs, &index, mr,
 			      XA_LIMIT(1, SODP_MAX_MR), &sdev->next_mr,
@@ -105,7 +117,10 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 err_pages:
 	kvfree(mr->pages);
 err_umem:
-	ib_umem_release(mr->umem);
+	if (mr->odp)
+		sodp_odp_destroy(mr->odp);
+	else
+		ib_umem_release(mr->umem);
 err_free:
 	kfree(mr);
 	return ERR_PTR(err == -EBUSY ? -ENOMEM : err);
@@ -118,6 +133,8 @@ int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	xa_erase(&mr->sdev->mrs, ibmr->lkey >> 8);
 	if (!refcount_dec_and_test(&mr->ref))
 		wait_for_completion(&mr->released);
+	if (mr->odp)
+		sodp_odp_destroy(mr->odp);
 	kvfree(mr->pages);
 	ib_umem_release(mr->umem);
 	kfree(mr);
@@ -180,7 +197,9 @@ void sodp_mr_put(struct sodp_mr *mr)
  * @len: bytes
  * @dir: SODP_TO_MR or SODP_FROM_MR
  *
- * Return: 0, or -ERANGE if the range is not inside the MR.
+ * Context: process context (ODP MRs may fault), no locks held.
+ * Return: 0, -ERANGE if the range is not inside the MR, or for an ODP MR
+ * an error if a page it needs cannot be faulted in (see sodp_odp.c).
  */
 int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		 enum sodp_mr_dir dir)
@@ -192,6 +211,9 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 	if (iova < mr->iova || len > mr->length ||
 	    iova - mr->iova > mr->length - len)
 		return -ERANGE;
+	if (mr->odp)
+		return sodp_odp_copy(mr->odp, mr->uaddr + (iova - mr->iova),
+				     buf, len, dir == SODP_TO_MR);
 	off = iova - mr->iova + mr->page_off;
 	while (len) {
 		struct page *page = mr->pages[off >> PAGE_SHIFT];
@@ -226,7 +248,9 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
  * against CPU atomics on the same word as well as against other RDMA
  * atomics (IB_ATOMIC_GLOB).
  *
- * Return: 0, -EINVAL if misaligned, -ERANGE if outside the MR.
+ * Context: process context (ODP MRs may fault), no locks held.
+ * Return: 0, -EINVAL if misaligned, -ERANGE if outside the MR, or for an
+ * ODP MR -EFAULT/-EPERM/-EBUSY/-ENOMEM if the page cannot be had.
  */
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 		   u64 compare_add, u64 swap, u64 *orig)
@@ -239,9 +263,12 @@ int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 		return -EINVAL;
 	if (iova < mr->iova || mr->length < 8 || iova - mr->iova > mr->length - 8)
 		return -ERANGE;
+	if ((mr->uaddr + (iova - mr->iova)) & 7)
+		return -EINVAL;	/* iova and the user address may differ */
+	if (mr->odp)
+		return sodp_odp_atomic(mr->odp, mr->uaddr + (iova - mr->iova),
+				       cmp_swap, compare_add, swap, orig);
 	off = iova - mr->iova + mr->page_off;
-	if (off & 7)	/* iova and the user address may differ in alignment */
-		return -EINVAL;
 	va = kmap_local_page(mr->pages[off >> PAGE_SHIFT]);
 	p = va + (off & ~PAGE_MASK);
 	if (cmp_swap)
@@ -249,5 +276,71 @@ int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 	else
 		*orig = atomic64_fetch_add(compare_add, p);
 	kunmap_local(va);
+	return 0;
+}
+
+/**
+ * sodp_advise_mr() - ibv_advise_mr(): prefetch pages of ODP MRs
+ * @ibpd: the PD the MRs must belong to
+ * @advice: PREFETCH (readable), PREFETCH_WRITE (writable), or
+ *	PREFETCH_NO_FAULT (map what is present, fault nothing)
+ * @flags: 0 or IB_UVERBS_ADVISE_MR_FLAG_FLUSH
+ * @sg_list: ranges, each named by an lkey
+ * @num_sge: entries in @sg_list
+ * @attrs: unused
+ *
+ * The work is always done before returning, so FLUSH (wait for it) costs
+ * nothing extra.  Ranges of pinned MRs are already present: nothing to do.
+ *
+ * Context: process context, in the advising process.
+ * Return: 0, -EOPNOTSUPP for an unknown advice or flag, -EINVAL for a
+ * range that no MR of this PD covers with the rights the advice needs,
+ * or the fault's error (-EFAULT, -EPERM, ...) if a page cannot be had.
+ */
+int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
+		   u32 flags, struct ib_sge *sg_list, u32 num_sge,
+		   struct uverbs_attr_bundle *attrs)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibpd->device);
+	u32 pdn = to_sodp_pd(ibpd)->pdn;
+	enum sodp_odp_need need;
+	int access = 0;
+	u32 i;
+
+	switch (advice) {
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH:
+		need = SODP_ODP_READ;
+		break;
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_WRITE:
+		need = SODP_ODP_WRITE;
+		access = IB_ACCESS_LOCAL_WRITE;
+		break;
+	case IB_UVERBS_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT:
+		need = SODP_ODP_SNAPSHOT;
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (flags & ~IB_UVERBS_ADVISE_MR_FLAG_FLUSH)
+		return -EOPNOTSUPP;
+
+	for (i = 0; i < num_sge; i++) {
+		struct sodp_mr *mr;
+		int err = 0;
+
+		if (!sg_list[i].length)
+			continue;
+		mr = sodp_mr_get(sdev, sg_list[i].lkey, pdn, sg_list[i].addr,
+				 sg_list[i].length, access);
+		if (IS_ERR(mr))
+			return -EINVAL;
+		if (mr->odp)
+			err = sodp_odp_prefetch(mr->odp, mr->uaddr +
+						(sg_list[i].addr - mr->iova),
+						sg_list[i].length, need);
+		sodp_mr_put(mr);
+		if (err)
+			return err;
+	}
 	return 0;
 }

@@ -383,8 +383,16 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 
 		if (*budget <= 0)
 			break;
+		/*
+		 * A WQE found bad when fetched or while its packets were
+		 * built completes, with its error, in order: only once
+		 * every WQE before it has.  Until then nothing more is sent;
+		 * the earlier ones finish with their ACKs (or their retries
+		 * run out and the error is theirs).
+		 */
 		if (swqe->status != IB_WC_SUCCESS) {
-			sodp_req_fail(qp, req->cur, swqe->status);
+			if (req->head == req->cur)
+				sodp_req_fail(qp, req->cur, swqe->status);
 			return false;
 		}
 		if (sodp_psn_cmp(req->psn, sodp_psn_add(req->acked_psn,
@@ -403,8 +411,10 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		if (err == -ENOMEM)
 			break;
 		if (err) {
-			sodp_req_fail(qp, req->cur, IB_WC_LOC_PROT_ERR);
-			return false;
+			/* Bad lkey, rights or bounds, or an ODP page that
+			 * cannot be had: complete in order (above). */
+			swqe->status = IB_WC_LOC_PROT_ERR;
+			continue;
 		}
 		(*budget)--;
 	}

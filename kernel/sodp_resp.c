@@ -57,16 +57,40 @@ void sodp_resp_send_acks(struct sodp_qp *qp)
 			    SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID);
 }
 
-static void sodp_resp_put_mrs(struct sodp_resp *resp)
+/*
+ * Check that the MR named by @rkey allows @access on [@va, @va + @len).
+ * Nothing is kept: every packet looks its MR up again (sodp_resp_copy()),
+ * so the responder never holds an MR while it waits for a peer's next
+ * packet, and deregistration never waits for a peer that stopped in the
+ * middle of a message.
+ */
+static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
+			      int access)
 {
-	if (resp->write_mr) {
-		sodp_mr_put(resp->write_mr);
-		resp->write_mr = NULL;
-	}
-	if (resp->rd_mr) {
-		sodp_mr_put(resp->rd_mr);
-		resp->rd_mr = NULL;
-	}
+	struct sodp_mr *mr = sodp_mr_get(qp->sdev, rkey, sodp_resp_pdn(qp),
+					 va, len, access);
+
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	sodp_mr_put(mr);
+	return 0;
+}
+
+/* One packet's bytes to or from the MR named by @rkey. */
+static int sodp_resp_copy(struct sodp_qp *qp, u32 rkey, u64 va, void *buf,
+			  u32 len, int access, enum sodp_mr_dir dir)
+{
+	struct sodp_mr *mr;
+	int err;
+
+	if (!len)
+		return 0;
+	mr = sodp_mr_get(qp->sdev, rkey, sodp_resp_pdn(qp), va, len, access);
+	if (IS_ERR(mr))
+		return PTR_ERR(mr);
+	err = sodp_mr_copy(mr, va, buf, len, dir);
+	sodp_mr_put(mr);
+	return err;
 }
 
 /* Drop every in-progress message (reset, destroy). */
@@ -74,7 +98,6 @@ void sodp_resp_release(struct sodp_qp *qp)
 {
 	struct sodp_resp *resp = &qp->resp;
 
-	sodp_resp_put_mrs(resp);
 	resp->in_send = false;
 	resp->in_write = false;
 	resp->have_rwqe = false;
@@ -98,10 +121,6 @@ int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num)
 		res = kcalloc(num, sizeof(*res), GFP_KERNEL);
 		if (!res)
 			return -ENOMEM;
-	}
-	if (resp->rd_mr) {
-		sodp_mr_put(resp->rd_mr);
-		resp->rd_mr = NULL;
 	}
 	resp->rd_cur = NULL;
 	kfree(resp->rd_res);
@@ -134,7 +153,6 @@ static enum sodp_resp_result sodp_resp_fatal(struct sodp_qp *qp, u32 psn,
 	sodp_count(qp->sdev, SODP_CNT_ERR_NAK_SENT);
 	sodp_resp_send_aeth(qp, psn, SODP_AETH_NAK | nak);
 	sodp_resp_fail_rwqe(qp, st);
-	sodp_resp_put_mrs(&qp->resp);
 	sodp_qp_event(qp, ev);
 	sodp_qp_error(qp);
 	return SODP_RESP_FATAL;
@@ -275,20 +293,16 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 	int err;
 
 	if (info->flags & SODP_OPF_FIRST) {
-		struct sodp_mr *mr = NULL;
-
 		if (!(qp->access & IB_ACCESS_REMOTE_WRITE))
 			return sodp_resp_access(qp, pkt->psn);
 		if (pkt->dma_len > SODP_MAX_MSG_SIZE)
 			return sodp_resp_inval(qp, pkt->psn);
-		if (pkt->dma_len) {
-			mr = sodp_mr_get(qp->sdev, pkt->rkey, sodp_resp_pdn(qp),
-					 pkt->va, pkt->dma_len,
-					 IB_ACCESS_REMOTE_WRITE);
-			if (IS_ERR(mr))
-				return sodp_resp_access(qp, pkt->psn);
-		}
-		resp->write_mr = mr;
+		/* A zero-length WRITE names no memory: its rkey is not checked. */
+		if (pkt->dma_len &&
+		    sodp_resp_check_mr(qp, pkt->rkey, pkt->va, pkt->dma_len,
+				       IB_ACCESS_REMOTE_WRITE))
+			return sodp_resp_access(qp, pkt->psn);
+		resp->write_rkey = pkt->rkey;
 		resp->write_va = pkt->va;
 		resp->write_left = pkt->dma_len;
 		resp->write_total = pkt->dma_len;
@@ -305,9 +319,6 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 		resp->rnr_sent = true;
 			sodp_resp_send_aeth(qp, pkt->psn, SODP_AETH_RNR_NAK |
 					    qp->min_rnr_timer);
-			/* The first packet will be resent: keep nothing. */
-			if (info->flags & SODP_OPF_FIRST)
-				sodp_resp_put_mrs(resp);
 			return SODP_RESP_RNR;
 		}
 		if (err)
@@ -316,9 +327,9 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 					       IB_EVENT_QP_FATAL);
 	}
 	if (pkt->payload_len) {
-		err = sodp_mr_copy(resp->write_mr, resp->write_va,
-				   (void *)payload, pkt->payload_len,
-				   SODP_TO_MR);
+		err = sodp_resp_copy(qp, resp->write_rkey, resp->write_va,
+				     (void *)payload, pkt->payload_len,
+				     IB_ACCESS_REMOTE_WRITE, SODP_TO_MR);
 		if (err)
 			return sodp_resp_access(qp, pkt->psn);
 	}
@@ -327,10 +338,6 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 	resp->in_write = !last;
 	if (!last)
 		return SODP_RESP_OK;
-	if (resp->write_mr) {
-		sodp_mr_put(resp->write_mr);
-		resp->write_mr = NULL;
-	}
 	if (info->hdrs & SODP_HDR_IMMDT)
 		return sodp_resp_finish_recv(qp, pkt,
 					     IB_WC_RECV_RDMA_WITH_IMM,
@@ -353,17 +360,16 @@ static int sodp_resp_start_read(struct sodp_qp *qp, struct sodp_rd_res *res,
 				u32 psn, u64 va, u32 len)
 {
 	struct sodp_resp *resp = &qp->resp;
-	struct sodp_mr *mr = NULL;
+	int err;
 
 	if (len) {
-		mr = sodp_mr_get(qp->sdev, res->rkey, sodp_resp_pdn(qp), va,
-				 len, IB_ACCESS_REMOTE_READ);
-		if (IS_ERR(mr))
-			return PTR_ERR(mr);
+		err = sodp_resp_check_mr(qp, res->rkey, va, len,
+					 IB_ACCESS_REMOTE_READ);
+		if (err)
+			return err;
 	}
 	/* Responses acknowledge what came before: send a pending ACK first. */
 	sodp_resp_send_acks(qp);
-	resp->rd_mr = mr;
 	resp->rd_cur = res;
 	resp->rd_psn = psn;
 	resp->rd_va = va;
@@ -614,9 +620,13 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
 			return true;
 		}
-		if (n && sodp_mr_copy(resp->rd_mr, resp->rd_va, payload, n,
-				      SODP_FROM_MR)) {
-			/* Checked at the request: cannot happen when pinned. */
+		if (sodp_resp_copy(qp, resp->rd_cur->rkey, resp->rd_va,
+				   payload, n, IB_ACCESS_REMOTE_READ,
+				   SODP_FROM_MR)) {
+			/*
+			 * The MR was deregistered since the request, or an
+			 * ODP page cannot be faulted in.
+			 */
 			kfree_skb(skb);
 			sodp_resp_fatal(qp, resp->rd_psn, SODP_NAK_REM_ACCESS,
 					IB_WC_SUCCESS, IB_EVENT_QP_ACCESS_ERR);
@@ -629,13 +639,8 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		resp->rd_va += n;
 		resp->rd_left -= n;
 		resp->rd_first = false;
-		if (last) {
+		if (last)
 			resp->rd_cur = NULL;
-			if (resp->rd_mr) {
-				sodp_mr_put(resp->rd_mr);
-				resp->rd_mr = NULL;
-			}
-		}
 	}
 	return resp->rd_cur;
 }

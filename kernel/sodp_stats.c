@@ -21,6 +21,14 @@ static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
 	[SODP_CNT_DUP_REQ].name = "duplicate_requests",
 	[SODP_CNT_ERR_NAK_SENT].name = "error_nak_sent",
 	[SODP_CNT_LOOPBACK_PKTS].name = "loopback_packets",
+	[SODP_CNT_ODP_FAULTS].name = "odp_faults",
+	[SODP_CNT_ODP_PAGES_FAULTED].name = "odp_pages_faulted",
+	[SODP_CNT_ODP_PAGES_AROUND].name = "odp_fault_around_pages",
+	[SODP_CNT_ODP_FAULT_ERRORS].name = "odp_fault_errors",
+	[SODP_CNT_ODP_RETRIES].name = "odp_retries",
+	[SODP_CNT_ODP_INVALIDATIONS].name = "odp_invalidations",
+	[SODP_CNT_ODP_PAGES_INVALIDATED].name = "odp_pages_invalidated",
+	[SODP_CNT_ODP_PREFETCHES].name = "odp_prefetches",
 };
 
 struct rdma_hw_stats *sodp_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -69,8 +69,17 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->page_size_cap = PAGE_SIZE;
 	attr->max_pd = SODP_MAX_PD;
 	attr->max_pkeys = 1;
-	/* `rdma link delete` may remove the device. */
-	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	/*
+	 * `rdma link delete` may remove the device.  ODP MRs (explicit
+	 * ranges; no implicit whole-address-space MR yet) serve every RC
+	 * operation on both sides: see sodp_odp.c.
+	 */
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
+	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
+	attr->odp_caps.per_transport_caps.rc_odp_caps =
+		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
+		IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
+		IB_ODP_SUPPORT_ATOMIC;
 	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN |
 				 IB_DEVICE_PORT_ACTIVE_EVENT |
 				 IB_DEVICE_SYS_IMAGE_GUID;

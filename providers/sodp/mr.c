@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Memory registration.  Nothing of it is the provider's business: the kernel
- * validates the access flags (ODP included) and returns the keys.
+ * validates the access flags (ODP included) and returns the keys, and it
+ * does the prefetching ibv_advise_mr() asks for.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,4 +40,10 @@ int sodp_dereg_mr(struct verbs_mr *vmr)
 		return err;
 	free(vmr);
 	return 0;
+}
+
+int sodp_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
+		   uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sge)
+{
+	return ibv_cmd_advise_mr(pd, advice, flags, sg_list, num_sge);
 }

@@ -115,6 +115,7 @@ static void sodp_free_context(struct ibv_context *ibctx)
 }
 
 static const struct verbs_context_ops sodp_ctx_ops = {
+	.advise_mr = sodp_advise_mr,
 	.alloc_pd = sodp_alloc_pd,
 	.create_cq = sodp_create_cq,
 	.create_cq_ex = sodp_create_cq_ex,

@@ -117,6 +117,8 @@ static inline bool sodp_atomic_sge_ok(const struct sodp_send_wqe *wqe)
 struct ibv_mr *sodp_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			   uint64_t hca_va, int access);
 int sodp_dereg_mr(struct verbs_mr *vmr);
+int sodp_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
+		   uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sge);
 
 /* cq.c */
 struct ibv_cq *sodp_create_cq(struct ibv_context *ibctx, int cqe,

@@ -65,6 +65,7 @@
 #include <unistd.h>
 
 #include "rc_common.h"
+#include "rc_runner.h"
 
 #define KiB 1024u
 #define MiB (1024u * 1024u)
@@ -2978,13 +2979,7 @@ static void t_bidir(struct rc_env *env, long arg)
 /* The tests, and running them                                        */
 /* ------------------------------------------------------------------ */
 
-struct test {
-	const char *name;
-	void (*fn)(struct rc_env *env, long arg);
-	long arg;
-};
-
-static const struct test tests[] = {
+static const struct rc_test tests[] = {
 	/* 1. each opcode */
 	{ "op-send", t_op_send, 0 },
 	{ "op-send-imm", t_op_send, 1 },
@@ -3061,162 +3056,6 @@ static const struct test tests[] = {
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
-static bool selected(const char *name, const char *patterns)
-{
-	char buf[1024], *tok, *save;
-
-	if (!patterns)
-		return true;
-	snprintf(buf, sizeof(buf), "%s", patterns);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save))
-		if (!fnmatch(tok, name, 0))
-			return true;
-	return false;
-}
-
-static int child_result_fd = -1;
-
-static void on_alarm(int sig)
-{
-	static const char msg[] = "Ftest exceeded its hard time limit";
-
-	(void)sig;
-	if (write(child_result_fd, msg, sizeof(msg) - 1) < 0)
-		_exit(4);
-	close(child_result_fd);
-	_exit(3);
-}
-
-/* Where a process is: "state D in sodp_dereg_mr" (from /proc). */
-static void proc_where(pid_t pid, char *buf, size_t len)
-{
-	char path[64], stat[512] = "", wchan[128] = "?";
-	char *p;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r"))) {
-		if (!fgets(stat, sizeof(stat), f))
-			stat[0] = 0;
-		fclose(f);
-	}
-	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-	if ((f = fopen(path, "r"))) {
-		if (!fgets(wchan, sizeof(wchan), f))
-			snprintf(wchan, sizeof(wchan), "?");
-		fclose(f);
-	}
-	p = strrchr(stat, ')');
-	snprintf(buf, len, "state %c in %s", p && p[1] && p[2] ? p[2] : '?',
-		 wchan);
-}
-
-enum { T_PASS, T_FAIL, T_SKIP };
-
-/*
- * Run one test in a child process.  The child sends "P" (passed), "F..."
- * (failed, with the reason) or "S..." (skipped) and closes the pipe before
- * it exits, so a process that then hangs in exit -- the kernel tearing
- * down the QPs, MRs and CQs it left -- is told apart from a hung test.
- */
-static int run_one(const struct test *t, char *why, size_t len)
-{
-	int fds[2], status = 0, r;
-	ssize_t n, got = 0;
-	uint64_t end;
-	char where[192];
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	if (pipe(fds))
-		return snprintf(why, len, "pipe: %s", strerror(errno)), T_FAIL;
-	pid = fork();
-	if (pid < 0)
-		return snprintf(why, len, "fork: %s", strerror(errno)), T_FAIL;
-	if (!pid) {
-		struct rc_env env;
-
-		close(fds[0]);
-		child_result_fd = fds[1];
-		rc_set_result_fd(fds[1]);
-		rc_test_name = t->name;
-		signal(SIGALRM, on_alarm);
-		alarm(rc_opts.hard_limit_s);
-		rc_env_open(&env);
-		t->fn(&env, t->arg);
-		rc_env_close(&env);
-		rxe_deviation_report();
-		fflush(stdout);
-		if (write(fds[1], "P", 1) != 1)
-			_exit(5);
-		close(fds[1]);
-		exit(0);
-	}
-	close(fds[1]);
-	/* the verdict, until EOF; a test stuck for good is abandoned */
-	end = rc_now_ms() + (rc_opts.hard_limit_s + 10) * 1000ULL;
-	while (got < (ssize_t)len - 1) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-
-		r = poll(&pfd, 1, 1000);
-		if (r > 0) {
-			n = read(fds[0], why + got, len - 1 - got);
-			if (n <= 0)
-				break;
-			got += n;
-		} else if (rc_now_ms() > end) {
-			proc_where(pid, where, sizeof(where));
-			kill(pid, SIGKILL);
-			close(fds[0]);
-			snprintf(why, len, "no verdict after %d s, test process "
-				 "%s (killed)", rc_opts.hard_limit_s + 10, where);
-			return T_FAIL;
-		}
-	}
-	why[got] = 0;
-	close(fds[0]);
-	/* then the process must go away */
-	end = rc_now_ms() + 60000;
-	while (!(r = waitpid(pid, &status, WNOHANG)) && rc_now_ms() < end)
-		usleep(10000);
-	if (r != pid) {
-		char verdict[640];
-
-		proc_where(pid, where, sizeof(where));
-		kill(pid, SIGKILL);
-		snprintf(verdict, sizeof(verdict), "%.600s",
-			 got && why[0] != 'P' ? why + 1 : "the test itself passed");
-		snprintf(why, len, "%s; then the process did not exit within "
-			 "60 s, %s (kernel teardown of its resources hangs)",
-			 verdict, where);
-		return T_FAIL;
-	}
-	if (WIFSIGNALED(status)) {
-		char tmp[1024];
-
-		snprintf(tmp, sizeof(tmp), "%.900s", got ? why + 1 : "");
-		snprintf(why, len, "killed by signal %d (%s)%s%.900s",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)),
-			 got ? " after: " : "", tmp);
-		return T_FAIL;
-	}
-	if (got && why[0] == 'S' && WEXITSTATUS(status) == 0) {
-		memmove(why, why + 1, got);
-		return T_SKIP;
-	}
-	if (got && why[0] == 'P' && WEXITSTATUS(status) == 0)
-		return T_PASS;
-	if (got && why[0] == 'F') {
-		memmove(why, why + 1, got);
-		return T_FAIL;
-	}
-	snprintf(why, len, "exit status %d without a verdict",
-		 WEXITSTATUS(status));
-	return T_FAIL;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -3235,10 +3074,8 @@ int main(int argc, char **argv)
 		{}
 	};
 	const char *patterns = NULL;
-	int c, i, n = 0, npass = 0, nfail = 0, nskip = 0, stress_s = -1;
+	int c, i, stress_s = -1;
 	bool list = false;
-	uint64_t t0, t1;
-	char why[1024];
 
 	while ((c = getopt_long(argc, argv, "d:D:t:lvh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -3256,7 +3093,7 @@ int main(int argc, char **argv)
 	}
 	if (list) {
 		for (i = 0; i < NTESTS; i++)
-			if (selected(tests[i].name, patterns))
+			if (rc_selected(tests[i].name, patterns))
 				printf("%s\n", tests[i].name);
 		return 0;
 	}
@@ -3268,37 +3105,6 @@ int main(int argc, char **argv)
 	if (stress_s >= 0)
 		return stress(stress_s);
 
-	for (i = 0; i < NTESTS; i++)
-		n += selected(tests[i].name, patterns);
-	if (!n) {
-		fprintf(stderr, "rc_ops: no test matches %s\n", patterns);
-		return 2;
-	}
-	printf("# rc_ops on %s%s%s\n1..%d\n", rc_opts.dev[0],
-	       rc_opts.dev[1] ? " -> " : " (loopback)",
-	       rc_opts.dev[1] ? rc_opts.dev[1] : "", n);
-	t0 = rc_now_ms();
-	for (i = 0, n = 0; i < NTESTS; i++) {
-		uint64_t ts = rc_now_ms();
-		int r;
-
-		if (!selected(tests[i].name, patterns))
-			continue;
-		n++;
-		r = run_one(&tests[i], why, sizeof(why));
-		t1 = rc_now_ms();
-		if (r == T_PASS)
-			printf("ok %d - %s (%.1f s)\n", n, tests[i].name,
-			       (t1 - ts) / 1000.0);
-		else if (r == T_SKIP)
-			printf("ok %d - %s # SKIP %s\n", n, tests[i].name, why);
-		else
-			printf("not ok %d - %s: %s\n", n, tests[i].name, why);
-		npass += r == T_PASS;
-		nfail += r == T_FAIL;
-		nskip += r == T_SKIP;
-	}
-	printf("# %d passed, %d failed, %d skipped in %.1f s\n", npass, nfail,
-	       nskip, (rc_now_ms() - t0) / 1000.0);
-	return nfail ? 1 : 0;
+	return rc_run_tests("rc_ops", tests, NTESTS, patterns,
+			    rxe_deviation_report);
 }

@@ -1,0 +1,1078 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * odp: On-Demand Paging MRs on a loopback RC QP pair (A requester, B
+ * responder, one device), checked against what the process does to its
+ * own memory meanwhile: nothing pinned at registration, faults only where
+ * the device touches, and the device always sees the page the process
+ * sees after munmap/mmap, mprotect, madvise, fork (copy-on-write), THP,
+ * hugetlb and shared file mappings.  RDMA atomics and CPU atomics on one
+ * word lose no update.  ibv_advise_mr prefetches.
+ *
+ * Counters come from /sys/class/infiniband/DEV/ports/1/hw_counters.
+ *
+ * usage: odp -d DEV [-t PATTERN[,PATTERN...]] [-l] [-v] [--file-dir DIR]
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rc_common.h"
+#include "rc_runner.h"
+
+#define KiB 1024UL
+#define MiB (1024 * KiB)
+#define PAGE 4096UL
+#define HUGE (2 * MiB)
+
+static const char *file_dir;	/* a disk file system, for file mappings */
+
+/* ---- helpers ---- */
+
+/*
+ * Anonymous memory in small pages (MADV_NOHUGEPAGE: the tests count
+ * pages, and a THP fault would make 512 resident at once).
+ */
+static void *map_anon(size_t len, int extra)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra,
+		       -1, 0);
+
+	T_CHECK(p != MAP_FAILED, "mmap(%zu, 0x%x): %s", len, extra,
+		strerror(errno));
+	T_CHECK(!madvise(p, len, MADV_NOHUGEPAGE), "MADV_NOHUGEPAGE: %s",
+		strerror(errno));
+	return p;
+}
+
+/* A @len mapping whose start is aligned to @align (a power of two). */
+static void *map_aligned(size_t len, size_t align)
+{
+	uint8_t *p = map_anon(len + align, 0);
+	uintptr_t a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+
+	if (a > (uintptr_t)p)
+		munmap(p, a - (uintptr_t)p);
+	munmap((void *)(a + len), (uintptr_t)p + align - a);
+	return (void *)a;
+}
+
+static struct ibv_mr *reg_odp(struct ibv_pd *pd, void *p, size_t len)
+{
+	struct ibv_mr *mr = ibv_reg_mr(pd, p, len,
+				       RC_ACCESS_ALL | IBV_ACCESS_ON_DEMAND);
+
+	T_CHECK(mr, "ibv_reg_mr(%zu bytes, ON_DEMAND): %s", len,
+		strerror(errno));
+	return mr;
+}
+
+static long long counter(const struct rc_dev *d, const char *name)
+{
+	char path[256], buf[64];
+	FILE *f;
+
+	/* the core caches hw counters for a few milliseconds */
+	rc_sleep_ms(30);
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s", d->name,
+		 name);
+	f = fopen(path, "r");
+	T_CHECK(f, "%s: %s", path, strerror(errno));
+	T_CHECK(fgets(buf, sizeof(buf), f), "%s: empty", path);
+	fclose(f);
+	return atoll(buf);
+}
+
+/* Pages of [p, p + len) mapped in this process (mincore). */
+static long resident(void *p, size_t len)
+{
+	static unsigned char vec[65536];
+	size_t off, i;
+	long n = 0;
+
+	for (off = 0; off < len; off += sizeof(vec) * PAGE) {
+		size_t chunk = len - off < sizeof(vec) * PAGE ?
+			       len - off : sizeof(vec) * PAGE;
+
+		T_CHECK(!mincore((uint8_t *)p + off, chunk, vec),
+			"mincore: %s", strerror(errno));
+		for (i = 0; i < (chunk + PAGE - 1) / PAGE; i++)
+			n += vec[i] & 1;
+	}
+	return n;
+}
+
+static void fill(void *p, size_t len, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		((uint8_t *)p)[i] = rc_pat(seed, i);
+}
+
+/* Where p differs from bytes [off, off + len) of the pattern, or -1. */
+static long long check_off(const void *p, size_t len, uint32_t seed,
+			   size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (((const uint8_t *)p)[i] != rc_pat(seed, off + i))
+			return i;
+	return -1;
+}
+
+static long long check(const void *p, size_t len, uint32_t seed)
+{
+	return check_off(p, len, seed, 0);
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (((const uint8_t *)p)[i])
+			return false;
+	return true;
+}
+
+#define T_PATTERN(p, len, seed, what)                                        \
+	do {                                                                 \
+		long long _at = check((p), (len), (seed));                   \
+		if (_at >= 0)                                                \
+			rc_fail("%s: byte %lld differs (0x%02x, expected "   \
+				"0x%02x)", (what), _at,                      \
+				((const uint8_t *)(p))[_at],                 \
+				rc_pat((seed), _at));                        \
+	} while (0)
+
+/*
+ * One RDMA WRITE or READ from A: local [@l, @l + @len) in @lmr, remote
+ * @r in @rmr.  Return: its completion status.
+ */
+static enum ibv_wc_status rdma(struct rc_pair *p, enum ibv_wr_opcode op,
+			       struct ibv_mr *lmr, void *l, uint32_t len,
+			       struct ibv_mr *rmr, void *r)
+{
+	struct ibv_sge sg = {
+		.addr = (uintptr_t)l, .length = len, .lkey = lmr->lkey,
+	};
+	struct ibv_send_wr wr;
+	struct ibv_wc wc;
+
+	rc_wr(&wr, &sg, 1, 0x0d9, op, IBV_SEND_SIGNALED);
+	wr.wr.rdma.remote_addr = (uintptr_t)r;
+	wr.wr.rdma.rkey = rmr->rkey;
+	rc_post_send(&p->a, &wr);
+	rc_poll(p->a.scq, &wc, 1, op == IBV_WR_RDMA_READ ? "a READ" :
+		"a WRITE");
+	return wc.status;
+}
+
+static void rdma_ok(struct rc_pair *p, enum ibv_wr_opcode op,
+		    struct ibv_mr *lmr, void *l, uint32_t len,
+		    struct ibv_mr *rmr, void *r, const char *what)
+{
+	enum ibv_wc_status st = rdma(p, op, lmr, l, len, rmr, r);
+
+	T_CHECK(st == IBV_WC_SUCCESS, "%s: %s", what, ibv_wc_status_str(st));
+}
+
+static void rdma_fails(struct rc_pair *p, enum ibv_wr_opcode op,
+		       struct ibv_mr *lmr, void *l, uint32_t len,
+		       struct ibv_mr *rmr, void *r, enum ibv_wc_status want,
+		       const char *what)
+{
+	enum ibv_wc_status st = rdma(p, op, lmr, l, len, rmr, r);
+
+	T_CHECK(st == want, "%s: %s, expected %s", what,
+		ibv_wc_status_str(st), ibv_wc_status_str(want));
+	T_CHECK(rc_wait_qp_state(p->a.qp, IBV_QPS_ERR, 2000),
+		"%s: A's QP did not enter the error state", what);
+}
+
+static uint64_t atomic_op(struct rc_pair *p, bool cas, struct ibv_mr *lmr,
+			  uint64_t *l, struct ibv_mr *rmr, uint64_t *r,
+			  uint64_t compare_add, uint64_t swap)
+{
+	struct ibv_sge sg = {
+		.addr = (uintptr_t)l, .length = 8, .lkey = lmr->lkey,
+	};
+	struct ibv_send_wr wr;
+	struct ibv_wc wc;
+
+	rc_wr(&wr, &sg, 1, 0xa7, cas ? IBV_WR_ATOMIC_CMP_AND_SWP :
+	      IBV_WR_ATOMIC_FETCH_AND_ADD, IBV_SEND_SIGNALED);
+	wr.wr.atomic.remote_addr = (uintptr_t)r;
+	wr.wr.atomic.rkey = rmr->rkey;
+	wr.wr.atomic.compare_add = compare_add;
+	wr.wr.atomic.swap = swap;
+	rc_post_send(&p->a, &wr);
+	rc_poll(p->a.scq, &wc, 1, "an atomic");
+	T_CHECK(wc.status == IBV_WC_SUCCESS, "atomic: %s",
+		ibv_wc_status_str(wc.status));
+	return *l;
+}
+
+static void new_pair(struct rc_pair *p, struct rc_env *env)
+{
+	struct rc_cfg cfg;
+
+	rc_cfg_default(&cfg);
+	rc_pair_create(p, env, &cfg);
+}
+
+/* ---- tests ---- */
+
+/* The device says it does ODP for every RC operation. */
+static void t_caps(struct rc_env *env, long arg)
+{
+	const struct ibv_odp_caps *c = &env->dev[0]->attr.odp_caps;
+	const uint32_t rc = IBV_ODP_SUPPORT_SEND | IBV_ODP_SUPPORT_RECV |
+			    IBV_ODP_SUPPORT_WRITE | IBV_ODP_SUPPORT_READ |
+			    IBV_ODP_SUPPORT_ATOMIC;
+
+	(void)arg;
+	T_CHECK(c->general_caps & IBV_ODP_SUPPORT,
+		"general_caps 0x%llx lacks IBV_ODP_SUPPORT",
+		(unsigned long long)c->general_caps);
+	T_CHECK((c->per_transport_caps.rc_odp_caps & rc) == rc,
+		"rc_odp_caps 0x%x, expected at least 0x%x",
+		c->per_transport_caps.rc_odp_caps, rc);
+	counter(env->dev[0], "odp_faults");
+}
+
+/*
+ * Registration pins and faults nothing; a WRITE faults the pages it
+ * writes, not the neighbours it snapshots.  A 4 GiB registration of
+ * untouched memory costs nothing.
+ */
+static void t_lazy(struct rc_env *env, long arg)
+{
+	const size_t len = 4096 * MiB;
+	struct rc_pair p;
+	struct rc_buf src;
+	struct ibv_mr *mr;
+	long rss0, rss1, rss2;
+	long long f0, pf0, pf1, ar0, ar1;
+	uint8_t *t;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&src, "source", p.a.pd, 64 * KiB, RC_ACCESS_ALL);
+	/* aligned, so that fault windows (16 pages) line up with tests */
+	t = map_aligned(len, HUGE);
+	T_CHECK(!madvise(t, len, MADV_NOHUGEPAGE), "MADV_NOHUGEPAGE");
+	rss0 = resident(t, len);
+	mr = reg_odp(p.b.pd, t, len);
+	rss1 = resident(t, len);
+	T_CHECK(rss0 == 0 && rss1 == 0,
+		"registering 4 GiB made %ld pages resident", rss1 - rss0);
+
+	f0 = counter(env->dev[0], "odp_faults");
+	pf0 = counter(env->dev[0], "odp_pages_faulted");
+	/* 8 KiB into the middle, not page aligned: touches 3 pages */
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 8 * KiB, mr,
+		t + 2048 * MiB + 100, "WRITE into untouched ODP memory");
+	rss2 = resident(t, len);
+	T_CHECK(rss2 == 3, "an 8 KiB WRITE over 3 pages made %ld pages "
+		"resident", rss2);
+	T_CHECK(!memcmp(t + 2048 * MiB + 100, src.p, 8 * KiB),
+		"the process does not see what was written");
+	pf1 = counter(env->dev[0], "odp_pages_faulted");
+	T_CHECK(counter(env->dev[0], "odp_faults") > f0, "no fault counted");
+	T_CHECK(pf1 - pf0 == 3, "odp_pages_faulted moved by %lld, expected 3",
+		pf1 - pf0);
+
+	/* neighbours the CPU made present are mapped as a snapshot */
+	memset(t + 1024 * MiB, 1, 16 * PAGE);
+	ar0 = counter(env->dev[0], "odp_fault_around_pages");
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 64, mr,
+		t + 1024 * MiB + 5 * PAGE, "WRITE next to present pages");
+	ar1 = counter(env->dev[0], "odp_fault_around_pages");
+	T_CHECK(ar1 - ar0 == 15, "odp_fault_around_pages moved by %lld, "
+		"expected 15 (the rest of the 16-page window)", ar1 - ar0);
+	/* ... so the next access in the window needs no fault */
+	f0 = counter(env->dev[0], "odp_faults");
+	rdma_ok(&p, IBV_WR_RDMA_READ, src.mr, src.p, 4 * PAGE, mr,
+		t + 1024 * MiB + 9 * PAGE, "READ of fault-around pages");
+	T_EQ(counter(env->dev[0], "odp_faults") - f0, 0,
+	     "faults for pages already mapped by fault-around");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&src);
+	rc_pair_destroy(&p);
+}
+
+/*
+ * Every operation with ODP memory on both sides: WRITE, READ, SEND/RECV
+ * (with 4 SGEs, not page aligned, crossing pages), atomics, 1 MiB
+ * messages.
+ */
+static void t_ops(struct rc_env *env, long arg)
+{
+	const size_t len = 4 * MiB;
+	struct rc_pair p;
+	struct ibv_mr *am, *bm;
+	struct ibv_send_wr wr;
+	struct ibv_sge sg[4], rsg[4];
+	struct ibv_wc wc;
+	uint8_t *a, *b;
+	uint64_t *word;
+	int i;
+
+	(void)arg;
+	new_pair(&p, env);
+	a = map_anon(len, 0);
+	b = map_anon(len, 0);
+	am = reg_odp(p.a.pd, a, len);
+	bm = reg_odp(p.b.pd, b, len);
+
+	fill(a, MiB, 1);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, am, a, MiB, bm, b + 333,
+		"1 MiB WRITE, ODP to ODP");
+	T_PATTERN(b + 333, MiB, 1, "WRITE target");
+
+	fill(b + 2 * MiB, MiB, 2);
+	rdma_ok(&p, IBV_WR_RDMA_READ, am, a + MiB + 7, MiB, bm, b + 2 * MiB,
+		"1 MiB READ, ODP to ODP");
+	T_PATTERN(a + MiB + 7, MiB, 2, "READ target");
+
+	/* SEND from 4 scattered pieces into 4 scattered receive pieces */
+	fill(a + 3 * MiB, 64 * KiB, 3);
+	for (i = 0; i < 4; i++) {
+		sg[i] = (struct ibv_sge){
+			.addr = (uintptr_t)(a + 3 * MiB + i * 16 * KiB),
+			.length = 16 * KiB, .lkey = am->lkey,
+		};
+		rsg[i] = (struct ibv_sge){
+			.addr = (uintptr_t)(b + 3 * MiB + i * 100 * KiB + 11),
+			.length = 16 * KiB, .lkey = bm->lkey,
+		};
+	}
+	rc_post_recv(&p.b, 0x5ec, rsg, 4);
+	rc_wr(&wr, sg, 4, 0x5e1, IBV_WR_SEND, IBV_SEND_SIGNALED);
+	rc_post_send(&p.a, &wr);
+	rc_poll(p.a.scq, &wc, 1, "the SEND");
+	T_CHECK(wc.status == IBV_WC_SUCCESS, "SEND: %s",
+		ibv_wc_status_str(wc.status));
+	rc_poll(p.b.rcq, &wc, 1, "the receive");
+	T_CHECK(wc.status == IBV_WC_SUCCESS && wc.byte_len == 64 * KiB,
+		"receive: %s, %u bytes", ibv_wc_status_str(wc.status),
+		wc.byte_len);
+	for (i = 0; i < 4; i++)
+		T_CHECK(!memcmp(b + 3 * MiB + i * 100 * KiB + 11,
+				a + 3 * MiB + i * 16 * KiB, 16 * KiB),
+			"receive piece %d differs", i);
+
+	/* atomics on an untouched ODP word, result into untouched ODP */
+	word = (uint64_t *)(b + len - PAGE);
+	T_EQ(atomic_op(&p, false, am, (uint64_t *)(a + len - 64), bm, word,
+		       5, 0), 0, "fetch-and-add on a fresh page returned");
+	T_EQ(atomic_op(&p, true, am, (uint64_t *)(a + len - 64), bm, word,
+		       5, 77), 5, "compare-and-swap returned");
+	T_EQ(*word, 77, "the word after the atomics");
+
+	T_OK(ibv_dereg_mr(am));
+	T_OK(ibv_dereg_mr(bm));
+	munmap(a, len);
+	munmap(b, len);
+	rc_pair_destroy(&p);
+}
+
+struct adder {
+	uint64_t *word;
+	long n;			/* adds done */
+	volatile bool go, stop;
+};
+
+/* Adds 1 until told to stop, for as long as the RDMA side runs. */
+static void *cpu_adder(void *arg)
+{
+	struct adder *ad = arg;
+
+	while (!ad->go)
+		;
+	while (!ad->stop) {
+		__atomic_fetch_add(ad->word, 1, __ATOMIC_SEQ_CST);
+		ad->n++;
+	}
+	return NULL;
+}
+
+/* RDMA and CPU fetch-and-adds on the same ODP word lose nothing. */
+static void t_atomic_vs_cpu(struct rc_env *env, long arg)
+{
+	const long nrdma = 3000;
+	const uint64_t big = 1ULL << 32;
+	struct adder ad = {};
+	struct rc_pair p;
+	struct rc_buf res;
+	struct ibv_mr *mr;
+	pthread_t th;
+	uint8_t *t;
+	long i;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&res, "result", p.a.pd, PAGE, RC_ACCESS_ALL);
+	t = map_anon(16 * PAGE, 0);
+	mr = reg_odp(p.b.pd, t, 16 * PAGE);
+	ad.word = (uint64_t *)(t + 5 * PAGE + 64);
+	T_CHECK(!pthread_create(&th, NULL, cpu_adder, &ad), "pthread_create");
+	ad.go = true;
+	for (i = 0; i < nrdma; i++)
+		atomic_op(&p, false, res.mr, (uint64_t *)res.p, mr, ad.word,
+			  big, 0);
+	ad.stop = true;
+	pthread_join(th, NULL);
+	rc_note("%d RDMA and %ld CPU fetch-and-adds", (int)nrdma, ad.n);
+	T_CHECK(ad.n > 1000, "the CPU thread hardly ran (%ld adds)", ad.n);
+	T_EQ(*ad.word, ad.n + nrdma * big, "the word after both adders");
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, 16 * PAGE);
+	rc_buf_free(&res);
+	rc_pair_destroy(&p);
+}
+
+/* munmap and a new mapping at the same address: the device follows. */
+static void t_remap(struct rc_env *env, long arg)
+{
+	const size_t len = 64 * PAGE;
+	struct rc_pair p;
+	struct rc_buf src;
+	struct ibv_mr *mr;
+	long long inv0;
+	uint8_t *t;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&src, "source", p.a.pd, len, RC_ACCESS_ALL);
+	t = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, t, len);
+	fill(src.p, len, 10);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, len, mr, t,
+		"WRITE before the remap");
+	T_PATTERN(t, len, 10, "before the remap");
+
+	inv0 = counter(env->dev[0], "odp_invalidations");
+	T_CHECK(munmap(t, len) == 0, "munmap");
+	T_CHECK(mmap(t, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == t,
+		"mmap at the old address: %s", strerror(errno));
+	T_CHECK(counter(env->dev[0], "odp_invalidations") > inv0,
+		"munmap invalidated nothing");
+	fill(t, len, 11);
+	rdma_ok(&p, IBV_WR_RDMA_READ, src.mr, src.p, len, mr, t,
+		"READ after the remap");
+	T_PATTERN(src.p, len, 11, "READ of the new mapping (stale page?)");
+	fill(src.p, len, 12);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, len, mr, t,
+		"WRITE after the remap");
+	T_PATTERN(t, len, 12, "the new mapping after a WRITE");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&src);
+	rc_pair_destroy(&p);
+}
+
+/*
+ * A hole in the middle of an ODP MR: accesses next to it work (fault-around
+ * walks across it), an access into it fails with the IBTA error on that QP
+ * only, and once the hole is mapped it works (nothing negative cached).
+ * Arg 0: the hole is remote (REM_ACCESS_ERR); 1: local (LOC_PROT_ERR).
+ */
+static void t_hole(struct rc_env *env, long arg)
+{
+	const size_t len = 32 * PAGE;
+	bool local = arg;
+	struct rc_pair p, other;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	struct ibv_pd *pd;
+	uint8_t *t, *hole;
+
+	new_pair(&p, env);
+	new_pair(&other, env);
+	pd = local ? p.a.pd : p.b.pd;
+	rc_buf_alloc(&buf, "peer", local ? p.b.pd : p.a.pd, len,
+		     RC_ACCESS_ALL);
+	t = map_anon(len, 0);
+	memset(t, 0x5a, len);
+	hole = t + 8 * PAGE;
+	T_CHECK(munmap(hole, 2 * PAGE) == 0, "munmap");
+	mr = reg_odp(pd, t, len);
+
+#define ACCESS(q, off, n) (local ? rdma(q, IBV_WR_RDMA_WRITE, mr, t + (off), n, \
+				 buf.mr, buf.p) :                      \
+			    rdma(q, IBV_WR_RDMA_WRITE, buf.mr, buf.p, n, mr,   \
+				 t + (off)))
+	T_EQ(ACCESS(&p, 7 * PAGE, PAGE), IBV_WC_SUCCESS,
+	     "access to the page before the hole");
+	T_EQ(ACCESS(&p, 10 * PAGE, PAGE), IBV_WC_SUCCESS,
+	     "access to the page after the hole");
+	T_EQ(ACCESS(&p, 7 * PAGE + 100, PAGE),
+	     local ? IBV_WC_LOC_PROT_ERR : IBV_WC_REM_ACCESS_ERR,
+	     "access running into the hole");
+	T_CHECK(rc_wait_qp_state(p.a.qp, IBV_QPS_ERR, 2000),
+		"A's QP did not enter the error state");
+	rc_healthy_transfer(&other, "another QP pair meanwhile");
+
+	T_CHECK(mmap(hole, 2 * PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == hole,
+		"mmap into the hole: %s", strerror(errno));
+	T_OK(ibv_dereg_mr(mr));
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+	new_pair(&p, env);
+	mr = reg_odp(local ? p.a.pd : p.b.pd, t, len);
+	rc_buf_alloc(&buf, "peer", local ? p.b.pd : p.a.pd, len,
+		     RC_ACCESS_ALL);
+	T_EQ(ACCESS(&p, 7 * PAGE + 100, PAGE), IBV_WC_SUCCESS,
+	     "the same access once the hole is mapped");
+#undef ACCESS
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+	rc_pair_destroy(&other);
+}
+
+/* mprotect: a read-only page takes READs, refuses WRITEs; back to RW. */
+static void t_mprotect(struct rc_env *env, long arg)
+{
+	const size_t len = 16 * PAGE;
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	uint8_t *t;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	t = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, t, len);
+	fill(buf.p, len, 20);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, t,
+		"WRITE while read-write");
+	T_CHECK(mprotect(t, len, PROT_READ) == 0, "mprotect");
+	rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, len, mr, t,
+		"READ while read-only");
+	T_PATTERN(buf.p, len, 20, "READ while read-only");
+	rdma_fails(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, 64, mr, t + PAGE,
+		   IBV_WC_REM_ACCESS_ERR, "WRITE while read-only");
+	T_PATTERN(t, len, 20, "read-only memory after a refused WRITE");
+	T_CHECK(mprotect(t, len, PROT_READ | PROT_WRITE) == 0, "mprotect");
+	T_OK(ibv_dereg_mr(mr));
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+	new_pair(&p, env);
+	mr = reg_odp(p.b.pd, t, len);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	fill(buf.p, len, 21);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, t,
+		"WRITE once read-write again");
+	T_PATTERN(t, len, 21, "after mprotect back to read-write");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/* MADV_DONTNEED drops the pages: the device reads zeros, as the CPU does. */
+static void t_dontneed(struct rc_env *env, long arg)
+{
+	const size_t len = 64 * PAGE;
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	uint8_t *t;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	t = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, t, len);
+	fill(buf.p, len, 30);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, t, "WRITE");
+	T_PATTERN(t, len, 30, "after the WRITE");
+	T_CHECK(madvise(t + 16 * PAGE, 32 * PAGE, MADV_DONTNEED) == 0,
+		"madvise");
+	rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, len, mr, t, "READ");
+	T_PATTERN(buf.p, 16 * PAGE, 30, "READ of the kept pages");
+	T_CHECK(all_zero(buf.p + 16 * PAGE, 32 * PAGE),
+		"READ of dropped pages returned old data, not zeros");
+	T_CHECK(check_off(buf.p + 48 * PAGE, 16 * PAGE, 30, 48 * PAGE) < 0,
+		"READ of the kept tail differs");
+	T_CHECK(all_zero(t + 16 * PAGE, 32 * PAGE), "the CPU sees old data");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/*
+ * fork: the parent's pages become copy-on-write.  The device must keep
+ * using the parent's pages: a CPU write in the parent (which copies the
+ * page) is what the device then reads, and a device write lands in the
+ * parent, never in the child.
+ */
+static void t_fork(struct rc_env *env, long arg)
+{
+	const size_t len = 8 * PAGE;
+	int to_child[2], to_parent[2], status;
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	uint8_t *t, c;
+	pid_t pid;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	t = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, t, len);
+	fill(buf.p, len, 40);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, t,
+		"WRITE before fork");
+
+	T_CHECK(!pipe(to_child) && !pipe(to_parent), "pipe");
+	pid = fork();
+	T_CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (!pid) {
+		/* the child sees the pre-fork data, whatever the parent does */
+		int bad = check(t, len, 40) >= 0;
+
+		if (write(to_parent[1], "r", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		bad |= (check(t, len, 40) >= 0) << 1;
+		_exit(bad);
+	}
+	T_CHECK(read(to_parent[0], &c, 1) == 1, "child did not start");
+
+	/* the parent writes page 0 with the CPU: COW copies it */
+	fill(t, PAGE, 41);
+	rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, PAGE, mr, t,
+		"READ after the parent's copy-on-write");
+	T_PATTERN(buf.p, PAGE, 41, "READ of the parent's written page");
+	/* the device writes page 1 (still shared with the child) */
+	fill(buf.p + PAGE, PAGE, 42);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p + PAGE, PAGE, mr,
+		t + PAGE, "WRITE to a page shared with the child");
+	T_PATTERN(t + PAGE, PAGE, 42, "the parent's page after the WRITE");
+
+	T_CHECK(write(to_child[1], "g", 1) == 1, "pipe");
+	T_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	T_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		"the child saw its memory change (status 0x%x: bit 1 = after "
+		"the parent's CPU and device writes)", status);
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/* Transparent huge pages: whole 2 MiB pages, and splitting one. */
+static void t_thp(struct rc_env *env, long arg)
+{
+	const size_t len = 2 * HUGE;
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	uint8_t *t;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	t = map_aligned(len, HUGE);
+	T_CHECK(madvise(t, len, MADV_HUGEPAGE) == 0, "MADV_HUGEPAGE: %s",
+		strerror(errno));
+	memset(t, 0, len);	/* fault in, as huge pages where possible */
+	mr = reg_odp(p.b.pd, t, len);
+	fill(buf.p, len, 50);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, t,
+		"WRITE over two huge pages");
+	T_PATTERN(t, len, 50, "huge pages after the WRITE");
+	/* drop the middle of the first huge page: it is split */
+	T_CHECK(madvise(t + HUGE / 2, HUGE / 2, MADV_DONTNEED) == 0,
+		"madvise");
+	rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, len, mr, t,
+		"READ after the split");
+	T_PATTERN(buf.p, HUGE / 2, 50, "before the dropped range");
+	T_CHECK(all_zero(buf.p + HUGE / 2, HUGE / 2),
+		"READ of dropped huge-page memory returned old data");
+	T_CHECK(check_off(buf.p + HUGE, HUGE, 50, HUGE) < 0,
+		"READ of the second huge page differs");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/* hugetlbfs pages (the test script reserves some). */
+static void t_hugetlb(struct rc_env *env, long arg)
+{
+	const size_t len = 2 * HUGE;
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	uint8_t *t;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	t = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	T_CHECK(t != MAP_FAILED, "mmap(MAP_HUGETLB): %s (are huge pages "
+		"reserved? /proc/sys/vm/nr_hugepages)", strerror(errno));
+	mr = reg_odp(p.b.pd, t, len);
+	fill(buf.p, len, 60);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p + 100, len - 200, mr,
+		t + 100, "WRITE into hugetlb pages");
+	T_CHECK(!memcmp(t + 100, buf.p + 100, len - 200),
+		"hugetlb memory after the WRITE");
+	fill(t, len, 61);
+	rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, len, mr, t,
+		"READ of hugetlb pages");
+	T_PATTERN(buf.p, len, 61, "READ of hugetlb pages");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/*
+ * A shared file mapping: what the device writes reaches the file (read
+ * back with pread after munmap, sync and dropping the page cache), and
+ * what is written to the file is what the device reads.
+ * Arg 0: /dev/shm (tmpfs); 1: --file-dir (a disk file system).
+ */
+static void t_file(struct rc_env *env, long arg)
+{
+	const size_t len = 256 * KiB;
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	char path[512];
+	uint8_t *t, *back;
+	int fd;
+
+	T_CHECK(arg == 0 || file_dir, "no --file-dir given");
+	snprintf(path, sizeof(path), "%s/sodp-odp-%d",
+		 arg ? file_dir : "/dev/shm", (int)getpid());
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	T_CHECK(fd >= 0, "%s: %s", path, strerror(errno));
+	unlink(path);
+	T_CHECK(ftruncate(fd, len) == 0, "ftruncate");
+	t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_CHECK(t != MAP_FAILED, "mmap(%s): %s", path, strerror(errno));
+	mr = reg_odp(p.b.pd, t, len);
+
+	fill(buf.p, len, 70);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, t,
+		"WRITE into a shared file mapping");
+	T_OK(ibv_dereg_mr(mr));
+	T_CHECK(munmap(t, len) == 0, "munmap");
+	sync();
+	{
+		int dc = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+		T_CHECK(dc >= 0 && write(dc, "3", 1) == 1,
+			"drop_caches: %s", strerror(errno));
+		close(dc);
+	}
+	back = malloc(len);
+	T_CHECK(back && pread(fd, back, len, 0) == (ssize_t)len, "pread");
+	T_PATTERN(back, len, 70, "the file after the device's WRITE");
+
+	fill(back, len, 71);
+	T_CHECK(pwrite(fd, back, len, 0) == (ssize_t)len, "pwrite");
+	t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_CHECK(t != MAP_FAILED, "mmap again: %s", strerror(errno));
+	mr = reg_odp(p.b.pd, t, len);
+	rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, len, mr, t,
+		"READ of a shared file mapping");
+	T_PATTERN(buf.p, len, 71, "READ of what pwrite wrote");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	close(fd);
+	free(back);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/* ibv_advise_mr: prefetch faults ahead, NO_FAULT only maps what is there. */
+static void t_prefetch(struct rc_env *env, long arg)
+{
+	const size_t len = 256 * PAGE;
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	struct ibv_sge sg;
+	long long f0, pre0;
+	long rss0, rss1;
+	uint8_t *t;
+	int ret;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	t = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, t, len);
+
+	sg = (struct ibv_sge){ (uintptr_t)t, 64 * PAGE, mr->lkey };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
+			    IBV_ADVISE_MR_FLAG_FLUSH, &sg, 1);
+	T_CHECK(!ret, "PREFETCH_NO_FAULT: %s", strerror(ret));
+	rss0 = resident(t, len);
+	T_CHECK(rss0 == 0, "PREFETCH_NO_FAULT made %ld pages resident", rss0);
+
+	pre0 = counter(env->dev[0], "odp_prefetches");
+	sg = (struct ibv_sge){ (uintptr_t)t + 64 * PAGE, 128 * PAGE,
+			       mr->lkey };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+			    IBV_ADVISE_MR_FLAG_FLUSH, &sg, 1);
+	T_CHECK(!ret, "PREFETCH_WRITE: %s", strerror(ret));
+	rss1 = resident(t, len);
+	T_CHECK(rss1 == 128, "PREFETCH_WRITE of 128 pages made %ld "
+		"resident", rss1);
+	T_CHECK(counter(env->dev[0], "odp_prefetches") > pre0,
+		"odp_prefetches did not move");
+
+	f0 = counter(env->dev[0], "odp_faults");
+	fill(buf.p, 128 * PAGE, 80);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, 128 * PAGE, mr,
+		t + 64 * PAGE, "WRITE into prefetched pages");
+	T_EQ(counter(env->dev[0], "odp_faults") - f0, 0,
+	     "faults for a WRITE into prefetched pages");
+	T_PATTERN(t + 64 * PAGE, 128 * PAGE, 80, "prefetched pages");
+
+	/* errors: a wrong lkey, a range outside the MR, another PD */
+	sg = (struct ibv_sge){ (uintptr_t)t, PAGE, mr->lkey ^ 0x100 };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0, &sg, 1);
+	T_CHECK(ret == EINVAL, "a wrong lkey: %s, expected EINVAL",
+		strerror(ret));
+	sg = (struct ibv_sge){ (uintptr_t)t + len - PAGE, 2 * PAGE,
+			       mr->lkey };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0, &sg, 1);
+	T_CHECK(ret == EINVAL, "a range past the MR: %s, expected EINVAL",
+		strerror(ret));
+	sg = (struct ibv_sge){ (uintptr_t)t, PAGE, mr->lkey };
+	ret = ibv_advise_mr(p.a.pd, IBV_ADVISE_MR_ADVICE_PREFETCH, 0, &sg, 1);
+	T_CHECK(ret == EINVAL, "another PD's MR: %s, expected EINVAL",
+		strerror(ret));
+	/* a prefetch of unmapped memory fails, and harms nothing */
+	T_CHECK(munmap(t + 200 * PAGE, PAGE) == 0, "munmap");
+	sg = (struct ibv_sge){ (uintptr_t)t + 199 * PAGE, 3 * PAGE,
+			       mr->lkey };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+			    IBV_ADVISE_MR_FLAG_FLUSH, &sg, 1);
+	T_CHECK(ret == EFAULT, "prefetch over a hole: %s, expected EFAULT",
+		strerror(ret));
+	rc_healthy_transfer(&p, "the pair after the advice errors");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+struct churn {
+	uint8_t *t;
+	size_t len;
+	volatile bool stop;
+	long rounds;
+};
+
+static void *churner(void *arg)
+{
+	struct churn *c = arg;
+	size_t off = 0;
+
+	while (!c->stop) {
+		madvise(c->t + off, 8 * PAGE, MADV_DONTNEED);
+		c->t[(off + 3 * PAGE) % c->len] = 1;	/* fault one back */
+		off = (off + 5 * PAGE) % (c->len - 8 * PAGE);
+		c->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Invalidations racing the device: a thread drops and re-faults pages of
+ * the target while WRITEs and READs run into it.  Every operation must
+ * complete successfully (a dropped page is faulted again); afterwards a
+ * WRITE over everything is seen exactly.
+ */
+static void t_churn(struct rc_env *env, long arg)
+{
+	const size_t len = 256 * PAGE;
+	struct churn c = { .len = len };
+	struct rc_pair p;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	long long inv0, inv1;
+	pthread_t th;
+	int i;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
+	c.t = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, c.t, len);
+	inv0 = counter(env->dev[0], "odp_invalidations");
+	T_CHECK(!pthread_create(&th, NULL, churner, &c), "pthread_create");
+	for (i = 0; i < 300; i++) {
+		size_t off = (size_t)(i * 7919 % 200) * PAGE + i % 64;
+
+		rdma_ok(&p, i % 3 ? IBV_WR_RDMA_WRITE : IBV_WR_RDMA_READ,
+			buf.mr, buf.p, 16 * PAGE, mr, c.t + off,
+			"an operation under churn");
+	}
+	c.stop = true;
+	pthread_join(th, NULL);
+	inv1 = counter(env->dev[0], "odp_invalidations");
+	rc_note("%ld madvise rounds, %lld invalidations", c.rounds,
+		inv1 - inv0);
+	T_CHECK(inv1 - inv0 > 10, "only %lld invalidations under churn",
+		inv1 - inv0);
+	fill(buf.p, len, 90);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, c.t,
+		"the final WRITE");
+	T_PATTERN(c.t, len, 90, "after the churn");
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(c.t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/*
+ * A process that exits with ODP MRs registered and traffic into them: its
+ * address space goes first (every entry invalidated), then its verbs
+ * objects.  Nothing may hang or leak; the device goes on.
+ */
+static void t_exit(struct rc_env *env, long arg)
+{
+	struct rc_pair other;
+	int status, i;
+	pid_t pid;
+
+	(void)arg;
+	for (i = 0; i < 3; i++) {
+		pid = fork();
+		T_CHECK(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			struct rc_env cenv;
+			struct rc_pair p;
+			struct ibv_mr *am, *bm;
+			struct ibv_send_wr wr;
+			struct ibv_sge sg;
+			uint8_t *a = map_anon(MiB, 0), *b = map_anon(MiB, 0);
+
+			rc_env_open(&cenv);
+			new_pair(&p, &cenv);
+			am = reg_odp(p.a.pd, a, MiB);
+			bm = reg_odp(p.b.pd, b, MiB);
+			sg = (struct ibv_sge){ (uintptr_t)a, 64 * KiB,
+					       am->lkey };
+			rc_wr(&wr, &sg, 1, 1, IBV_WR_RDMA_WRITE, 0);
+			wr.wr.rdma.remote_addr = (uintptr_t)b;
+			wr.wr.rdma.rkey = bm->rkey;
+			for (int k = 0; k < 8; k++)
+				rc_post_send(&p.a, &wr);
+			_exit(0);	/* with everything still registered */
+		}
+		T_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		T_CHECK(WIFEXITED(status) && !WEXITSTATUS(status),
+			"child status 0x%x", status);
+	}
+	new_pair(&other, env);
+	rc_healthy_transfer(&other, "a pair after the exits");
+	rc_pair_destroy(&other);
+}
+
+static const struct rc_test tests[] = {
+	{ "caps", t_caps, 0 },
+	{ "lazy", t_lazy, 0 },
+	{ "ops", t_ops, 0 },
+	{ "atomic-vs-cpu", t_atomic_vs_cpu, 0 },
+	{ "remap", t_remap, 0 },
+	{ "hole-remote", t_hole, 0 },
+	{ "hole-local", t_hole, 1 },
+	{ "mprotect", t_mprotect, 0 },
+	{ "dontneed", t_dontneed, 0 },
+	{ "fork-cow", t_fork, 0 },
+	{ "thp", t_thp, 0 },
+	{ "hugetlb", t_hugetlb, 0 },
+	{ "file-shm", t_file, 0 },
+	{ "file-disk", t_file, 1 },
+	{ "prefetch", t_prefetch, 0 },
+	{ "churn", t_churn, 0 },
+	{ "exit", t_exit, 0 },
+};
+#define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: odp -d DEV [-t PATTERN[,PATTERN...]] [-l] [-v] "
+		"[--file-dir DIR]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "file-dir", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *patterns = NULL;
+	bool list = false;
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "d:t:lvh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': rc_opts.dev[0] = optarg; break;
+		case 't': patterns = optarg; break;
+		case 'l': list = true; break;
+		case 'v': rc_opts.verbose = true; break;
+		case 'F': file_dir = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (list) {
+		for (i = 0; i < NTESTS; i++)
+			if (rc_selected(tests[i].name, patterns))
+				printf("%s\n", tests[i].name);
+		return 0;
+	}
+	if (!rc_opts.dev[0] || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	return rc_run_tests("odp", tests, NTESTS, patterns, NULL);
+}

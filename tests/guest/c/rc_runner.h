@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Running guest C tests, one child process each: see rc_runner.c. */
+#ifndef SODP_RC_RUNNER_H
+#define SODP_RC_RUNNER_H
+
+#include <stdbool.h>
+
+struct rc_env;
+
+struct rc_test {
+	const char *name;
+	void (*fn)(struct rc_env *env, long arg);
+	long arg;
+};
+
+enum { RC_T_PASS, RC_T_FAIL, RC_T_SKIP };
+
+/* Does NAME match one of the comma-separated fnmatch PATTERNS (or none)? */
+bool rc_selected(const char *name, const char *patterns);
+/*
+ * Run the selected tests, printing TAP and a "# N passed, N failed, N
+ * skipped" line; AFTER (may be NULL) runs in each test's process after a
+ * test that passed.  Return: the exit status (0, 1 on a failure, 2 if no
+ * test matched).
+ */
+int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
+		 const char *patterns, void (*after)(void));
+
+#endif
