@@ -86,6 +86,11 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	init_completion(&mr->released);
 
 	if (access & IB_ACCESS_ON_DEMAND) {
+		/* start 0, length U64_MAX asks for implicit ODP: not yet */
+		if (!start && length == U64_MAX) {
+			err = -EOPNOTSUPP;
+			goto err_free;
+		}
 		mr->odp = sodp_odp_create(sdev, start, length);
 		if (IS_ERR(mr->odp)) {
 			err = PTR_ERR(mr->odp);

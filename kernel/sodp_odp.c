@@ -40,13 +40,26 @@
  * without the mark, a file page would be dropped clean and an anonymous
  * page already in swap would lose them.
  *
- * Lock order: mmap_lock (read, for hmm_range_fault) and the rmap locks of
- * reclaim come before odp->lock.  Nothing allocates memory while holding
+ * Atomics.  The target page is made device-exclusive first
+ * (make_device_exclusive()): the process's PTE is replaced by an entry
+ * that faults on any CPU access, and that fault's notifier call revokes
+ * our entry before the CPU goes on.  The operation itself is a locked
+ * instruction under odp->lock.  Pages the kernel cannot make exclusive
+ * (file, shmem, hugetlb) are faulted writable instead and marked NOEXCL,
+ * so later atomics do not try again until the entry is invalidated; the
+ * locked instruction on the page the process has mapped is atomic against
+ * the process's own atomics too (odp_atomic_fallbacks counts those).
+ *
+ * Lock order: mmap_lock (read, for hmm_range_fault and
+ * make_device_exclusive) and the rmap locks of reclaim come before the
+ * folio lock make_device_exclusive() returns with, which comes before
+ * odp->lock.  Nothing allocates memory while holding
  * odp->lock, because reclaim may call the notifier, which needs it.
  */
 #include <linux/hmm.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -57,6 +70,8 @@
 #define SODP_PTE_VALID		BIT(BITS_PER_LONG - 1)
 #define SODP_PTE_WRITE		BIT(BITS_PER_LONG - 2)
 #define SODP_PTE_DIRTY		BIT(BITS_PER_LONG - 3)	/* device wrote it */
+#define SODP_PTE_EXCL		BIT(BITS_PER_LONG - 4)	/* device-exclusive */
+#define SODP_PTE_NOEXCL		BIT(BITS_PER_LONG - 5)	/* cannot be */
 #define SODP_PTE_PFN_MASK	(BIT(BITS_PER_LONG - 8) - 1)
 
 #define SODP_ODP_BLOCK_SHIFT	9
@@ -117,7 +132,7 @@ static int sodp_odp_block_alloc(struct sodp_odp *odp, unsigned long addr)
  * the folio lock is safe.  Return: entries cleared.
  */
 static unsigned long sodp_odp_clear(struct sodp_odp *odp, unsigned long start,
-				    unsigned long end)
+				    unsigned long end, unsigned long *excl)
 {
 	unsigned long first = start >> PAGE_SHIFT;
 	unsigned long last = (end - 1) >> PAGE_SHIFT;
@@ -138,6 +153,8 @@ static unsigned long sodp_odp_clear(struct sodp_odp *odp, unsigned long start,
 				continue;
 			if (*e & SODP_PTE_DIRTY)
 				folio_mark_dirty(page_folio(sodp_odp_page(*e)));
+			if (*e & SODP_PTE_EXCL)
+				(*excl)++;
 			*e = 0;
 			cleared++;
 		}
@@ -152,18 +169,27 @@ static bool sodp_odp_invalidate(struct mmu_interval_notifier *mni,
 	struct sodp_odp *odp = container_of(mni, struct sodp_odp, notifier);
 	unsigned long start = max(range->start, odp->start);
 	unsigned long end = min(range->end, odp->end);
-	unsigned long cleared;
+	unsigned long cleared, excl = 0;
+
+	/*
+	 * Our own make_device_exclusive(): the page stays the same, only the
+	 * CPU loses its mapping.  Every other event, including the CPU's
+	 * fault that ends exclusivity (owner NULL), revokes.
+	 */
+	if (range->event == MMU_NOTIFY_EXCLUSIVE && range->owner == odp->sdev)
+		return true;
 
 	if (mmu_notifier_range_blockable(range))
 		mutex_lock(&odp->lock);
 	else if (!mutex_trylock(&odp->lock))
 		return false;
 	mmu_interval_set_seq(mni, cur_seq);
-	cleared = start < end ? sodp_odp_clear(odp, start, end) : 0;
+	cleared = start < end ? sodp_odp_clear(odp, start, end, &excl) : 0;
 	mutex_unlock(&odp->lock);
 
 	sodp_count(odp->sdev, SODP_CNT_ODP_INVALIDATIONS);
 	sodp_count_add(odp->sdev, SODP_CNT_ODP_PAGES_INVALIDATED, cleared);
+	sodp_count_add(odp->sdev, SODP_CNT_ODP_EXCL_REVOKED, excl);
 	return true;
 }
 
@@ -194,11 +220,12 @@ static void sodp_odp_install(struct sodp_odp *odp, unsigned long start,
 			new |= SODP_PTE_WRITE;
 		/*
 		 * Still the same page: no invalidation ran in between, so
-		 * the device's earlier writes to it are not yet accounted.
+		 * the device's earlier writes to it are not yet accounted,
+		 * and it still cannot be made exclusive if it could not.
 		 */
 		if ((*e & SODP_PTE_VALID) &&
 		    (*e & SODP_PTE_PFN_MASK) == (new & SODP_PTE_PFN_MASK))
-			new |= *e & SODP_PTE_DIRTY;
+			new |= *e & (SODP_PTE_DIRTY | SODP_PTE_NOEXCL);
 		*e = new;
 		if (addr >= need_first && addr < need_end)
 			needed++;
@@ -385,6 +412,57 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 	}
 }
 
+/*
+ * Make the page at @addr device-exclusive and install it.
+ * Return: 0 (installed, though it may already be revoked again), -EBUSY
+ * if an invalidation won, or make_device_exclusive()'s error: the page
+ * cannot be made exclusive (not anonymous, hugetlb, not writable, not
+ * mapped), and the caller falls back.
+ */
+static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
+{
+	struct mm_struct *mm = odp->notifier.mm;
+	struct folio *folio;
+	struct page *page;
+	unsigned long seq;
+	int err = 0;
+
+	err = sodp_odp_block_alloc(odp, addr);
+	if (err)
+		return err;
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	seq = mmu_interval_read_begin(&odp->notifier);
+	mmap_read_lock(mm);
+	page = make_device_exclusive(mm, addr & PAGE_MASK, odp->sdev, &folio);
+	mmap_read_unlock(mm);
+	if (IS_ERR(page)) {
+		err = PTR_ERR(page);
+		goto out;
+	}
+	mutex_lock(&odp->lock);
+	if (mmu_interval_read_retry(&odp->notifier, seq)) {
+		err = -EBUSY;
+	} else {
+		unsigned long *e = sodp_odp_entry(odp, addr);
+		unsigned long keep = 0;
+
+		if ((*e & SODP_PTE_VALID) &&
+		    (*e & SODP_PTE_PFN_MASK) == page_to_pfn(page))
+			keep = *e & SODP_PTE_DIRTY;
+		*e = page_to_pfn(page) | SODP_PTE_VALID | SODP_PTE_WRITE |
+		     SODP_PTE_EXCL | keep;
+		sodp_count(odp->sdev, SODP_CNT_ODP_EXCL_GRANTED);
+	}
+	mutex_unlock(&odp->lock);
+	/* The exclusive entry in the page table keeps the page now. */
+	folio_unlock(folio);
+	folio_put(folio);
+out:
+	mmput_async(mm);
+	return err;
+}
+
 /**
  * sodp_odp_atomic() - an 8-byte atomic on an ODP region
  * @odp: the region
@@ -394,9 +472,8 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
  * @swap: the swap value
  * @orig: the value before the operation
  *
- * The page is writable and mapped in the process while odp->lock is held,
- * so a locked instruction on it is atomic against the process's own
- * atomics on the same word.
+ * Runs on a device-exclusive page, or on a page that cannot be one (see
+ * the top of the file), under odp->lock.
  *
  * Context: process context, no locks held.
  * Return: 0, or an error from sodp_odp_fault().
@@ -414,7 +491,8 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 
 		mutex_lock(&odp->lock);
 		e = sodp_odp_entry(odp, addr);
-		if (e && (*e & want) == want) {
+		if (e && (*e & want) == want &&
+		    (*e & (SODP_PTE_EXCL | SODP_PTE_NOEXCL))) {
 			void *va = kmap_local_page(sodp_odp_page(*e));
 			atomic64_t *p = va + offset_in_page(addr);
 
@@ -424,14 +502,27 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 				*orig = atomic64_fetch_add(compare_add, p);
 			kunmap_local(va);
 			*e |= SODP_PTE_DIRTY;
+			if (*e & SODP_PTE_NOEXCL)
+				sodp_count(odp->sdev,
+					   SODP_CNT_ODP_ATOMIC_FALLBACK);
 			mutex_unlock(&odp->lock);
 			return 0;
 		}
 		mutex_unlock(&odp->lock);
+
+		err = sodp_odp_make_exclusive(odp, addr);
+		if (!err || err == -EBUSY)
+			continue;
+		/* Not possible for this page: a plain writable entry. */
 		err = sodp_odp_fault(odp, addr, sizeof(u64), SODP_ODP_WRITE,
 				     pfns, SODP_ODP_WINDOW);
 		if (err)
 			return err;
+		mutex_lock(&odp->lock);
+		e = sodp_odp_entry(odp, addr);
+		if (e && (*e & want) == want)
+			*e |= SODP_PTE_NOEXCL;
+		mutex_unlock(&odp->lock);
 	}
 	return -EBUSY;
 }
@@ -527,11 +618,11 @@ struct sodp_odp *sodp_odp_create(struct sodp_dev *sdev, unsigned long addr,
  */
 void sodp_odp_destroy(struct sodp_odp *odp)
 {
-	unsigned long key, *blk;
+	unsigned long key, *blk, excl = 0;
 
 	/* Account the device's writes while the pages are still mapped. */
 	mutex_lock(&odp->lock);
-	sodp_odp_clear(odp, odp->start, odp->end);
+	sodp_odp_clear(odp, odp->start, odp->end, &excl);
 	mutex_unlock(&odp->lock);
 	/* Waits for invalidations running on other CPUs. */
 	mmu_interval_notifier_remove(&odp->notifier);

@@ -29,6 +29,9 @@ static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
 	[SODP_CNT_ODP_INVALIDATIONS].name = "odp_invalidations",
 	[SODP_CNT_ODP_PAGES_INVALIDATED].name = "odp_pages_invalidated",
 	[SODP_CNT_ODP_PREFETCHES].name = "odp_prefetches",
+	[SODP_CNT_ODP_EXCL_GRANTED].name = "odp_exclusive_grants",
+	[SODP_CNT_ODP_EXCL_REVOKED].name = "odp_exclusive_revocations",
+	[SODP_CNT_ODP_ATOMIC_FALLBACK].name = "odp_atomic_fallbacks",
 };
 
 struct rdma_hw_stats *sodp_alloc_hw_port_stats(struct ib_device *ibdev,

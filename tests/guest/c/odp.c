@@ -250,6 +250,29 @@ static void t_caps(struct rc_env *env, long arg)
 		"rc_odp_caps 0x%x, expected at least 0x%x",
 		c->per_transport_caps.rc_odp_caps, rc);
 	counter(env->dev[0], "odp_faults");
+
+	/* implicit ODP (the whole address space) is not offered */
+	{
+		struct ibv_pd *pd = ibv_alloc_pd(env->dev[0]->ctx);
+		struct ibv_mr *mr;
+
+		T_CHECK(pd, "ibv_alloc_pd: %s", strerror(errno));
+		T_CHECK(!(c->general_caps & IBV_ODP_SUPPORT_IMPLICIT),
+			"IBV_ODP_SUPPORT_IMPLICIT claimed");
+		mr = ibv_reg_mr(pd, NULL, SIZE_MAX,
+				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND);
+		T_CHECK(!mr && errno == EOPNOTSUPP, "implicit ODP MR: %s, "
+			"expected EOPNOTSUPP", mr ? "registered" :
+			strerror(errno));
+		/* ... and an ODP range past the address space is refused */
+		mr = ibv_reg_mr(pd, (void *)(UINTPTR_MAX - 2 * PAGE + 1),
+				PAGE, IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_ON_DEMAND);
+		T_CHECK(!mr && errno == EFAULT, "ODP MR at the top of the "
+			"address space: %s, expected EFAULT", mr ?
+			"registered" : strerror(errno));
+		T_OK(ibv_dealloc_pd(pd));
+	}
 }
 
 /*
@@ -420,6 +443,7 @@ static void t_atomic_vs_cpu(struct rc_env *env, long arg)
 	struct rc_pair p;
 	struct rc_buf res;
 	struct ibv_mr *mr;
+	long long g0, r0, fb0;
 	pthread_t th;
 	uint8_t *t;
 	long i;
@@ -430,6 +454,9 @@ static void t_atomic_vs_cpu(struct rc_env *env, long arg)
 	t = map_anon(16 * PAGE, 0);
 	mr = reg_odp(p.b.pd, t, 16 * PAGE);
 	ad.word = (uint64_t *)(t + 5 * PAGE + 64);
+	g0 = counter(env->dev[0], "odp_exclusive_grants");
+	r0 = counter(env->dev[0], "odp_exclusive_revocations");
+	fb0 = counter(env->dev[0], "odp_atomic_fallbacks");
 	T_CHECK(!pthread_create(&th, NULL, cpu_adder, &ad), "pthread_create");
 	ad.go = true;
 	for (i = 0; i < nrdma; i++)
@@ -440,8 +467,82 @@ static void t_atomic_vs_cpu(struct rc_env *env, long arg)
 	rc_note("%d RDMA and %ld CPU fetch-and-adds", (int)nrdma, ad.n);
 	T_CHECK(ad.n > 1000, "the CPU thread hardly ran (%ld adds)", ad.n);
 	T_EQ(*ad.word, ad.n + nrdma * big, "the word after both adders");
+	g0 = counter(env->dev[0], "odp_exclusive_grants") - g0;
+	r0 = counter(env->dev[0], "odp_exclusive_revocations") - r0;
+	rc_note("%lld exclusive grants, %lld revocations", g0, r0);
+	T_CHECK(g0 > 0 && r0 > 0, "the page went device-exclusive %lld "
+		"times and was revoked %lld times: expected both", g0, r0);
+	T_EQ(counter(env->dev[0], "odp_atomic_fallbacks") - fb0, 0,
+	     "fallback atomics on anonymous memory");
 	T_OK(ibv_dereg_mr(mr));
 	munmap(t, 16 * PAGE);
+	rc_buf_free(&res);
+	rc_pair_destroy(&p);
+}
+
+/*
+ * Device-exclusive: the first RDMA atomic makes the page exclusive, later
+ * ones reuse it; a CPU read ends it (and sees the result); the next RDMA
+ * atomic takes it again.  Pages that cannot be exclusive (shared memory)
+ * fall back, still exact.
+ */
+static void t_atomic_excl(struct rc_env *env, long arg)
+{
+	struct rc_pair p;
+	struct rc_buf res;
+	struct ibv_mr *mr;
+	long long g0, r0, fb0;
+	volatile uint64_t *w;
+	uint8_t *t;
+	int fd, i;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&res, "result", p.a.pd, PAGE, RC_ACCESS_ALL);
+	t = map_anon(4 * PAGE, 0);
+	mr = reg_odp(p.b.pd, t, 4 * PAGE);
+	w = (uint64_t *)(t + PAGE + 8);
+
+	g0 = counter(env->dev[0], "odp_exclusive_grants");
+	r0 = counter(env->dev[0], "odp_exclusive_revocations");
+	for (i = 0; i < 10; i++)
+		atomic_op(&p, false, res.mr, (uint64_t *)res.p, mr,
+			  (uint64_t *)w, 3, 0);
+	T_EQ(counter(env->dev[0], "odp_exclusive_grants") - g0, 1,
+	     "grants for 10 atomics on one page");
+	T_EQ(counter(env->dev[0], "odp_exclusive_revocations") - r0, 0,
+	     "revocations before the CPU touched the page");
+	T_EQ(*w, 30, "the word, read by the CPU");
+	T_EQ(counter(env->dev[0], "odp_exclusive_revocations") - r0, 1,
+	     "revocations after the CPU read the word");
+	T_EQ(atomic_op(&p, true, res.mr, (uint64_t *)res.p, mr,
+		       (uint64_t *)w, 30, 99), 30, "compare-and-swap returned");
+	T_EQ(counter(env->dev[0], "odp_exclusive_grants") - g0, 2,
+	     "grants after the CPU's touch");
+	*w += 1;
+	T_EQ(atomic_op(&p, false, res.mr, (uint64_t *)res.p, mr,
+		       (uint64_t *)w, 0, 0), 100, "fetch-and-add returned");
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, 4 * PAGE);
+
+	/* shared memory cannot be device-exclusive: the fallback */
+	fd = memfd_create("sodp-odp-atomic", 0);
+	T_CHECK(fd >= 0 && !ftruncate(fd, PAGE), "memfd: %s",
+		strerror(errno));
+	t = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_CHECK(t != MAP_FAILED, "mmap(memfd): %s", strerror(errno));
+	mr = reg_odp(p.b.pd, t, PAGE);
+	fb0 = counter(env->dev[0], "odp_atomic_fallbacks");
+	for (i = 0; i < 10; i++)
+		atomic_op(&p, false, res.mr, (uint64_t *)res.p, mr,
+			  (uint64_t *)t, 7, 0);
+	T_EQ(*(uint64_t *)t, 70, "the shared word");
+	T_EQ(counter(env->dev[0], "odp_atomic_fallbacks") - fb0, 10,
+	     "fallback atomics on shared memory");
+	T_OK(ibv_dereg_mr(mr));
+	munmap(t, PAGE);
+	close(fd);
+
 	rc_buf_free(&res);
 	rc_pair_destroy(&p);
 }
@@ -1019,6 +1120,7 @@ static const struct rc_test tests[] = {
 	{ "lazy", t_lazy, 0 },
 	{ "ops", t_ops, 0 },
 	{ "atomic-vs-cpu", t_atomic_vs_cpu, 0 },
+	{ "atomic-exclusive", t_atomic_excl, 0 },
 	{ "remap", t_remap, 0 },
 	{ "hole-remote", t_hole, 0 },
 	{ "hole-local", t_hole, 1 },
