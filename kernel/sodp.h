@@ -80,6 +80,7 @@ enum sodp_counter {
 	SODP_CNT_DUP_REQ,
 	SODP_CNT_ERR_NAK_SENT,
 	SODP_CNT_LOOPBACK_PKTS,
+	/* ODP: kept together, FAULTS first and ATOMIC_FALLBACK last */
 	SODP_CNT_ODP_FAULTS,
 	SODP_CNT_ODP_PAGES_FAULTED,
 	SODP_CNT_ODP_PAGES_AROUND,
@@ -98,6 +99,25 @@ struct sodp_counters {
 	atomic64_t c[SODP_CNT_NUM];
 };
 
+/*
+ * The ODP counters, a contiguous run of enum sodp_counter, are also kept
+ * per MR (DESIGN rule 10) and shown through restrack (sodp_stats.c).
+ */
+#define SODP_CNT_ODP_FIRST	SODP_CNT_ODP_FAULTS
+#define SODP_CNT_ODP_NUM	(SODP_CNT_ODP_ATOMIC_FALLBACK + 1 - \
+				 SODP_CNT_ODP_FIRST)
+
+/*
+ * Per-MR ODP counters.  Atomics rather than counts under a lock: one MR's
+ * events come from every QP work item using it, from notifier calls on
+ * any CPU, and, for an implicit MR, from children that each have their
+ * own lock, so no one lock covers them all; and restrack reads them
+ * without stopping anything.
+ */
+struct sodp_odp_stats {
+	atomic64_t c[SODP_CNT_ODP_NUM];
+};
+
 static inline void sodp_count(struct sodp_dev *sdev, enum sodp_counter c)
 {
 	atomic64_inc(&sdev->stats->c[c]);
@@ -108,6 +128,17 @@ static inline void sodp_count_add(struct sodp_dev *sdev, enum sodp_counter c,
 {
 	if (n)
 		atomic64_add(n, &sdev->stats->c[c]);
+}
+
+/* An ODP event: counted for the device and for the MR it happened on. */
+static inline void sodp_count_odp(struct sodp_dev *sdev,
+				  struct sodp_odp_stats *mr_stats,
+				  enum sodp_counter c, u64 n)
+{
+	if (!n)
+		return;
+	atomic64_add(n, &sdev->stats->c[c]);
+	atomic64_add(n, &mr_stats->c[c - SODP_CNT_ODP_FIRST]);
 }
 
 struct sodp_ucontext {
@@ -158,10 +189,12 @@ struct sodp_mr {
 	struct page **pages;
 	unsigned long npages;
 	u32 page_off;		/* offset of the first byte in pages[0] */
-	struct sodp_odp *odp;	/* ODP MRs: no umem, no pages */
+	struct sodp_odp *odp;	/* explicit ODP MRs: no umem, no pages */
+	struct sodp_imr *imr;	/* implicit ODP MRs: no odp either */
+	struct sodp_odp_stats odp_stats;	/* both kinds of ODP MR */
 	u64 uaddr;		/* user address of the byte at iova */
 	u64 iova;
-	u64 length;
+	u64 length;		/* implicit: the user address space */
 	int access;
 	u32 pdn;
 	refcount_t ref;
@@ -403,6 +436,7 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		 enum sodp_mr_dir dir);
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 		   u64 compare_add, u64 swap, u64 *orig);
+int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 
 /* sodp_qp.c */
 int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
@@ -459,5 +493,7 @@ struct rdma_hw_stats *sodp_alloc_hw_port_stats(struct ib_device *ibdev,
 					       u32 port_num);
 int sodp_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 		      u32 port, int index);
+int sodp_fill_res_odp(struct sk_buff *msg, const struct sodp_odp_stats *stats,
+		      bool implicit, u32 children);
 
 #endif /* SODP_H */

@@ -103,6 +103,7 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.destroy_qp = sodp_destroy_qp,
 	.device_group = &sodp_dev_attr_group,
 	.disassociate_ucontext = sodp_disassociate_ucontext,
+	.fill_res_mr_entry = sodp_fill_res_mr_entry,
 	.get_hw_stats = sodp_get_hw_stats,
 	.get_link_layer = sodp_get_link_layer,
 	.get_port_immutable = sodp_get_port_immutable,

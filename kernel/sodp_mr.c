@@ -6,9 +6,17 @@
  * through here as (MR, iova, length); nothing else knows how an MR finds
  * its pages.  An MR is either pinned (ib_umem, a page array filled at
  * registration) or On-Demand Paging (sodp_odp.c: nothing pinned, pages
- * found through the process's page tables at the time of each access);
- * the transport sees the same four calls for both: sodp_mr_get(),
+ * found through the process's page tables at the time of each access),
+ * and an ODP MR either covers the range it was registered with (explicit)
+ * or the whole user address space (implicit: start 0, length U64_MAX);
+ * the transport sees the same four calls for all of them: sodp_mr_get(),
  * sodp_mr_copy(), sodp_mr_atomic() and sodp_mr_put().
+ *
+ * Bounds: every access is checked against [iova, iova + length) of the
+ * MR.  For an implicit MR, iova is 0 and length is the process's address
+ * space limit (mm->task_size), not the U64_MAX it was registered with:
+ * any key works with any address the process could map, and nothing
+ * above.
  *
  * Keys: lkey == rkey == (index << 8) | tag, where index is the MR's slot in
  * sdev->mrs and tag changes on every registration, so a stale key that
@@ -85,13 +93,23 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	refcount_set(&mr->ref, 1);
 	init_completion(&mr->released);
 
-	if (access & IB_ACCESS_ON_DEMAND) {
-		/* start 0, length U64_MAX asks for implicit ODP: not yet */
-		if (!start && length == U64_MAX) {
-			err = -EOPNOTSUPP;
+	if ((access & IB_ACCESS_ON_DEMAND) && !start && length == U64_MAX) {
+		/*
+		 * Implicit ODP: user addresses are the iovas, as rdma-core
+		 * registers it (ibv_reg_mr(pd, NULL, SIZE_MAX, ...)).
+		 */
+		if (iova) {
+			err = -EINVAL;
 			goto err_free;
 		}
-		mr->odp = sodp_odp_create(sdev, start, length);
+		mr->imr = sodp_imr_create(sdev, &mr->odp_stats);
+		if (IS_ERR(mr->imr)) {
+			err = PTR_ERR(mr->imr);
+			goto err_free;
+		}
+		mr->length = mr->imr->end;
+	} else if (access & IB_ACCESS_ON_DEMAND) {
+		mr->odp = sodp_odp_create(sdev, &mr->odp_stats, start, length);
 		if (IS_ERR(mr->odp)) {
 			err = PTR_ERR(mr->odp);
 			goto err_free;
@@ -122,7 +140,9 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 err_pages:
 	kvfree(mr->pages);
 err_umem:
-	if (mr->odp)
+	if (mr->imr)
+		sodp_imr_destroy(mr->imr);
+	else if (mr->odp)
 		sodp_odp_destroy(mr->odp);
 	else
 		ib_umem_release(mr->umem);
@@ -138,12 +158,35 @@ int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	xa_erase(&mr->sdev->mrs, ibmr->lkey >> 8);
 	if (!refcount_dec_and_test(&mr->ref))
 		wait_for_completion(&mr->released);
+	if (mr->imr)
+		sodp_imr_destroy(mr->imr);
 	if (mr->odp)
 		sodp_odp_destroy(mr->odp);
 	kvfree(mr->pages);
 	ib_umem_release(mr->umem);
 	kfree(mr);
 	return 0;
+}
+
+/**
+ * sodp_fill_res_mr_entry() - restrack's driver table for one MR
+ * @msg: the netlink message being built
+ * @ibmr: the MR; restrack holds it, so deregistration waits for us
+ *
+ * `rdma resource show mr -dd` shows an ODP MR's counters (sodp_stats.c);
+ * a pinned MR has nothing to add.
+ *
+ * Context: process context (a netlink dump).
+ * Return: 0, or -EMSGSIZE when the message is full.
+ */
+int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
+{
+	struct sodp_mr *mr = to_sodp_mr(ibmr);
+
+	if (!(mr->access & IB_ACCESS_ON_DEMAND))
+		return 0;
+	return sodp_fill_res_odp(msg, &mr->odp_stats, mr->imr != NULL,
+				 mr->imr ? READ_ONCE(mr->imr->nchildren) : 0);
 }
 
 /**
@@ -216,6 +259,9 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 	if (iova < mr->iova || len > mr->length ||
 	    iova - mr->iova > mr->length - len)
 		return -ERANGE;
+	if (mr->imr)
+		return sodp_imr_copy(mr->imr, mr->uaddr + (iova - mr->iova),
+				     buf, len, dir == SODP_TO_MR);
 	if (mr->odp)
 		return sodp_odp_copy(mr->odp, mr->uaddr + (iova - mr->iova),
 				     buf, len, dir == SODP_TO_MR);
@@ -270,6 +316,9 @@ int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 		return -ERANGE;
 	if ((mr->uaddr + (iova - mr->iova)) & 7)
 		return -EINVAL;	/* iova and the user address may differ */
+	if (mr->imr)
+		return sodp_imr_atomic(mr->imr, mr->uaddr + (iova - mr->iova),
+				       cmp_swap, compare_add, swap, orig);
 	if (mr->odp)
 		return sodp_odp_atomic(mr->odp, mr->uaddr + (iova - mr->iova),
 				       cmp_swap, compare_add, swap, orig);
@@ -339,7 +388,11 @@ int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
 				 sg_list[i].length, access);
 		if (IS_ERR(mr))
 			return -EINVAL;
-		if (mr->odp)
+		if (mr->imr)
+			err = sodp_imr_prefetch(mr->imr, mr->uaddr +
+						(sg_list[i].addr - mr->iova),
+						sg_list[i].length, need);
+		else if (mr->odp)
 			err = sodp_odp_prefetch(mr->odp, mr->uaddr +
 						(sg_list[i].addr - mr->iova),
 						sg_list[i].length, need);

@@ -50,11 +50,35 @@
  * locked instruction on the page the process has mapped is atomic against
  * the process's own atomics too (odp_atomic_fallbacks counts those).
  *
- * Lock order: mmap_lock (read, for hmm_range_fault and
- * make_device_exclusive) and the rmap locks of reclaim come before the
- * folio lock make_device_exclusive() returns with, which comes before
- * odp->lock.  Nothing allocates memory while holding
- * odp->lock, because reclaim may call the notifier, which needs it.
+ * Implicit regions.  An implicit MR covers the whole user address space
+ * of the registering process.  It has no notifier of its own: it is cut
+ * into aligned chunks of SODP_IMR_CHUNK bytes, and each chunk the device
+ * uses gets a child, an ordinary region with its own notifier and page
+ * table, created by the first access to the chunk (copy, atomic or
+ * prefetch) and freed only with the MR.  The children are indexed by
+ * chunk number in imr->children, the driver's own index: nothing is ever
+ * looked up in the mm.  An access is cut at chunk boundaries and each
+ * piece goes to its child as to an explicit region.  A child is made only
+ * for a chunk in which the process has a mapping where the access goes,
+ * so a peer probing addresses cannot make the driver allocate for address
+ * space the process does not use; an access to such a place fails as at a
+ * hole of an explicit region.
+ *
+ * Locking, outermost first:
+ *   imr->lock	mutex; creation of an implicit region's children.  Held
+ *		across mmap_read_lock() (is anything mapped?) and
+ *		mmu_interval_notifier_insert() (which may take mmap_lock for
+ *		writing), so it is never taken under mmap_lock, by a
+ *		notifier or by reclaim; no access to a page holds it
+ *   mmap_lock	read, for hmm_range_fault() and make_device_exclusive();
+ *		core mm may hold it (and reclaim its rmap locks) around our
+ *		invalidate.  Never taken under odp->lock
+ *   folio lock	make_device_exclusive() returns with it held
+ *   odp->lock	mutex; one region's page table.  Taken by its invalidate
+ *		(trylock when that may not sleep).  Nothing allocates memory
+ *		under it, because reclaim may call the notifier, which
+ *		needs it
+ * Counters are atomics, bumped under any of these locks or none.
  */
 #include <linux/hmm.h>
 #include <linux/highmem.h>
@@ -91,6 +115,39 @@
 #define SODP_ODP_MAX_STALLS	16
 
 static_assert(SODP_ODP_BLOCK % SODP_ODP_WINDOW == 0);
+
+/*
+ * Implicit regions are cut into 1 GiB chunks, a child region each:
+ *  - every child is a node in the mm's interval tree, walked by every
+ *    invalidation of the process, and a notifier call for every one that
+ *    overlaps it: large chunks keep both few (64 for a 64 GiB working
+ *    set), where 2 MiB chunks would make thousands;
+ *  - an invalidation takes the lock of the one child it hits, and its
+ *    cost follows the pages the device mapped there (the sparse table),
+ *    not the chunk size, so a large chunk costs little;
+ *  - 1 GiB is the PUD size on x86-64 (and arm64 with 4 KiB pages): no
+ *    huge page, transparent or hugetlb, straddles two children, and a
+ *    packet (4 KiB at most) crosses at most one boundary.
+ */
+#define SODP_IMR_CHUNK_SHIFT	30
+#define SODP_IMR_CHUNK		(1UL << SODP_IMR_CHUNK_SHIFT)
+
+static_assert(SODP_IMR_CHUNK % (SODP_ODP_BLOCK << PAGE_SHIFT) == 0);
+
+/*
+ * Children of one implicit MR: 64 TiB worth of chunks, about 200 bytes
+ * each plus their page tables.  Chunks get a child only where the process
+ * has a mapping, so only a process with mappings spread over more than
+ * 64 TiB reaches this; its further accesses fail rather than grow the
+ * kernel's memory without end.
+ */
+#define SODP_IMR_MAX_CHILDREN	(1U << 16)
+
+/* Count an ODP event for the device and for the region's MR. */
+static void sodp_odp_count(struct sodp_odp *odp, enum sodp_counter c, u64 n)
+{
+	sodp_count_odp(odp->sdev, odp->stats, c, n);
+}
 
 static unsigned long *sodp_odp_entry(struct sodp_odp *odp, unsigned long addr)
 {
@@ -187,9 +244,9 @@ static bool sodp_odp_invalidate(struct mmu_interval_notifier *mni,
 	cleared = start < end ? sodp_odp_clear(odp, start, end, &excl) : 0;
 	mutex_unlock(&odp->lock);
 
-	sodp_count(odp->sdev, SODP_CNT_ODP_INVALIDATIONS);
-	sodp_count_add(odp->sdev, SODP_CNT_ODP_PAGES_INVALIDATED, cleared);
-	sodp_count_add(odp->sdev, SODP_CNT_ODP_EXCL_REVOKED, excl);
+	sodp_odp_count(odp, SODP_CNT_ODP_INVALIDATIONS, 1);
+	sodp_odp_count(odp, SODP_CNT_ODP_PAGES_INVALIDATED, cleared);
+	sodp_odp_count(odp, SODP_CNT_ODP_EXCL_REVOKED, excl);
 	return true;
 }
 
@@ -212,6 +269,7 @@ static void sodp_odp_install(struct sodp_odp *odp, unsigned long start,
 		unsigned long addr = start + (i << PAGE_SHIFT);
 		unsigned long *e = sodp_odp_entry(odp, addr);
 		unsigned long new;
+		bool same;
 
 		if (!(pfns[i] & HMM_PFN_VALID) || WARN_ON_ONCE(!e))
 			continue;
@@ -223,17 +281,19 @@ static void sodp_odp_install(struct sodp_odp *odp, unsigned long start,
 		 * the device's earlier writes to it are not yet accounted,
 		 * and it still cannot be made exclusive if it could not.
 		 */
-		if ((*e & SODP_PTE_VALID) &&
-		    (*e & SODP_PTE_PFN_MASK) == (new & SODP_PTE_PFN_MASK))
+		same = (*e & SODP_PTE_VALID) &&
+		       (*e & SODP_PTE_PFN_MASK) == (new & SODP_PTE_PFN_MASK);
+		if (same)
 			new |= *e & (SODP_PTE_DIRTY | SODP_PTE_NOEXCL);
 		*e = new;
+		/* A neighbour the table already had is not a new mapping. */
 		if (addr >= need_first && addr < need_end)
 			needed++;
-		else
+		else if (!same)
 			around++;
 	}
-	sodp_count_add(odp->sdev, SODP_CNT_ODP_PAGES_FAULTED, needed);
-	sodp_count_add(odp->sdev, SODP_CNT_ODP_PAGES_AROUND, around);
+	sodp_odp_count(odp, SODP_CNT_ODP_PAGES_FAULTED, needed);
+	sodp_odp_count(odp, SODP_CNT_ODP_PAGES_AROUND, around);
 }
 
 /**
@@ -292,7 +352,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 
-	sodp_count(odp->sdev, SODP_CNT_ODP_FAULTS);
+	sodp_odp_count(odp, SODP_CNT_ODP_FAULTS, 1);
 	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	for (;;) {
 		range.notifier_seq = mmu_interval_read_begin(&odp->notifier);
@@ -326,13 +386,13 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 			break;
 		if (time_after(jiffies, timeout))
 			break;
-		sodp_count(odp->sdev, SODP_CNT_ODP_RETRIES);
+		sodp_odp_count(odp, SODP_CNT_ODP_RETRIES, 1);
 		cond_resched();
 	}
 	/* Never the last put in a QP's work item: leave exit_mmap to others. */
 	mmput_async(mm);
 	if (err)
-		sodp_count(odp->sdev, SODP_CNT_ODP_FAULT_ERRORS);
+		sodp_odp_count(odp, SODP_CNT_ODP_FAULT_ERRORS, 1);
 	return err;
 }
 
@@ -452,7 +512,7 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 			keep = *e & SODP_PTE_DIRTY;
 		*e = page_to_pfn(page) | SODP_PTE_VALID | SODP_PTE_WRITE |
 		     SODP_PTE_EXCL | keep;
-		sodp_count(odp->sdev, SODP_CNT_ODP_EXCL_GRANTED);
+		sodp_odp_count(odp, SODP_CNT_ODP_EXCL_GRANTED, 1);
 	}
 	mutex_unlock(&odp->lock);
 	/* The exclusive entry in the page table keeps the page now. */
@@ -503,8 +563,8 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 			kunmap_local(va);
 			*e |= SODP_PTE_DIRTY;
 			if (*e & SODP_PTE_NOEXCL)
-				sodp_count(odp->sdev,
-					   SODP_CNT_ODP_ATOMIC_FALLBACK);
+				sodp_odp_count(odp,
+					       SODP_CNT_ODP_ATOMIC_FALLBACK, 1);
 			mutex_unlock(&odp->lock);
 			return 0;
 		}
@@ -527,6 +587,33 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 	return -EBUSY;
 }
 
+/*
+ * Fault in (or snapshot) [@addr, @addr + @len) of @odp, a block at a time.
+ * @pfns has room for SODP_ODP_BLOCK entries.
+ */
+static int sodp_odp_fault_range(struct sodp_odp *odp, unsigned long addr,
+				unsigned long len, enum sodp_odp_need need,
+				unsigned long *pfns)
+{
+	const unsigned long block = SODP_ODP_BLOCK << PAGE_SHIFT;
+	unsigned long end = addr + len;
+	int err;
+
+	while (addr < end) {
+		unsigned long stop = min(ALIGN_DOWN(addr, block) + block, end);
+
+		err = sodp_odp_fault(odp, addr, stop - addr, need, pfns,
+				     SODP_ODP_BLOCK);
+		if (err)
+			return err;
+		addr = stop;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * sodp_odp_prefetch() - fault in (or snapshot) a range ahead of use
  * @odp: the region
@@ -541,37 +628,54 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 int sodp_odp_prefetch(struct sodp_odp *odp, unsigned long addr, u64 len,
 		      enum sodp_odp_need need)
 {
-	const unsigned long block = SODP_ODP_BLOCK << PAGE_SHIFT;
-	unsigned long end = addr + len;
 	unsigned long *pfns;
-	int err = 0;
+	int err;
 
 	pfns = kmalloc_array(SODP_ODP_BLOCK, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns)
 		return -ENOMEM;
-	sodp_count(odp->sdev, SODP_CNT_ODP_PREFETCHES);
-	while (addr < end) {
-		unsigned long stop = min(ALIGN_DOWN(addr, block) + block, end);
-
-		err = sodp_odp_fault(odp, addr, stop - addr, need, pfns,
-				     SODP_ODP_BLOCK);
-		if (err)
-			break;
-		addr = stop;
-		if (fatal_signal_pending(current)) {
-			err = -EINTR;
-			break;
-		}
-		cond_resched();
-	}
+	sodp_odp_count(odp, SODP_CNT_ODP_PREFETCHES, 1);
+	err = sodp_odp_fault_range(odp, addr, len, need, pfns);
 	kfree(pfns);
 	return err;
+}
+
+/*
+ * A region following [@start, @end) of @mm; the caller holds a reference
+ * on @mm's users (mmu_interval_notifier_insert() needs a live mm).
+ */
+static struct sodp_odp *sodp_odp_alloc(struct sodp_dev *sdev,
+				       struct sodp_odp_stats *stats,
+				       struct mm_struct *mm,
+				       unsigned long start, unsigned long end)
+{
+	struct sodp_odp *odp;
+	int err;
+
+	odp = kzalloc(sizeof(*odp), GFP_KERNEL);
+	if (!odp)
+		return ERR_PTR(-ENOMEM);
+	odp->sdev = sdev;
+	odp->stats = stats;
+	odp->start = start;
+	odp->end = end;
+	mutex_init(&odp->lock);
+	xa_init(&odp->blocks);
+	err = mmu_interval_notifier_insert(&odp->notifier, mm, start,
+					   end - start, &sodp_odp_notifier_ops);
+	if (err) {
+		mutex_destroy(&odp->lock);
+		kfree(odp);
+		return ERR_PTR(err);
+	}
+	return odp;
 }
 
 /**
  * sodp_odp_create() - start following [@addr, @addr + @length) of the
  *	calling process
  * @sdev: the device
+ * @stats: the MR's counters; must outlive the region
  * @addr: user address of the region's first byte
  * @length: bytes, not 0
  *
@@ -580,34 +684,17 @@ int sodp_odp_prefetch(struct sodp_odp *odp, unsigned long addr, u64 len,
  * Context: process context, in the registering process.
  * Return: the region, or an ERR_PTR.
  */
-struct sodp_odp *sodp_odp_create(struct sodp_dev *sdev, unsigned long addr,
-				 u64 length)
+struct sodp_odp *sodp_odp_create(struct sodp_dev *sdev,
+				 struct sodp_odp_stats *stats,
+				 unsigned long addr, u64 length)
 {
-	struct sodp_odp *odp;
-	int err;
-
 	if (!current->mm)
 		return ERR_PTR(-EINVAL);
 	if (!length || length > TASK_SIZE || addr > TASK_SIZE - length)
 		return ERR_PTR(-EFAULT);
 
-	odp = kzalloc(sizeof(*odp), GFP_KERNEL);
-	if (!odp)
-		return ERR_PTR(-ENOMEM);
-	odp->sdev = sdev;
-	odp->start = addr & PAGE_MASK;
-	odp->end = PAGE_ALIGN(addr + length);
-	mutex_init(&odp->lock);
-	xa_init(&odp->blocks);
-	err = mmu_interval_notifier_insert(&odp->notifier, current->mm,
-					   odp->start, odp->end - odp->start,
-					   &sodp_odp_notifier_ops);
-	if (err) {
-		mutex_destroy(&odp->lock);
-		kfree(odp);
-		return ERR_PTR(err);
-	}
-	return odp;
+	return sodp_odp_alloc(sdev, stats, current->mm, addr & PAGE_MASK,
+			      PAGE_ALIGN(addr + length));
 }
 
 /**
@@ -632,4 +719,277 @@ void sodp_odp_destroy(struct sodp_odp *odp)
 	xa_destroy(&odp->blocks);
 	mutex_destroy(&odp->lock);
 	kfree(odp);
+}
+
+/*
+ * Make the child of the chunk holding @addr, about to be accessed at
+ * [@addr, @addr + @len), inside the chunk.  Caller holds imr->lock and
+ * found no child.
+ *
+ * Return: the child, or an ERR_PTR: -ENOENT if the process has nothing
+ * mapped in [@addr, @addr + @len) (and no child is made), -EFAULT if it
+ * has exited, -ENOSPC at SODP_IMR_MAX_CHILDREN, -ENOMEM.
+ */
+static struct sodp_odp *sodp_imr_add_child(struct sodp_imr *imr,
+					   unsigned long addr,
+					   unsigned long len)
+{
+	unsigned long idx = addr >> SODP_IMR_CHUNK_SHIFT;
+	unsigned long start = idx << SODP_IMR_CHUNK_SHIFT;
+	unsigned long end = min(start + SODP_IMR_CHUNK, imr->end);
+	struct sodp_odp *child;
+	bool mapped;
+	int err;
+
+	lockdep_assert_held(&imr->lock);
+	if (imr->nchildren >= SODP_IMR_MAX_CHILDREN)
+		return ERR_PTR(-ENOSPC);
+	/*
+	 * mmu_interval_notifier_insert() needs a live mm.  Dropped with
+	 * mmput_async(): never the last put in a QP's work item, leave
+	 * exit_mmap to others.
+	 */
+	if (!mmget_not_zero(imr->mm))
+		return ERR_PTR(-EFAULT);
+	mmap_read_lock(imr->mm);
+	mapped = find_vma_intersection(imr->mm, addr, addr + len);
+	mmap_read_unlock(imr->mm);
+	if (!mapped) {
+		err = -ENOENT;
+		goto err_mmput;
+	}
+
+	/* Reserved first, so that publishing the child cannot fail. */
+	err = xa_reserve(&imr->children, idx, GFP_KERNEL);
+	if (err)
+		goto err_mmput;
+	child = sodp_odp_alloc(imr->sdev, imr->stats, imr->mm, start, end);
+	if (IS_ERR(child)) {
+		err = PTR_ERR(child);
+		goto err_release;
+	}
+	xa_store(&imr->children, idx, child, GFP_KERNEL);
+	WRITE_ONCE(imr->nchildren, imr->nchildren + 1);
+	mmput_async(imr->mm);
+	return child;
+
+err_release:
+	xa_release(&imr->children, idx);
+err_mmput:
+	mmput_async(imr->mm);
+	return ERR_PTR(err);
+}
+
+/*
+ * The child of the chunk holding @addr, made if there is none yet.
+ * [@addr, @addr + @len) is inside the chunk and is what the caller is
+ * about to access for @need.
+ *
+ * Return: the child; NULL for a SODP_ODP_SNAPSHOT where nothing is
+ * mapped; or an ERR_PTR: -EFAULT where nothing is mapped (as
+ * hmm_range_fault() says of a hole in an explicit region) or the process
+ * has exited, -ENOSPC, -ENOMEM.
+ */
+static struct sodp_odp *sodp_imr_child(struct sodp_imr *imr,
+				       unsigned long addr, unsigned long len,
+				       enum sodp_odp_need need)
+{
+	unsigned long idx = addr >> SODP_IMR_CHUNK_SHIFT;
+	struct sodp_odp *child;
+
+	/* Children stay until the MR goes, and the caller holds the MR. */
+	child = xa_load(&imr->children, idx);
+	if (child)
+		return child;
+
+	mutex_lock(&imr->lock);
+	/* Another QP may have made it while we waited for the lock. */
+	child = xa_load(&imr->children, idx);
+	if (!child)
+		child = sodp_imr_add_child(imr, addr, len);
+	mutex_unlock(&imr->lock);
+	if (PTR_ERR_OR_ZERO(child) != -ENOENT)
+		return child;
+
+	/* Counted as sodp_odp_fault() counts a walk that meets a hole. */
+	sodp_count_odp(imr->sdev, imr->stats, SODP_CNT_ODP_FAULTS, 1);
+	if (need == SODP_ODP_SNAPSHOT)
+		return NULL;
+	sodp_count_odp(imr->sdev, imr->stats, SODP_CNT_ODP_FAULT_ERRORS, 1);
+	return ERR_PTR(-EFAULT);
+}
+
+/* Bytes from @addr to the end of its chunk. */
+static unsigned long sodp_imr_chunk_left(unsigned long addr)
+{
+	return SODP_IMR_CHUNK - (addr & (SODP_IMR_CHUNK - 1));
+}
+
+/**
+ * sodp_imr_copy() - copy between an implicit region and a kernel buffer
+ * @imr: the region
+ * @addr: user address of the first byte, below imr->end
+ * @buf: kernel buffer
+ * @len: bytes, ending at or below imr->end
+ * @to_mr: true to write the region, false to read it
+ *
+ * Cut at chunk boundaries; each piece is copied by its child as by an
+ * explicit region.  The first piece that cannot be copied ends the copy
+ * with its error, the pieces before it done, as when an explicit
+ * region's copy meets a hole.
+ *
+ * Context: process context (a QP work item), no locks held.
+ * Return: 0, or an error from sodp_imr_child() or sodp_odp_copy().
+ */
+int sodp_imr_copy(struct sodp_imr *imr, unsigned long addr, void *buf,
+		  u32 len, bool to_mr)
+{
+	enum sodp_odp_need need = to_mr ? SODP_ODP_WRITE : SODP_ODP_READ;
+
+	while (len) {
+		u32 n = min_t(unsigned long, len, sodp_imr_chunk_left(addr));
+		struct sodp_odp *child;
+		int err;
+
+		child = sodp_imr_child(imr, addr, n, need);
+		if (IS_ERR(child))
+			return PTR_ERR(child);
+		err = sodp_odp_copy(child, addr, buf, n, to_mr);
+		if (err)
+			return err;
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/**
+ * sodp_imr_atomic() - an 8-byte atomic on an implicit region
+ * @imr: the region
+ * @addr: user address, 8-byte aligned (so inside one chunk), below
+ *	imr->end
+ * @cmp_swap: compare-and-swap if true, fetch-and-add if false
+ * @compare_add: the compare value, or the addend
+ * @swap: the swap value
+ * @orig: the value before the operation
+ *
+ * Context: process context, no locks held.
+ * Return: 0, or an error from sodp_imr_child() or sodp_odp_atomic().
+ */
+int sodp_imr_atomic(struct sodp_imr *imr, unsigned long addr, bool cmp_swap,
+		    u64 compare_add, u64 swap, u64 *orig)
+{
+	struct sodp_odp *child;
+
+	child = sodp_imr_child(imr, addr, sizeof(u64), SODP_ODP_WRITE);
+	if (IS_ERR(child))
+		return PTR_ERR(child);
+	return sodp_odp_atomic(child, addr, cmp_swap, compare_add, swap, orig);
+}
+
+/**
+ * sodp_imr_prefetch() - fault in (or snapshot) a range of an implicit
+ *	region ahead of use
+ * @imr: the region
+ * @addr: first byte, below imr->end
+ * @len: bytes, ending at or below imr->end
+ * @need: as for sodp_odp_prefetch()
+ *
+ * Makes the children the range needs.  A chunk with nothing mapped in the
+ * range fails a fault (-EFAULT, as a hole does) and is skipped by a
+ * snapshot.
+ *
+ * Context: process context (the advising process), no locks held.
+ * Return: 0, -EINTR on a fatal signal, or an error from sodp_imr_child()
+ * or sodp_odp_fault().
+ */
+int sodp_imr_prefetch(struct sodp_imr *imr, unsigned long addr, u64 len,
+		      enum sodp_odp_need need)
+{
+	unsigned long end = addr + len;
+	unsigned long *pfns;
+	int err = 0;
+
+	pfns = kmalloc_array(SODP_ODP_BLOCK, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	sodp_count_odp(imr->sdev, imr->stats, SODP_CNT_ODP_PREFETCHES, 1);
+	while (addr < end) {
+		unsigned long n = min(end - addr, sodp_imr_chunk_left(addr));
+		struct sodp_odp *child;
+
+		child = sodp_imr_child(imr, addr, n, need);
+		if (IS_ERR(child)) {
+			err = PTR_ERR(child);
+			break;
+		}
+		if (child) {
+			err = sodp_odp_fault_range(child, addr, n, need, pfns);
+			if (err)
+				break;
+		}
+		addr += n;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(pfns);
+	return err;
+}
+
+/**
+ * sodp_imr_create() - an implicit region over the calling process's
+ *	address space
+ * @sdev: the device
+ * @stats: the MR's counters; must outlive the region
+ *
+ * Makes no child and inserts no notifier: the first access to each chunk
+ * does.
+ *
+ * Context: process context, in the registering process.
+ * Return: the region, or an ERR_PTR.
+ */
+struct sodp_imr *sodp_imr_create(struct sodp_dev *sdev,
+				 struct sodp_odp_stats *stats)
+{
+	struct sodp_imr *imr;
+
+	if (!current->mm)
+		return ERR_PTR(-EINVAL);
+	imr = kzalloc(sizeof(*imr), GFP_KERNEL);
+	if (!imr)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&imr->lock);
+	xa_init(&imr->children);
+	imr->sdev = sdev;
+	imr->stats = stats;
+	/* The process's own limit: a compat task's is 4 GiB. */
+	imr->end = current->mm->task_size;
+	imr->mm = current->mm;
+	mmgrab(imr->mm);
+	return imr;
+}
+
+/**
+ * sodp_imr_destroy() - free an implicit region and all its children
+ * @imr: the region; no access to it may be running or start
+ *
+ * Context: process context.
+ */
+void sodp_imr_destroy(struct sodp_imr *imr)
+{
+	struct sodp_odp *child;
+	unsigned long idx;
+
+	xa_for_each(&imr->children, idx, child) {
+		sodp_odp_destroy(child);
+		cond_resched();
+	}
+	xa_destroy(&imr->children);
+	mmdrop(imr->mm);
+	mutex_destroy(&imr->lock);
+	kfree(imr);
 }

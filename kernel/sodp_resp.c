@@ -440,8 +440,14 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 	err = sodp_mr_atomic(mr, pkt->va, pkt->opcode == SODP_OP_CMP_SWAP,
 			     pkt->compare_add, pkt->swap, &orig);
 	sodp_mr_put(mr);
-	if (err)
+	/*
+	 * A misaligned target is a malformed request; an ODP page that
+	 * cannot be had is an access error, as for a WRITE or READ.
+	 */
+	if (err == -EINVAL)
 		return sodp_resp_inval(qp, pkt->psn);
+	if (err)
+		return sodp_resp_access(qp, pkt->psn);
 
 	res = sodp_resp_new_res(qp);
 	res->opcode = pkt->opcode;

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * sodp: per-device counters, read by `rdma statistic show link DEV/1`
- * and /sys/class/infiniband/DEV/ports/1/hw_counters/.
+ * and /sys/class/infiniband/DEV/ports/1/hw_counters/, and the per-MR
+ * ODP counters, read by `rdma resource show mr -dd` (restrack's driver
+ * table, each name prefixed with "drv_" by the tool).
  */
+#include <net/netlink.h>
+#include <rdma/restrack.h>
+
 #include "sodp.h"
 
 static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
@@ -50,4 +55,45 @@ int sodp_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 	for (i = 0; i < SODP_CNT_NUM; i++)
 		stats->value[i] = atomic64_read(&sdev->stats->c[i]);
 	return SODP_CNT_NUM;
+}
+
+/**
+ * sodp_fill_res_odp() - an ODP MR's counters as restrack's driver table
+ * @msg: the netlink message being built
+ * @stats: the MR's counters
+ * @implicit: the MR is implicit (the whole address space)
+ * @children: for an implicit MR, the children it has made so far
+ *
+ * The per-MR counters have the names of the device's ODP counters.
+ *
+ * Context: any; takes no lock (the counters are atomics).
+ * Return: 0, or -EMSGSIZE with nothing added when the message is full.
+ */
+int sodp_fill_res_odp(struct sk_buff *msg, const struct sodp_odp_stats *stats,
+		      bool implicit, u32 children)
+{
+	struct nlattr *table = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
+	int i;
+
+	if (!table)
+		return -EMSGSIZE;
+	if (rdma_nl_put_driver_string(msg, "odp",
+				      implicit ? "implicit" : "explicit"))
+		goto err_cancel;
+	if (implicit &&
+	    rdma_nl_put_driver_u32(msg, "odp_children", children))
+		goto err_cancel;
+	for (i = 0; i < SODP_CNT_ODP_NUM; i++) {
+		const char *name = sodp_counter_desc[SODP_CNT_ODP_FIRST + i].name;
+
+		if (rdma_nl_put_driver_u64(msg, name,
+					   atomic64_read(&stats->c[i])))
+			goto err_cancel;
+	}
+	nla_nest_end(msg, table);
+	return 0;
+
+err_cancel:
+	nla_nest_cancel(msg, table);
+	return -EMSGSIZE;
 }

@@ -70,12 +70,12 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->max_pd = SODP_MAX_PD;
 	attr->max_pkeys = 1;
 	/*
-	 * `rdma link delete` may remove the device.  ODP MRs (explicit
-	 * ranges; no implicit whole-address-space MR yet) serve every RC
-	 * operation on both sides: see sodp_odp.c.
+	 * `rdma link delete` may remove the device.  ODP MRs, explicit
+	 * ranges and implicit ones over the whole address space, serve
+	 * every RC operation on both sides: see sodp_odp.c.
 	 */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG | IBK_ON_DEMAND_PAGING;
-	attr->odp_caps.general_caps = IB_ODP_SUPPORT;
+	attr->odp_caps.general_caps = IB_ODP_SUPPORT | IB_ODP_SUPPORT_IMPLICIT;
 	attr->odp_caps.per_transport_caps.rc_odp_caps =
 		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
 		IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |

@@ -2,7 +2,10 @@
 /*
  * Memory registration.  Nothing of it is the provider's business: the kernel
  * validates the access flags (ODP included) and returns the keys, and it
- * does the prefetching ibv_advise_mr() asks for.
+ * does the prefetching ibv_advise_mr() asks for.  An implicit ODP MR,
+ * ibv_reg_mr(pd, NULL, SIZE_MAX, ... | IBV_ACCESS_ON_DEMAND), needs nothing
+ * either: ibv_cmd_reg_mr() sends it as start 0, length UINT64_MAX, iova 0,
+ * which the kernel takes for the whole address space.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,9 @@
 # follows munmap/mmap, holes in an MR, mprotect, MADV_DONTNEED, fork
 # (copy-on-write), THP, hugetlb, shared file mappings on tmpfs and ext4,
 # invalidations racing traffic, and processes exiting with ODP MRs; RDMA
-# and CPU atomics on one word lose no update; ibv_advise_mr prefetches.
+# and CPU atomics on one word lose no update; ibv_advise_mr prefetches;
+# implicit ODP MRs work across 1 GiB chunk boundaries; the per-MR counters
+# in `rdma -dd -j resource show mr` move as they should.
 . "$(dirname "$0")/lib.sh"
 sodp_reset
 

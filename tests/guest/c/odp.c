@@ -6,9 +6,11 @@
  * the device touches, and the device always sees the page the process
  * sees after munmap/mmap, mprotect, madvise, fork (copy-on-write), THP,
  * hugetlb and shared file mappings.  RDMA atomics and CPU atomics on one
- * word lose no update.  ibv_advise_mr prefetches.
+ * word lose no update.  ibv_advise_mr prefetches.  Implicit ODP MRs (the
+ * whole address space) do all of it across chunk boundaries.
  *
- * Counters come from /sys/class/infiniband/DEV/ports/1/hw_counters.
+ * Device counters come from /sys/class/infiniband/DEV/ports/1/hw_counters,
+ * per-MR counters from restrack (`rdma -dd -j resource show mr`).
  *
  * usage: odp -d DEV [-t PATTERN[,PATTERN...]] [-l] [-v] [--file-dir DIR]
  */
@@ -65,12 +67,36 @@ static void *map_aligned(size_t len, size_t align)
 	return (void *)a;
 }
 
+/* Anonymous small pages at exactly @addr, which must be free. */
+static void *map_fixed(void *addr, size_t len)
+{
+	void *p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	T_CHECK(p == addr, "mmap(%p, %zu, MAP_FIXED_NOREPLACE): %s", addr,
+		len, p == MAP_FAILED ? strerror(errno) : "elsewhere");
+	T_CHECK(!madvise(p, len, MADV_NOHUGEPAGE), "MADV_NOHUGEPAGE: %s",
+		strerror(errno));
+	return p;
+}
+
 static struct ibv_mr *reg_odp(struct ibv_pd *pd, void *p, size_t len)
 {
 	struct ibv_mr *mr = ibv_reg_mr(pd, p, len,
 				       RC_ACCESS_ALL | IBV_ACCESS_ON_DEMAND);
 
 	T_CHECK(mr, "ibv_reg_mr(%zu bytes, ON_DEMAND): %s", len,
+		strerror(errno));
+	return mr;
+}
+
+/* An implicit ODP MR: the whole address space, as rdma-core spells it. */
+static struct ibv_mr *reg_implicit(struct ibv_pd *pd)
+{
+	struct ibv_mr *mr = ibv_reg_mr(pd, NULL, SIZE_MAX,
+				       RC_ACCESS_ALL | IBV_ACCESS_ON_DEMAND);
+
+	T_CHECK(mr, "ibv_reg_mr(NULL, SIZE_MAX, ON_DEMAND): %s",
 		strerror(errno));
 	return mr;
 }
@@ -109,6 +135,66 @@ static long resident(void *p, size_t len)
 			n += vec[i] & 1;
 	}
 	return n;
+}
+
+/*
+ * The restrack entry of @mr on @d, as `rdma -dd -j resource show mr`
+ * prints it: one flat JSON object per MR, its keys as hex strings
+ * ("lkey":"1ff") and the driver's table as "drv_NAME" fields.  Copied
+ * into @obj; the test fails if the MR is not listed.
+ */
+static void mr_entry(const struct rc_dev *d, const struct ibv_mr *mr,
+		     char *obj, size_t len)
+{
+	static char out[1 << 20];
+	char key[64], dev[96];
+	const char *p, *q;
+	size_t n = 0, r;
+	int st;
+	FILE *f;
+
+	f = popen("rdma -dd -j resource show mr 2>&1", "r");
+	T_CHECK(f, "popen(rdma): %s", strerror(errno));
+	while (n < sizeof(out) - 1 &&
+	       (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
+		n += r;
+	out[n] = 0;
+	st = pclose(f);
+	T_CHECK(st == 0, "rdma -dd -j resource show mr: status 0x%x: %.300s",
+		st, out);
+	snprintf(key, sizeof(key), "\"lkey\":\"%x\"", mr->lkey);
+	snprintf(dev, sizeof(dev), "\"ifname\":\"%s\"", d->name);
+	for (p = strchr(out, '{'); p; p = strchr(q, '{')) {
+		bool in_str = false;
+
+		/* the closing brace, outside strings (comm may hold one) */
+		for (q = p + 1; *q && (in_str || *q != '}'); q++) {
+			if (in_str && *q == '\\' && q[1])
+				q++;
+			else if (*q == '"')
+				in_str = !in_str;
+		}
+		T_CHECK(*q, "rdma printed an unterminated object: %.300s", p);
+		if ((size_t)(q - p) + 2 > len)
+			continue;
+		memcpy(obj, p, q - p + 1);
+		obj[q - p + 1] = 0;
+		if (strstr(obj, key) && strstr(obj, dev))
+			return;
+	}
+	rc_fail("MR lkey 0x%x of %s not in `rdma -dd -j resource show mr`: "
+		"%.500s", mr->lkey, d->name, out);
+}
+
+/* Driver field "drv_@name" of an mr_entry() object; -1 if absent. */
+static long long mr_cnt(const char *obj, const char *name)
+{
+	char key[96];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\"drv_%s\":", name);
+	p = strstr(obj, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
 }
 
 static void fill(void *p, size_t len, uint32_t seed)
@@ -201,9 +287,11 @@ static void rdma_fails(struct rc_pair *p, enum ibv_wr_opcode op,
 		"%s: A's QP did not enter the error state", what);
 }
 
-static uint64_t atomic_op(struct rc_pair *p, bool cas, struct ibv_mr *lmr,
-			  uint64_t *l, struct ibv_mr *rmr, uint64_t *r,
-			  uint64_t compare_add, uint64_t swap)
+/* One atomic from A into @r, result into @l.  Return: its status. */
+static enum ibv_wc_status atomic_st(struct rc_pair *p, bool cas,
+				    struct ibv_mr *lmr, uint64_t *l,
+				    struct ibv_mr *rmr, uint64_t *r,
+				    uint64_t compare_add, uint64_t swap)
 {
 	struct ibv_sge sg = {
 		.addr = (uintptr_t)l, .length = 8, .lkey = lmr->lkey,
@@ -219,8 +307,17 @@ static uint64_t atomic_op(struct rc_pair *p, bool cas, struct ibv_mr *lmr,
 	wr.wr.atomic.swap = swap;
 	rc_post_send(&p->a, &wr);
 	rc_poll(p->a.scq, &wc, 1, "an atomic");
-	T_CHECK(wc.status == IBV_WC_SUCCESS, "atomic: %s",
-		ibv_wc_status_str(wc.status));
+	return wc.status;
+}
+
+static uint64_t atomic_op(struct rc_pair *p, bool cas, struct ibv_mr *lmr,
+			  uint64_t *l, struct ibv_mr *rmr, uint64_t *r,
+			  uint64_t compare_add, uint64_t swap)
+{
+	enum ibv_wc_status st = atomic_st(p, cas, lmr, l, rmr, r,
+					  compare_add, swap);
+
+	T_CHECK(st == IBV_WC_SUCCESS, "atomic: %s", ibv_wc_status_str(st));
 	return *l;
 }
 
@@ -230,6 +327,67 @@ static void new_pair(struct rc_pair *p, struct rc_env *env)
 
 	rc_cfg_default(&cfg);
 	rc_pair_create(p, env, &cfg);
+}
+
+/* A new RC QP for endpoint @e of @p, on e's PD and CQs, in RESET. */
+static void new_qp(const struct rc_pair *p, struct rc_ep *e)
+{
+	struct ibv_qp_init_attr ia = {
+		.qp_context = e,
+		.send_cq = e->scq,
+		.recv_cq = e->rcq,
+		.cap = {
+			.max_send_wr = p->cfg.max_send_wr,
+			.max_recv_wr = p->cfg.max_recv_wr,
+			.max_send_sge = p->cfg.max_send_sge,
+			.max_recv_sge = p->cfg.max_recv_sge,
+		},
+		.qp_type = IBV_QPT_RC,
+	};
+
+	e->qp = ibv_create_qp(e->pd, &ia);
+	T_CHECK(e->qp, "%s: ibv_create_qp: %s", e->name, strerror(errno));
+	e->cap = ia.cap;
+	e->sq_psn = (e->sq_psn + 0x1000) & 0xffffff;
+}
+
+/*
+ * Replace the pair's QPs by fresh ones, connected, on the same PDs and
+ * CQs: MRs registered on the PDs stay, as after a QP went to error.
+ */
+static void renew_qps(struct rc_pair *p)
+{
+	struct rc_ep *eps[2] = { &p->a, &p->b };
+	struct ibv_wc wc;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		T_OK(ibv_destroy_qp(eps[i]->qp));
+		while (ibv_poll_cq(eps[i]->scq, 1, &wc) > 0)
+			;
+		while (ibv_poll_cq(eps[i]->rcq, 1, &wc) > 0)
+			;
+		new_qp(p, eps[i]);
+	}
+	rc_pair_connect(p);
+}
+
+/*
+ * A second connected pair @q on @p's PDs and CQs (so on its MRs too);
+ * destroy with twin_destroy().
+ */
+static void twin_qps(const struct rc_pair *p, struct rc_pair *q)
+{
+	*q = *p;
+	new_qp(q, &q->a);
+	new_qp(q, &q->b);
+	rc_pair_connect(q);
+}
+
+static void twin_destroy(struct rc_pair *q)
+{
+	T_OK(ibv_destroy_qp(q->a.qp));
+	T_OK(ibv_destroy_qp(q->b.qp));
 }
 
 /* ---- tests ---- */
@@ -251,18 +409,28 @@ static void t_caps(struct rc_env *env, long arg)
 		c->per_transport_caps.rc_odp_caps, rc);
 	counter(env->dev[0], "odp_faults");
 
-	/* implicit ODP (the whole address space) is not offered */
+	/* implicit ODP (the whole address space) is offered, and works */
 	{
 		struct ibv_pd *pd = ibv_alloc_pd(env->dev[0]->ctx);
 		struct ibv_mr *mr;
 
 		T_CHECK(pd, "ibv_alloc_pd: %s", strerror(errno));
-		T_CHECK(!(c->general_caps & IBV_ODP_SUPPORT_IMPLICIT),
-			"IBV_ODP_SUPPORT_IMPLICIT claimed");
+		T_CHECK(c->general_caps & IBV_ODP_SUPPORT_IMPLICIT,
+			"general_caps 0x%llx lacks IBV_ODP_SUPPORT_IMPLICIT",
+			(unsigned long long)c->general_caps);
 		mr = ibv_reg_mr(pd, NULL, SIZE_MAX,
 				IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND);
-		T_CHECK(!mr && errno == EOPNOTSUPP, "implicit ODP MR: %s, "
-			"expected EOPNOTSUPP", mr ? "registered" :
+		T_CHECK(mr, "implicit ODP MR: %s", strerror(errno));
+		T_CHECK(!mr->addr && mr->length == SIZE_MAX,
+			"implicit MR addr %p length 0x%zx", mr->addr,
+			mr->length);
+		T_OK(ibv_dereg_mr(mr));
+		/* its iovas are the addresses: another iova is refused */
+		mr = ibv_reg_mr_iova(pd, NULL, SIZE_MAX, 1ULL << 20,
+				     IBV_ACCESS_LOCAL_WRITE |
+				     IBV_ACCESS_ON_DEMAND);
+		T_CHECK(!mr && errno == EINVAL, "implicit ODP MR at iova "
+			"1 MiB: %s, expected EINVAL", mr ? "registered" :
 			strerror(errno));
 		/* ... and an ODP range past the address space is refused */
 		mr = ibv_reg_mr(pd, (void *)(UINTPTR_MAX - 2 * PAGE + 1),
@@ -1115,6 +1283,456 @@ static void t_exit(struct rc_env *env, long arg)
 	rc_pair_destroy(&other);
 }
 
+#define GiB (1024 * MiB)
+
+struct stall {
+	uint8_t *p;
+	size_t len;
+	volatile bool stop;
+	long rounds;
+};
+
+/*
+ * Holds the mmap_lock for writing again and again (mprotect of many
+ * small pages), so that a work item making an implicit MR's child waits
+ * for it, holding the MR's child lock, while another QP's work item
+ * reaches the same chunk: the race the child lock is for.
+ */
+static void *staller(void *arg)
+{
+	struct stall *st = arg;
+
+	while (!st->stop) {
+		mprotect(st->p, st->len, PROT_READ);
+		mprotect(st->p, st->len, PROT_READ | PROT_WRITE);
+		st->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * Implicit ODP MRs on both sides, one key each for the whole address
+ * space.  B's targets lie in 1 GiB chunks 0 and 2 (more than a chunk
+ * apart), across the 2|3 boundary and in chunk 14 (reached first by an
+ * atomic); A's buffer lies across the 4|5 boundary.  WRITE, READ, SEND
+ * and atomics, data checked; each MR made exactly the children it used
+ * (restrack), also when two QPs reach a new chunk at once (chunks 6-13).
+ * Accesses to unmapped addresses (in the unused chunk 1, in a hole of a
+ * used one, past the address space) fail as a hole of an explicit MR does
+ * and make no child; fresh QPs on the same PDs then work.  ibv_advise_mr;
+ * munmap and mmap at a touched address; dereg with children.
+ */
+static void t_implicit(struct rc_env *env, long arg)
+{
+	const size_t alen = MiB, zlen = 512 * KiB;
+	struct rc_pair p, q;
+	struct ibv_mr *am, *bm;
+	struct ibv_send_wr wr;
+	struct ibv_sge sg[2], rsg[2];
+	struct ibv_wc wc;
+	char obj[4096];
+	uint8_t *base, *x, *y, *z, *l, *a1, *hole, *msg;
+	uint64_t *xw, *yw, *zw, *res;
+	long long inv0;
+	void *resv;
+	struct stall st = {};
+	pthread_t th;
+	int ret, round, i, nchild;
+
+	(void)arg;
+	new_pair(&p, env);
+	/* 15 GiB of address space at a 1 GiB boundary, given back at once */
+	resv = mmap(NULL, 16 * GiB, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	T_CHECK(resv != MAP_FAILED, "mmap(16 GiB): %s", strerror(errno));
+	base = (uint8_t *)(((uintptr_t)resv + GiB - 1) & ~(uintptr_t)(GiB - 1));
+	T_CHECK(!munmap(resv, 16 * GiB), "munmap: %s", strerror(errno));
+	x = map_fixed(base + 64 * KiB, alen);			/* chunk 0 */
+	y = map_fixed(base + 2 * GiB + 128 * KiB, alen);	/* chunk 2 */
+	z = map_fixed(base + 3 * GiB - zlen / 2, zlen);		/* 2 | 3 */
+	l = map_fixed(base + 5 * GiB - zlen / 2, zlen);		/* 4 | 5 */
+	a1 = map_fixed(base + 14 * GiB, PAGE);			/* chunk 14 */
+	hole = base + GiB + 5 * PAGE;		/* chunk 1: nothing there */
+
+	am = reg_implicit(p.a.pd);
+	bm = reg_implicit(p.b.pd);
+	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	T_CHECK(strstr(obj, "\"drv_odp\":\"implicit\""),
+		"B's MR is not shown as implicit: %s", obj);
+	T_EQ(mr_cnt(obj, "odp_children"), 0, "children of a new implicit MR");
+
+	/* WRITE and READ, local and remote memory through implicit keys */
+	fill(l, zlen, 100);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, am, l, 64 * KiB, bm, x + 100,
+		"WRITE into chunk 0");
+	T_CHECK(!memcmp(x + 100, l, 64 * KiB), "chunk 0 after the WRITE");
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, am, l + 1000, 64 * KiB, bm, y + 3,
+		"WRITE into chunk 2");
+	T_CHECK(!memcmp(y + 3, l + 1000, 64 * KiB), "chunk 2 after the WRITE");
+	/* odd offsets: some packet straddles each boundary */
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, am, l + 37, zlen - 200, bm, z + 100,
+		"WRITE from across a chunk boundary to across another");
+	T_CHECK(!memcmp(z + 100, l + 37, zlen - 200),
+		"across the 2|3 boundary after the WRITE");
+	fill(z, zlen, 101);
+	rdma_ok(&p, IBV_WR_RDMA_READ, am, l + 11, zlen - 200, bm, z + 150,
+		"READ from across a chunk boundary to across another");
+	T_CHECK(!memcmp(l + 11, z + 150, zlen - 200),
+		"across the 4|5 boundary after the READ");
+
+	/*
+	 * SEND: both pieces of A's message and B's second receive piece
+	 * cross a boundary.
+	 */
+	fill(l, zlen, 102);
+	sg[0] = (struct ibv_sge){ (uintptr_t)(l + zlen / 2 - 20 * KiB + 5),
+				  32 * KiB, am->lkey };
+	sg[1] = (struct ibv_sge){ (uintptr_t)(l + 16), 8 * KiB, am->lkey };
+	rsg[0] = (struct ibv_sge){ (uintptr_t)(y + 300 * KiB), 10 * KiB,
+				   bm->lkey };
+	rsg[1] = (struct ibv_sge){ (uintptr_t)(z + zlen / 2 - 15 * KiB + 7),
+				   64 * KiB, bm->lkey };
+	rc_post_recv(&p.b, 0x1e1, rsg, 2);
+	rc_wr(&wr, sg, 2, 0x1e2, IBV_WR_SEND, IBV_SEND_SIGNALED);
+	rc_post_send(&p.a, &wr);
+	rc_poll(p.a.scq, &wc, 1, "the SEND");
+	T_CHECK(wc.status == IBV_WC_SUCCESS, "SEND: %s",
+		ibv_wc_status_str(wc.status));
+	rc_poll(p.b.rcq, &wc, 1, "the receive");
+	T_CHECK(wc.status == IBV_WC_SUCCESS && wc.byte_len == 40 * KiB,
+		"receive: %s, %u bytes", ibv_wc_status_str(wc.status),
+		wc.byte_len);
+	msg = malloc(40 * KiB);
+	T_CHECK(msg, "malloc");
+	memcpy(msg, l + zlen / 2 - 20 * KiB + 5, 32 * KiB);
+	memcpy(msg + 32 * KiB, l + 16, 8 * KiB);
+	T_CHECK(!memcmp(y + 300 * KiB, msg, 10 * KiB),
+		"first receive piece differs");
+	T_CHECK(!memcmp(z + zlen / 2 - 15 * KiB + 7, msg + 10 * KiB,
+			30 * KiB),
+		"second receive piece (across the 2|3 boundary) differs");
+	free(msg);
+
+	/*
+	 * atomics: fresh pages in chunks 0 and 2, the last word of chunk 2,
+	 * and chunk 14, which nothing else reaches
+	 */
+	res = (uint64_t *)(l + zlen / 2 + 64);
+	xw = (uint64_t *)(x + alen - PAGE + 8);
+	yw = (uint64_t *)(y + alen - 2 * PAGE);
+	zw = (uint64_t *)(z + zlen / 2 - 8);
+	T_EQ(atomic_op(&p, false, am, res, bm, xw, 5, 0), 0,
+	     "fetch-and-add in chunk 0 returned");
+	T_EQ(atomic_op(&p, true, am, res, bm, xw, 5, 77), 5,
+	     "compare-and-swap in chunk 0 returned");
+	T_EQ(*xw, 77, "the chunk 0 word after the atomics");
+	T_EQ(atomic_op(&p, false, am, res, bm, yw, 7, 0), 0,
+	     "fetch-and-add in chunk 2 returned");
+	T_EQ(*yw, 7, "the chunk 2 word after the atomic");
+	*zw = 1000;
+	T_EQ(atomic_op(&p, false, am, res, bm, zw, 1, 0), 1000,
+	     "fetch-and-add on the last word of chunk 2 returned");
+	T_EQ(*zw, 1001, "the last word of chunk 2 after the atomic");
+	T_EQ(atomic_op(&p, true, am, res, bm, (uint64_t *)(a1 + 64), 0, 3),
+	     0, "compare-and-swap in chunk 14 returned");
+	T_EQ(*(uint64_t *)(a1 + 64), 3, "the chunk 14 word after the atomic");
+
+	/* children: one per chunk used, made by copies and atomics alike */
+	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	nchild = 4;
+	T_EQ(mr_cnt(obj, "odp_children"), nchild, "children of B's MR "
+	     "(chunks 0, 2, 3, 14)");
+	mr_entry(env->dev[0], am, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_children"), 2, "children of A's MR (chunks 4, "
+	     "5)");
+
+	/*
+	 * Two QPs whose WRITEs first reach a new chunk at the same time (the
+	 * QPs' work items run concurrently, and the mmap_lock is busy): one
+	 * child each round.
+	 */
+	twin_qps(&p, &q);
+	fill(l, zlen, 106);
+	st.len = 64 * MiB;
+	st.p = map_anon(st.len, 0);
+	memset(st.p, 1, st.len);
+	T_CHECK(!pthread_create(&th, NULL, staller, &st), "pthread_create");
+	for (round = 0; round < 8; round++) {
+		uint8_t *c = map_fixed(base + (6 + round) * GiB, 256 * KiB);
+		struct rc_pair *pp[2] = { &p, &q };
+
+		for (i = 0; i < 8; i++) {
+			sg[0] = (struct ibv_sge){ (uintptr_t)(l + i * 16 * KiB),
+						  16 * KiB, am->lkey };
+			rc_wr(&wr, sg, 1, i, IBV_WR_RDMA_WRITE,
+			      IBV_SEND_SIGNALED);
+			wr.wr.rdma.remote_addr = (uintptr_t)(c + i * 16 * KiB);
+			wr.wr.rdma.rkey = bm->rkey;
+			rc_post_send(&pp[i & 1]->a, &wr);
+		}
+		/* the twin shares A's send CQ */
+		for (i = 0; i < 8; i++) {
+			rc_poll(p.a.scq, &wc, 1, "a concurrent WRITE");
+			T_CHECK(wc.status == IBV_WC_SUCCESS,
+				"concurrent WRITE %d: %s", (int)wc.wr_id,
+				ibv_wc_status_str(wc.status));
+		}
+		T_CHECK(!memcmp(c, l, 128 * KiB),
+			"a new chunk after concurrent WRITEs");
+		mr_entry(env->dev[0], bm, obj, sizeof(obj));
+		T_EQ(mr_cnt(obj, "odp_children"), ++nchild,
+		     "children of B's MR after two QPs reached a new chunk");
+		munmap(c, 256 * KiB);
+	}
+	st.stop = true;
+	pthread_join(th, NULL);
+	rc_note("%ld mprotect rounds meanwhile", st.rounds);
+	munmap(st.p, st.len);
+	twin_destroy(&q);
+
+	/* ibv_advise_mr: exact residency; nothing mapped: EFAULT or nothing */
+	T_EQ(resident(x + 512 * KiB, 16 * PAGE), 0, "resident before advice");
+	sg[0] = (struct ibv_sge){ (uintptr_t)(x + 512 * KiB), 16 * PAGE,
+				  bm->lkey };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+			    IBV_ADVISE_MR_FLAG_FLUSH, sg, 1);
+	T_CHECK(!ret, "PREFETCH_WRITE on an implicit MR: %s", strerror(ret));
+	T_EQ(resident(x + 512 * KiB, 16 * PAGE), 16,
+	     "pages resident after PREFETCH_WRITE of 16");
+	sg[0] = (struct ibv_sge){ (uintptr_t)hole, 4 * PAGE, bm->lkey };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH,
+			    IBV_ADVISE_MR_FLAG_FLUSH, sg, 1);
+	T_CHECK(ret == EFAULT, "PREFETCH of unmapped memory: %s, expected "
+		"EFAULT", strerror(ret));
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_NO_FAULT,
+			    IBV_ADVISE_MR_FLAG_FLUSH, sg, 1);
+	T_CHECK(!ret, "PREFETCH_NO_FAULT of unmapped memory: %s",
+		strerror(ret));
+	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_prefetches"), 3, "prefetches counted on B's MR");
+	T_EQ(mr_cnt(obj, "odp_children"), nchild,
+	     "children after advice on an unused chunk");
+
+	/* unmapped addresses: the IBTA error on that QP, no child made */
+	rdma_fails(&p, IBV_WR_RDMA_WRITE, am, l, 64, bm, hole,
+		   IBV_WC_REM_ACCESS_ERR, "WRITE into an unused chunk");
+	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_children"), nchild,
+	     "children after a WRITE into an unused chunk");
+	renew_qps(&p);
+	T_EQ(atomic_st(&p, false, am, res, bm,
+		       (uint64_t *)(x + alen + 4 * PAGE), 1, 0),
+	     IBV_WC_REM_ACCESS_ERR, "atomic into a hole of chunk 0");
+	T_CHECK(rc_wait_qp_state(p.a.qp, IBV_QPS_ERR, 2000),
+		"A's QP did not enter the error state after the atomic");
+	renew_qps(&p);
+	rdma_fails(&p, IBV_WR_RDMA_WRITE, am, hole, 64, bm, x,
+		   IBV_WC_LOC_PROT_ERR, "WRITE from an unused chunk");
+	renew_qps(&p);
+	rdma_fails(&p, IBV_WR_RDMA_WRITE, am, l, 64, bm,
+		   (void *)(uintptr_t)(1ULL << 57), IBV_WC_REM_ACCESS_ERR,
+		   "WRITE past the address space");
+	renew_qps(&p);
+	rc_healthy_transfer(&p, "fresh QPs on the same PDs");
+	fill(l, zlen, 103);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, am, l + 3, zlen - 64, bm, z + 5,
+		"implicit WRITE on fresh QPs");
+	T_CHECK(!memcmp(z + 5, l + 3, zlen - 64),
+		"across the 2|3 boundary on fresh QPs");
+
+	/* munmap and a new mapping at a touched address */
+	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	inv0 = mr_cnt(obj, "odp_invalidations");
+	T_CHECK(!munmap(y, alen), "munmap: %s", strerror(errno));
+	T_CHECK(map_fixed(y, alen) == y, "mmap at the old address");
+	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	T_CHECK(mr_cnt(obj, "odp_invalidations") > inv0,
+		"munmap of a used area invalidated nothing on B's MR");
+	fill(y, zlen, 104);
+	rdma_ok(&p, IBV_WR_RDMA_READ, am, l, zlen, bm, y,
+		"READ after the remap");
+	T_PATTERN(l, zlen, 104, "READ of the new mapping (stale page?)");
+	fill(l, zlen, 105);
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, am, l, zlen, bm, y + 1,
+		"WRITE after the remap");
+	T_CHECK(!memcmp(y + 1, l, zlen), "the new mapping after a WRITE");
+
+	/* deregistration with children */
+	T_OK(ibv_dereg_mr(am));
+	T_OK(ibv_dereg_mr(bm));
+	munmap(x, alen);
+	munmap(y, alen);
+	munmap(z, zlen);
+	munmap(l, zlen);
+	munmap(a1, PAGE);
+	rc_pair_destroy(&p);
+}
+
+/* Every counter fresh ODP MRs show in restrack, all of them zero. */
+static void expect_zero_counters(const char *obj, const char *what)
+{
+	static const char *const names[] = {
+		"odp_faults", "odp_pages_faulted", "odp_fault_around_pages",
+		"odp_fault_errors", "odp_retries", "odp_invalidations",
+		"odp_pages_invalidated", "odp_prefetches",
+		"odp_exclusive_grants", "odp_exclusive_revocations",
+		"odp_atomic_fallbacks",
+	};
+	char buf[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s: %s", what, names[i]);
+		T_EQ(mr_cnt(obj, names[i]), 0, buf);
+	}
+}
+
+/*
+ * Per-MR ODP counters in restrack (`rdma -dd -j resource show mr`): a
+ * new MR shows zeros; a WRITE over 3 untouched pages counts 3 pages
+ * faulted on that MR and nothing on another; MADV_DONTNEED counts them
+ * invalidated; a prefetch, an exclusive grant and its revocation, a
+ * failed fault and fallback atomics each land on their own MR; an
+ * implicit MR counts for all its children; a pinned MR shows none.
+ */
+static void t_mr_counters(struct rc_env *env, long arg)
+{
+	const size_t len = 64 * PAGE;
+	struct rc_pair p;
+	struct rc_buf src;
+	struct ibv_mr *mr, *other, *fmr, *im;
+	struct ibv_sge sg;
+	char obj[4096];
+	uint8_t *t, *u, *f, *v;
+	volatile uint64_t *w;
+	long long faults;
+	int fd, ret, i;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&src, "source", p.a.pd, 64 * KiB, RC_ACCESS_ALL);
+	mr_entry(env->dev[0], src.mr, obj, sizeof(obj));
+	T_CHECK(!strstr(obj, "\"drv_odp"), "a pinned MR shows ODP counters: "
+		"%s", obj);
+
+	t = map_aligned(len, 16 * PAGE);	/* fault windows line up */
+	u = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, t, len);
+	other = reg_odp(p.b.pd, u, len);
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_CHECK(strstr(obj, "\"drv_odp\":\"explicit\""),
+		"an explicit ODP MR is not shown as one: %s", obj);
+	T_EQ(mr_cnt(obj, "odp_children"), -1, "children of an explicit MR "
+	     "(none shown)");
+	expect_zero_counters(obj, "a new MR");
+
+	/* 8 KiB, not page aligned, into untouched memory: 3 pages */
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 8 * KiB, mr,
+		t + 16 * PAGE + 100, "WRITE over 3 untouched pages");
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_pages_faulted"), 3,
+	     "pages faulted by a WRITE over 3 pages");
+	faults = mr_cnt(obj, "odp_faults");
+	T_CHECK(faults >= 1 && faults <= 3, "%lld faults for 3 pages "
+		"(one per packet that found its page absent)", faults);
+	T_EQ(mr_cnt(obj, "odp_fault_around_pages"), 0,
+	     "fault-around pages where no neighbour is present");
+	T_EQ(mr_cnt(obj, "odp_fault_errors"), 0, "fault errors");
+	T_EQ(mr_cnt(obj, "odp_pages_invalidated"), 0, "pages invalidated");
+	mr_entry(env->dev[0], other, obj, sizeof(obj));
+	expect_zero_counters(obj, "the other MR");
+
+	/* the CPU drops them: the 3 entries go */
+	T_CHECK(!madvise(t + 16 * PAGE, 4 * PAGE, MADV_DONTNEED),
+		"madvise: %s", strerror(errno));
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_CHECK(mr_cnt(obj, "odp_invalidations") >= 1,
+		"MADV_DONTNEED of mapped pages counted no invalidation");
+	T_EQ(mr_cnt(obj, "odp_pages_invalidated"), 3,
+	     "pages invalidated by MADV_DONTNEED");
+
+	/* a prefetch of 8 pages */
+	sg = (struct ibv_sge){ (uintptr_t)(t + 32 * PAGE), 8 * PAGE,
+			       mr->lkey };
+	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
+			    IBV_ADVISE_MR_FLAG_FLUSH, &sg, 1);
+	T_CHECK(!ret, "PREFETCH_WRITE: %s", strerror(ret));
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_prefetches"), 1, "prefetches");
+	T_EQ(mr_cnt(obj, "odp_pages_faulted"), 3 + 8,
+	     "pages faulted after a prefetch of 8");
+
+	/* an atomic takes a page exclusive; the CPU's read revokes it */
+	w = (uint64_t *)(t + 48 * PAGE);
+	atomic_op(&p, false, src.mr, (uint64_t *)src.p, mr, (uint64_t *)w,
+		  9, 0);
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_exclusive_grants"), 1, "exclusive grants");
+	T_EQ(mr_cnt(obj, "odp_exclusive_revocations"), 0,
+	     "revocations before the CPU touched the page");
+	T_EQ(*w, 9, "the word, read by the CPU");
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_exclusive_revocations"), 1,
+	     "revocations after the CPU read the word");
+
+	/* a fault that fails: a hole in the MR */
+	T_CHECK(!munmap(t + 60 * PAGE, PAGE), "munmap: %s", strerror(errno));
+	rdma_fails(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 64, mr,
+		   t + 60 * PAGE, IBV_WC_REM_ACCESS_ERR, "WRITE into a hole");
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_fault_errors"), 1, "fault errors after a WRITE "
+	     "into a hole");
+	renew_qps(&p);
+
+	/* atomics on shared memory fall back, counted on that MR only */
+	fd = memfd_create("sodp-odp-counters", 0);
+	T_CHECK(fd >= 0 && !ftruncate(fd, PAGE), "memfd: %s",
+		strerror(errno));
+	f = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_CHECK(f != MAP_FAILED, "mmap(memfd): %s", strerror(errno));
+	fmr = reg_odp(p.b.pd, f, PAGE);
+	for (i = 0; i < 3; i++)
+		atomic_op(&p, false, src.mr, (uint64_t *)src.p, fmr,
+			  (uint64_t *)f, 1, 0);
+	mr_entry(env->dev[0], fmr, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_atomic_fallbacks"), 3,
+	     "fallback atomics on the shared-memory MR");
+	T_EQ(mr_cnt(obj, "odp_exclusive_grants"), 0,
+	     "exclusive grants on the shared-memory MR");
+	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_atomic_fallbacks"), 0,
+	     "fallback atomics on the anonymous-memory MR");
+	T_CHECK(mr_cnt(obj, "odp_retries") >= 0, "no odp_retries shown");
+
+	/* an implicit MR: its children's events are counted in it */
+	v = map_aligned(16 * PAGE, 16 * PAGE);
+	im = reg_implicit(p.b.pd);
+	mr_entry(env->dev[0], im, obj, sizeof(obj));
+	expect_zero_counters(obj, "a new implicit MR");
+	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 8 * KiB, im,
+		v + 4 * PAGE + 100, "WRITE over 3 pages of an implicit MR");
+	T_CHECK(!madvise(v, 16 * PAGE, MADV_DONTNEED), "madvise: %s",
+		strerror(errno));
+	mr_entry(env->dev[0], im, obj, sizeof(obj));
+	T_EQ(mr_cnt(obj, "odp_children"), 1, "children after one WRITE");
+	T_EQ(mr_cnt(obj, "odp_pages_faulted"), 3,
+	     "pages faulted on the implicit MR");
+	T_EQ(mr_cnt(obj, "odp_pages_invalidated"), 3,
+	     "pages invalidated on the implicit MR");
+
+	T_OK(ibv_dereg_mr(im));
+	T_OK(ibv_dereg_mr(fmr));
+	T_OK(ibv_dereg_mr(other));
+	T_OK(ibv_dereg_mr(mr));
+	munmap(v, 16 * PAGE);
+	munmap(f, PAGE);
+	close(fd);
+	munmap(t, len);
+	munmap(u, len);
+	rc_buf_free(&src);
+	rc_pair_destroy(&p);
+}
+
 static const struct rc_test tests[] = {
 	{ "caps", t_caps, 0 },
 	{ "lazy", t_lazy, 0 },
@@ -1134,6 +1752,8 @@ static const struct rc_test tests[] = {
 	{ "prefetch", t_prefetch, 0 },
 	{ "churn", t_churn, 0 },
 	{ "exit", t_exit, 0 },
+	{ "implicit", t_implicit, 0 },
+	{ "mr-counters", t_mr_counters, 0 },
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
