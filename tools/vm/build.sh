@@ -15,6 +15,10 @@ for kver in $(ls "$root/lib/modules"); do
 		KDIR="/lib/modules/$kver/build" \
 		O_MOD="$SODP_TOP/build/kernel/$kver" KCFLAGS=-Werror
 done
+# The debug kernel, once built, gets a fresh sodp.ko too.
+if [ "$root" != / ] && [ -e "$(debug_kernel_dir)/.sodp-complete" ]; then
+	"$SODP_TOP/tools/vm/debug-kernel.sh"
+fi
 "$SODP_TOP/tools/vm/build-provider.sh"
 
 log "building guest test programs"

@@ -78,3 +78,32 @@ in_root() {
 		exec chroot "$root" "$@"
 	' sh "$root" "$SODP_TOP" "$SODP_CACHE" "$@"
 }
+
+# The debug kernel (debug-kernel.sh): the kernel's build tools, in a root
+# of their own so the guest root's key does not change.
+SODP_DEBUG_PACKAGES="
+	gcc libc6-dev make bc bison flex libelf-dev libssl-dev
+	perl python3 cpio kmod xz-utils
+"
+debug_build_root() {
+	echo "$SODP_CACHE/kroot-$(echo "$SODP_DEBUG_PACKAGES" | sha256sum | cut -c1-12)"
+}
+# Debian version of the kernel the guest root boots: its source is built.
+debug_kernel_pkgver() {
+	local root kver
+	root=$(guest_root)
+	kver=$(guest_kver "$root")
+	chroot "$root" dpkg-query -W -f '${Version}' "linux-image-$kver"
+}
+# Keyed on what the kernel is built from and how: bump the recipe number
+# when debug-kernel.sh changes the way it configures or builds.
+SODP_DEBUG_RECIPE=1
+debug_kernel_dir() {
+	local key ver
+	key=$({ echo "$SODP_DEBUG_PACKAGES $SODP_DEBUG_RECIPE"
+		cat "$SODP_TOP/tools/vm/debug-kernel.config"; } |
+		sha256sum | cut -c1-12)
+	ver=$(debug_kernel_pkgver)
+	echo "$SODP_CACHE/debug-${ver//[~+]/_}-$key"
+}
+debug_kernel_release() { cat "$(debug_kernel_dir)/build/include/config/kernel.release"; }

@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# run.sh [--no-sodp] [--kernel VER] [--timeout SEC] [--shell] [--] CMD...
+# run.sh [--no-sodp] [--kernel VER | --debug-kernel] [--timeout SEC] [--shell]
+#        [--] CMD...
 # Boot a guest on the cached root, run CMD from the repository root, and
 # exit with CMD's status; a kernel report in the guest log, a failed sodp
 # unload, a setup failure or a timeout turn success into failure.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-load=1 kver= timeout=${SODP_VM_TIMEOUT:-1800} interactive=0
+load=1 kver= debug=0 timeout=${SODP_VM_TIMEOUT:-1800} interactive=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-sodp) load=0 ;;
 	--kernel) kver=$2; shift ;;
+	--debug-kernel) debug=1 ;;
 	--timeout) timeout=$2; shift ;;
 	--shell) interactive=1 ;;
 	--) shift; break ;;
@@ -25,8 +27,19 @@ case $SODP_TOP in *[[:space:]]*) die "repository path must not contain spaces" ;
 
 root=$(guest_root)
 [ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
-kver=$(guest_kver "$root" "$kver")
-initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver")
+if [ "$debug" = 1 ]; then
+	# debug-kernel.sh's build: its own image and module tree, shared
+	# read-only over the root's /lib/modules.
+	dbg=$(debug_kernel_dir)
+	[ -e "$dbg/.sodp-complete" ] || die "no debug kernel: run tools/vm/debug-kernel.sh"
+	kver=$(debug_kernel_release)
+	kernel=$dbg/bzImage
+	initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver" "$dbg/mods/lib/modules")
+else
+	kver=$(guest_kver "$root" "$kver")
+	kernel=$root/boot/vmlinuz-$kver
+	initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver")
+fi
 
 mkdir -p "$SODP_TOP/build/vm"
 run=$(mktemp -d "$SODP_TOP/build/vm/run-$(date +%Y%m%d-%H%M%S)-XXXX")
@@ -35,15 +48,20 @@ ln -sfn "$(basename "$run")" "$SODP_TOP/build/vm/last"
 ls -1d "$SODP_TOP"/build/vm/run-* | head -n -10 | xargs -r rm -rf
 mkdir "$run/io"
 printf '%q ' "$@" > "$run/io/cmd"
-printf 'SODP_LOAD=%s\nSODP_INTERACTIVE=%s\n' "$load" "$interactive" > "$run/io/env"
+printf 'SODP_LOAD=%s\nSODP_INTERACTIVE=%s\nSODP_TEST_TIMEOUT=%s\n' \
+	"$load" "$interactive" "${SODP_TEST_TIMEOUT:-300}" > "$run/io/env"
 
 share() { echo "-virtfs local,path=$1,mount_tag=$2,security_model=passthrough,id=$2"; }
 qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 4G
 	-nographic -no-reboot -monitor none
-	-kernel "$root/boot/vmlinuz-$kver" -initrd "$initrd"
+	-kernel "$kernel" -initrd "$initrd"
 	$(share "$root" host) $(share "$run/io" io) $(share "$SODP_TOP" repo)
 	-nic none)
 append="panic=-1 loglevel=7 sodp_repo=$SODP_TOP ${SODP_VM_APPEND:-}"
+if [ "$debug" = 1 ]; then
+	qemu+=($(share "$dbg/mods/lib/modules" mods))
+	append="$append sodp_mods=1"
+fi
 
 if [ "$interactive" = 1 ]; then
 	"${qemu[@]}" -serial mon:stdio -serial null \
@@ -90,6 +108,19 @@ fi
 if [ -e "$run/io/unload" ] && [ "$(cat "$run/io/unload")" != ok ]; then
 	log "unloading sodp failed: $(cat "$run/io/unload")"
 	fail=1
+fi
+# A leak is ours when sodp is in its allocation trace, or when the trace
+# has a module address with no symbol (the module is gone: sodp was
+# unloaded).  Other reports are shown, not counted.
+if [ -s "$run/io/kmemleak" ] && grep -q 'unreferenced object' "$run/io/kmemleak"; then
+	if grep -Eq '\[sodp\]|sodp_|^ +(\[<[0-9a-f]+>\] )?0xffffffffc[0-9a-f]+$' \
+		"$run/io/kmemleak"; then
+		log "kmemleak found sodp leaks (full report: $run/io/kmemleak):"
+		fail=1
+	else
+		log "kmemleak reported objects outside sodp (not counted):"
+	fi
+	grep -A12 'unreferenced object' "$run/io/kmemleak" | head -n 60 | sed 's/^/    /' >&2
 fi
 if ! "$SODP_TOP/tools/vm/scan-log" "$run/console.log" ${rc:+"$run/io/dmesg"} \
 		> "$run/kernel-reports" 2>&1; then
