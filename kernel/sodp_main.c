@@ -19,6 +19,7 @@
  *                      call into the RDMA core: unregistration calls back
  *                      into sodp_dealloc_driver(), which takes it.
  */
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
@@ -57,6 +58,9 @@ static struct attribute *sodp_dev_attrs[] = {
 	&dev_attr_parent.attr,
 	NULL,
 };
+
+/* See sodp_add_device(). */
+static struct lock_class_key sodp_qps_lock_key;
 
 static const struct attribute_group sodp_dev_attr_group = {
 	.attrs = sodp_dev_attrs,
@@ -184,6 +188,13 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	INIT_LIST_HEAD(&sdev->list);
 	xa_init_flags(&sdev->pd_ids, XA_FLAGS_ALLOC);
 	xa_init_flags(&sdev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+	/*
+	 * xa_init_flags() gives every xarray initialised in this file one
+	 * lockdep class, and the QP index alone is locked from softirq:
+	 * without a class of its own, lockdep takes the PD index's plain
+	 * spin_lock in process context for an inversion.
+	 */
+	lockdep_set_class(&sdev->qps.xa_lock, &sodp_qps_lock_key);
 	xa_init_flags(&sdev->mrs, XA_FLAGS_ALLOC1);
 	atomic_set(&sdev->num_ucontext, 0);
 	sdev->stats = kzalloc(sizeof(*sdev->stats), GFP_KERNEL);

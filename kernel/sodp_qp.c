@@ -16,7 +16,7 @@
  * Locking, outermost first:
  *   qp->mutex            serialises modify/query/destroy against each other
  *   (work disabled)      excludes the work item
- *   sdev->qps xa_lock_bh QP look-up by number from any context
+ *   sdev->qps xa_lock    QP look-up by number from any context (irqsave)
  * The work item takes cq->lock (sodp_cq.c) and the MR xarray lock
  * (sodp_mr.c), never the other way round.
  */
