@@ -12,16 +12,8 @@ root=$(build_root)
 ver=${RDMA_CORE_VERSION:-$(chroot "$root" dpkg-query -W -f '${source:Version}' libibverbs1)}
 up=${ver#*:}
 up=${up%-*}
-tarball="$SODP_CACHE/src/rdma-core_$up.orig.tar.gz"
 tree="$SODP_CACHE/rdma-core-$up"
-
-if [ ! -e "$tarball" ]; then
-	mkdir -p "$SODP_CACHE/src"
-	log "fetching rdma-core $up source from Debian"
-	curl -fsSL -o "$tarball.tmp" \
-		"$SODP_MIRROR/pool/main/r/rdma-core/rdma-core_$up.orig.tar.gz"
-	mv "$tarball.tmp" "$tarball"
-fi
+tarball=$(fetch_pool "r/rdma-core/rdma-core_$up.orig.tar.gz" "rdma-core $up source")
 
 # Teach a pristine tree about the sodp provider, once.
 if [ ! -e "$tree/.sodp-patched" ]; then

@@ -42,14 +42,8 @@ if [ ! -e "$kroot/.sodp-complete" ]; then
 fi
 
 if [ ! -e "$dir/.sodp-complete" ]; then
-	deb="$SODP_CACHE/src/linux-source-${series}_${ver}_all.deb"
-	if [ ! -e "$deb" ]; then
-		mkdir -p "$SODP_CACHE/src"
-		log "fetching linux-source-$series $ver from Debian"
-		curl -fsSL -o "$deb.tmp" \
-			"$SODP_MIRROR/pool/main/l/linux/linux-source-${series}_${ver}_all.deb"
-		mv "$deb.tmp" "$deb"
-	fi
+	deb=$(fetch_pool "l/linux/linux-source-${series}_${ver}_all.deb" \
+		"linux-source-$series $ver")
 	# Older debug kernels are dead weight once this one is wanted.
 	rm -rf "$SODP_CACHE"/debug-*
 	mkdir -p "$dir/src" "$dir/build"

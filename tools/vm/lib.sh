@@ -19,6 +19,20 @@ SODP_PACKAGES="
 die() { echo "sodp-vm: $*" >&2; exit 1; }
 log() { echo "sodp-vm: $*" >&2; }
 
+# fetch_pool PATH WHAT: the file at PATH in Debian's pool, downloaded once
+# into $SODP_CACHE/src; prints where it is.
+fetch_pool() {
+	local file="$SODP_CACHE/src/$(basename "$1")"
+	if [ ! -e "$file" ]; then
+		mkdir -p "$SODP_CACHE/src"
+		log "fetching $2 from Debian"
+		curl -fsSL -o "$file.tmp" "$SODP_MIRROR/pool/main/$1" ||
+			die "could not fetch $SODP_MIRROR/pool/main/$1"
+		mv "$file.tmp" "$file"
+	fi
+	echo "$file"
+}
+
 # Install the host tools the harness itself needs, and nothing else.
 host_prereqs() {
 	local want="" cmd pkg

@@ -1168,7 +1168,8 @@ static void t_prefetch(struct rc_env *env, long arg)
 	rc_pair_destroy(&p);
 }
 
-struct churn {
+/* A thread working on a memory area until told to stop. */
+struct mem_thread {
 	uint8_t *t;
 	size_t len;
 	volatile bool stop;
@@ -1177,7 +1178,7 @@ struct churn {
 
 static void *churner(void *arg)
 {
-	struct churn *c = arg;
+	struct mem_thread *c = arg;
 	size_t off = 0;
 
 	while (!c->stop) {
@@ -1198,7 +1199,7 @@ static void *churner(void *arg)
 static void t_churn(struct rc_env *env, long arg)
 {
 	const size_t len = 256 * PAGE;
-	struct churn c = { .len = len };
+	struct mem_thread c = { .len = len };
 	struct rc_pair p;
 	struct rc_buf buf;
 	struct ibv_mr *mr;
@@ -1285,13 +1286,6 @@ static void t_exit(struct rc_env *env, long arg)
 
 #define GiB (1024 * MiB)
 
-struct stall {
-	uint8_t *p;
-	size_t len;
-	volatile bool stop;
-	long rounds;
-};
-
 /*
  * Holds the mmap_lock for writing again and again (mprotect of many
  * small pages), so that a work item making an implicit MR's child waits
@@ -1300,11 +1294,11 @@ struct stall {
  */
 static void *staller(void *arg)
 {
-	struct stall *st = arg;
+	struct mem_thread *st = arg;
 
 	while (!st->stop) {
-		mprotect(st->p, st->len, PROT_READ);
-		mprotect(st->p, st->len, PROT_READ | PROT_WRITE);
+		mprotect(st->t, st->len, PROT_READ);
+		mprotect(st->t, st->len, PROT_READ | PROT_WRITE);
 		st->rounds++;
 	}
 	return NULL;
@@ -1335,7 +1329,7 @@ static void t_implicit(struct rc_env *env, long arg)
 	uint64_t *xw, *yw, *zw, *res;
 	long long inv0;
 	void *resv;
-	struct stall st = {};
+	struct mem_thread st = {};
 	pthread_t th;
 	int ret, round, i, nchild;
 
@@ -1454,8 +1448,8 @@ static void t_implicit(struct rc_env *env, long arg)
 	twin_qps(&p, &q);
 	fill(l, zlen, 106);
 	st.len = 64 * MiB;
-	st.p = map_anon(st.len, 0);
-	memset(st.p, 1, st.len);
+	st.t = map_anon(st.len, 0);
+	memset(st.t, 1, st.len);
 	T_CHECK(!pthread_create(&th, NULL, staller, &st), "pthread_create");
 	for (round = 0; round < 8; round++) {
 		uint8_t *c = map_fixed(base + (6 + round) * GiB, 256 * KiB);
@@ -1487,7 +1481,7 @@ static void t_implicit(struct rc_env *env, long arg)
 	st.stop = true;
 	pthread_join(th, NULL);
 	rc_note("%ld mprotect rounds meanwhile", st.rounds);
-	munmap(st.p, st.len);
+	munmap(st.t, st.len);
 	twin_destroy(&q);
 
 	/* ibv_advise_mr: exact residency; nothing mapped: EFAULT or nothing */
