@@ -13,7 +13,8 @@ SODP_PACKAGES="
 	rdma-core ibverbs-utils rdmacm-utils perftest infiniband-diags
 	libibverbs-dev librdmacm-dev python3-pyverbs
 	cmake ninja-build pkg-config python3 dpkg-dev xz-utils
-	sparse tcpdump strace psmisc
+	sparse tcpdump strace psmisc gdb
+	numactl util-linux mount
 "
 
 die() { echo "sodp-vm: $*" >&2; exit 1; }

@@ -57,7 +57,7 @@ qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 4G
 	-kernel "$kernel" -initrd "$initrd"
 	$(share "$root" host) $(share "$run/io" io) $(share "$SODP_TOP" repo)
 	-nic none)
-append="panic=-1 loglevel=7 sodp_repo=$SODP_TOP ${SODP_VM_APPEND:-}"
+append="panic=-1 loglevel=7 tsc=unstable sodp_repo=$SODP_TOP ${SODP_VM_APPEND:-}"
 if [ "$debug" = 1 ]; then
 	qemu+=($(share "$dbg/mods/lib/modules" mods))
 	append="$append sodp_mods=1"
