@@ -51,6 +51,13 @@ host_prereqs() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $want >/dev/null
 }
 
+# image.sh under a lock: several checkouts (git worktrees) share one cache,
+# and two image builds at once would delete each other's half-built root.
+image_locked() {
+	mkdir -p "$SODP_CACHE"
+	flock "$SODP_CACHE/.image.lock" "$SODP_TOP/tools/vm/image.sh" "$@"
+}
+
 image_key() {
 	{ echo "$SODP_PACKAGES"; cat "$SODP_TOP/tools/vm/image.sh"; } |
 		sha256sum | cut -c1-12
