@@ -91,6 +91,9 @@ enum sodp_counter {
 	SODP_CNT_ODP_PREFETCHES,
 	SODP_CNT_ODP_EXCL_GRANTED,
 	SODP_CNT_ODP_EXCL_REVOKED,
+	SODP_CNT_ODP_EXCL_RETRIES,
+	SODP_CNT_ODP_DEFERRED,
+	SODP_CNT_ODP_TABLE_BLOCKS,	/* a level, not an event count */
 	SODP_CNT_ODP_ATOMIC_FALLBACK,
 	SODP_CNT_NUM
 };
@@ -178,19 +181,59 @@ struct sodp_cq {
 	bool overflowed;
 };
 
+/* What an access needs from the pages it touches (ODP MRs). */
+enum sodp_odp_need {
+	SODP_ODP_READ,		/* readable */
+	SODP_ODP_WRITE,		/* writable; the device will write */
+	SODP_ODP_SNAPSHOT,	/* nothing: map what is present, fault nothing */
+};
+
+struct sodp_mr;
+struct sodp_odp;
+struct sodp_imr;
+
+/**
+ * struct sodp_mr_ops - what one kind of MR does with its memory
+ * @copy:	move @len bytes between user address @uaddr and @buf
+ * @atomic:	an 8-byte atomic at the 8-byte aligned user address @uaddr
+ * @prefetch:	make [@uaddr, @uaddr + @len) present ahead of use
+ * @fill_res:	the kind's part of `rdma resource show mr -dd`
+ * @destroy:	release what the kind's init took
+ *
+ * sodp_mr.c checks keys, rights and bounds and translates iovas to user
+ * addresses before it calls these; they never see an access outside the
+ * MR.  Pinned MRs are in sodp_mr_pinned.c, explicit ODP MRs in
+ * sodp_odp.c, implicit ODP MRs in sodp_odp_implicit.c.
+ */
+struct sodp_mr_ops {
+	int (*copy)(struct sodp_mr *mr, unsigned long uaddr, void *buf,
+		    u32 len, bool to_mr);
+	int (*atomic)(struct sodp_mr *mr, unsigned long uaddr, bool cmp_swap,
+		      u64 compare_add, u64 swap, u64 *orig);
+	int (*prefetch)(struct sodp_mr *mr, unsigned long uaddr, u64 len,
+			enum sodp_odp_need need);
+	int (*fill_res)(struct sk_buff *msg, struct sodp_mr *mr);
+	void (*destroy)(struct sodp_mr *mr);
+};
+
 /*
- * The MR access layer's object.  Only sodp_mr.c looks inside; the
- * transport passes (mr, iova, length) and gets bytes or an error.
+ * The MR access layer's object.  Only the MR access layer (sodp_mr*.c,
+ * sodp_odp*.c) looks inside; the transport passes (mr, iova, length) and
+ * gets bytes or an error.
  */
 struct sodp_mr {
 	struct ib_mr ibmr;
 	struct sodp_dev *sdev;
-	struct ib_umem *umem;	/* pinned MRs */
-	struct page **pages;
-	unsigned long npages;
-	u32 page_off;		/* offset of the first byte in pages[0] */
-	struct sodp_odp *odp;	/* explicit ODP MRs: no umem, no pages */
-	struct sodp_imr *imr;	/* implicit ODP MRs: no odp either */
+	const struct sodp_mr_ops *ops;
+	union {
+		struct {			/* pinned */
+			struct ib_umem *umem;
+			struct page **pages;
+			unsigned long npages;
+		};
+		struct sodp_odp *odp;		/* explicit ODP */
+		struct sodp_imr *imr;		/* implicit ODP */
+	};
 	struct sodp_odp_stats odp_stats;	/* both kinds of ODP MR */
 	u64 uaddr;		/* user address of the byte at iova */
 	u64 iova;
@@ -437,6 +480,10 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 		   u64 compare_add, u64 swap, u64 *orig);
 int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
+/* The kinds of MR; each sets mr->ops when it succeeds. */
+int sodp_mr_pinned_init(struct sodp_mr *mr);
+int sodp_odp_mr_init(struct sodp_mr *mr);
+int sodp_imr_mr_init(struct sodp_mr *mr);
 
 /* sodp_qp.c */
 int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,

@@ -105,6 +105,7 @@ static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	struct sodp_swqe *swqe;
 	u32 idx, expect, left;
 	bool last;
+	int err;
 
 	if (sodp_comp_find(qp, pkt->psn, &idx))
 		return;	/* duplicate or stray */
@@ -130,8 +131,14 @@ static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		sodp_req_fail(qp, idx, IB_WC_BAD_RESP_ERR);
 		return;
 	}
-	if (sodp_req_sge_copy(qp, idx, swqe->done_bytes, (void *)payload,
-			      pkt->payload_len, SODP_TO_MR)) {
+	err = sodp_req_sge_copy(qp, idx, swqe->done_bytes, (void *)payload,
+				pkt->payload_len, SODP_TO_MR);
+	if (err == -EAGAIN) {
+		/* An ODP page to be had later: as if the response was lost. */
+		qp->req.need_retry = true;
+		return;
+	}
+	if (err) {
 		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
 		return;
 	}
@@ -150,6 +157,7 @@ static void sodp_comp_atomic_ack(struct sodp_qp *qp,
 	struct sodp_swqe *swqe;
 	u64 orig = pkt->orig;
 	u32 idx;
+	int err;
 
 	if (sodp_comp_find(qp, pkt->psn, &idx))
 		return;
@@ -160,7 +168,13 @@ static void sodp_comp_atomic_ack(struct sodp_qp *qp,
 		return;
 	if (sodp_psn_cmp(swqe->first_psn, qp->req.acked_psn) > 0)
 		sodp_comp_ack(qp, sodp_psn_add(swqe->first_psn, -1));
-	if (sodp_req_sge_copy(qp, idx, 0, &orig, sizeof(orig), SODP_TO_MR)) {
+	err = sodp_req_sge_copy(qp, idx, 0, &orig, sizeof(orig), SODP_TO_MR);
+	if (err == -EAGAIN) {
+		/* The resent request gets the saved result again. */
+		qp->req.need_retry = true;
+		return;
+	}
+	if (err) {
 		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
 		return;
 	}

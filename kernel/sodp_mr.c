@@ -4,19 +4,24 @@
  *
  * Everything the transport reads from or writes to user memory goes
  * through here as (MR, iova, length); nothing else knows how an MR finds
- * its pages.  An MR is either pinned (ib_umem, a page array filled at
- * registration) or On-Demand Paging (sodp_odp.c: nothing pinned, pages
- * found through the process's page tables at the time of each access),
- * and an ODP MR either covers the range it was registered with (explicit)
- * or the whole user address space (implicit: start 0, length U64_MAX);
- * the transport sees the same four calls for all of them: sodp_mr_get(),
- * sodp_mr_copy(), sodp_mr_atomic() and sodp_mr_put().
+ * its pages.  The transport sees four calls, sodp_mr_get(),
+ * sodp_mr_copy(), sodp_mr_atomic() and sodp_mr_put(), whatever the kind
+ * of MR.  This file does what is common to every kind (keys, rights,
+ * bounds, the iova -> user address translation, lifetime) and leaves the
+ * memory to the kind's struct sodp_mr_ops:
+ *
+ *   pinned		sodp_mr_pinned.c: ib_umem, a page array filled at
+ *			registration
+ *   explicit ODP	sodp_odp.c: nothing pinned, pages found through the
+ *			process's page tables at each access
+ *   implicit ODP	sodp_odp_implicit.c: the same over the whole user
+ *			address space (start 0, length U64_MAX)
  *
  * Bounds: every access is checked against [iova, iova + length) of the
- * MR.  For an implicit MR, iova is 0 and length is the process's address
- * space limit (mm->task_size), not the U64_MAX it was registered with:
- * any key works with any address the process could map, and nothing
- * above.
+ * MR (sodp_mr_in_bounds()).  For an implicit MR, iova is 0 and length is
+ * the process's address space limit (mm->task_size), not the U64_MAX it
+ * was registered with: any key works with any address the process could
+ * map, and nothing above.
  *
  * Keys: lkey == rkey == (index << 8) | tag, where index is the MR's slot in
  * sdev->mrs and tag changes on every registration, so a stale key that
@@ -29,37 +34,41 @@
  *
  * Locking: sdev->mrs' xa_lock (process context only) around look-ups.
  */
-#include <linux/highmem.h>
 #include <linux/random.h>
-#include <rdma/ib_umem.h>
 #include <rdma/uverbs_ioctl.h>
 
 #include "sodp.h"
-#include "sodp_odp.h"
 
 #define SODP_MR_SUPPORTED_ACCESS					\
 	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |		\
 	 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |		\
 	 IB_ACCESS_ON_DEMAND | IB_ACCESS_OPTIONAL)
 
-static int sodp_mr_fill_pages(struct sodp_mr *mr)
+/* Is [@iova, @iova + @len) inside the MR?  The one bounds check. */
+static bool sodp_mr_in_bounds(const struct sodp_mr *mr, u64 iova, u64 len)
 {
-	struct sg_page_iter iter;
-	unsigned long i = 0;
+	return iova >= mr->iova && len <= mr->length &&
+	       iova - mr->iova <= mr->length - len;
+}
 
-	mr->npages = ib_umem_num_pages(mr->umem);
-	mr->pages = kvmalloc_array(mr->npages, sizeof(*mr->pages),
-				   GFP_KERNEL);
-	if (!mr->pages)
-		return -ENOMEM;
-	for_each_sgtable_page(&mr->umem->sgt_append.sgt, &iter, 0) {
-		if (WARN_ON_ONCE(i >= mr->npages))
-			return -EFAULT;
-		mr->pages[i++] = sg_page_iter_page(&iter);
-	}
-	if (i != mr->npages)
-		return -EFAULT;
-	return 0;
+/* The user address of the byte at @iova.  The one translation. */
+static unsigned long sodp_mr_uaddr(const struct sodp_mr *mr, u64 iova)
+{
+	return mr->uaddr + (iova - mr->iova);
+}
+
+/* The kind of MR a registration asks for. */
+static int sodp_mr_init_kind(struct sodp_mr *mr)
+{
+	if (!(mr->access & IB_ACCESS_ON_DEMAND))
+		return sodp_mr_pinned_init(mr);
+	/*
+	 * Implicit ODP: user addresses are the iovas, as rdma-core
+	 * registers it (ibv_reg_mr(pd, NULL, SIZE_MAX, ...)).
+	 */
+	if (!mr->uaddr && mr->length == U64_MAX)
+		return mr->iova ? -EINVAL : sodp_imr_mr_init(mr);
+	return sodp_odp_mr_init(mr);
 }
 
 struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
@@ -81,7 +90,7 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	if (err)
 		return ERR_PTR(err);
 
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL_ACCOUNT);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
 	mr->sdev = sdev;
@@ -93,59 +102,22 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	refcount_set(&mr->ref, 1);
 	init_completion(&mr->released);
 
-	if ((access & IB_ACCESS_ON_DEMAND) && !start && length == U64_MAX) {
-		/*
-		 * Implicit ODP: user addresses are the iovas, as rdma-core
-		 * registers it (ibv_reg_mr(pd, NULL, SIZE_MAX, ...)).
-		 */
-		if (iova) {
-			err = -EINVAL;
-			goto err_free;
-		}
-		mr->imr = sodp_imr_create(sdev, &mr->odp_stats);
-		if (IS_ERR(mr->imr)) {
-			err = PTR_ERR(mr->imr);
-			goto err_free;
-		}
-		mr->length = mr->imr->end;
-	} else if (access & IB_ACCESS_ON_DEMAND) {
-		mr->odp = sodp_odp_create(sdev, &mr->odp_stats, start, length);
-		if (IS_ERR(mr->odp)) {
-			err = PTR_ERR(mr->odp);
-			goto err_free;
-		}
-	} else {
-		mr->umem = ib_umem_get_va(&sdev->ibdev, start, length, access);
-		if (IS_ERR(mr->umem)) {
-			err = PTR_ERR(mr->umem);
-			goto err_free;
-		}
-		mr->page_off = ib_umem_offset(mr->umem);
-		err = sodp_mr_fill_pages(mr);
-		if (err)
-			goto err_umem;
-	}
-
+	err = sodp_mr_init_kind(mr);
+	if (err)
+		goto err_free;
 	err = xa_alloc_cyclic(&sdev->mrs, &index, mr,
 			      XA_LIMIT(1, SODP_MAX_MR), &sdev->next_mr,
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	if (err < 0)
-		goto err_pages;
+		goto err_destroy;
 	key = (index << 8) | (get_random_u32() & 0xff);
 	mr->ibmr.lkey = key;
 	mr->ibmr.rkey = key;
 	mr->ibmr.page_size = PAGE_SIZE;
 	return &mr->ibmr;
 
-err_pages:
-	kvfree(mr->pages);
-err_umem:
-	if (mr->imr)
-		sodp_imr_destroy(mr->imr);
-	else if (mr->odp)
-		sodp_odp_destroy(mr->odp);
-	else
-		ib_umem_release(mr->umem);
+err_destroy:
+	mr->ops->destroy(mr);
 err_free:
 	kfree(mr);
 	return ERR_PTR(err == -EBUSY ? -ENOMEM : err);
@@ -158,12 +130,7 @@ int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	xa_erase(&mr->sdev->mrs, ibmr->lkey >> 8);
 	if (!refcount_dec_and_test(&mr->ref))
 		wait_for_completion(&mr->released);
-	if (mr->imr)
-		sodp_imr_destroy(mr->imr);
-	if (mr->odp)
-		sodp_odp_destroy(mr->odp);
-	kvfree(mr->pages);
-	ib_umem_release(mr->umem);
+	mr->ops->destroy(mr);
 	kfree(mr);
 	return 0;
 }
@@ -173,8 +140,8 @@ int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
  * @msg: the netlink message being built
  * @ibmr: the MR; restrack holds it, so deregistration waits for us
  *
- * `rdma resource show mr -dd` shows an ODP MR's counters (sodp_stats.c);
- * a pinned MR has nothing to add.
+ * `rdma resource show mr -dd` shows what the MR's kind has to say (an
+ * ODP MR's counters, sodp_stats.c).
  *
  * Context: process context (a netlink dump).
  * Return: 0, or -EMSGSIZE when the message is full.
@@ -183,10 +150,7 @@ int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 {
 	struct sodp_mr *mr = to_sodp_mr(ibmr);
 
-	if (!(mr->access & IB_ACCESS_ON_DEMAND))
-		return 0;
-	return sodp_fill_res_odp(msg, &mr->odp_stats, mr->imr != NULL,
-				 mr->imr ? READ_ONCE(mr->imr->nchildren) : 0);
+	return mr->ops->fill_res(msg, mr);
 }
 
 /**
@@ -206,6 +170,7 @@ struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 			    u64 iova, u64 length, int access)
 {
 	struct sodp_mr *mr;
+	int err;
 
 	xa_lock(&sdev->mrs);
 	mr = xa_load(&sdev->mrs, key >> 8);
@@ -215,20 +180,16 @@ struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 	if (!mr)
 		return ERR_PTR(-ENOENT);
 
-	if (mr->pdn != pdn) {
-		sodp_mr_put(mr);
-		return ERR_PTR(-ENOENT);
-	}
-	if ((mr->access & access) != access) {
-		sodp_mr_put(mr);
-		return ERR_PTR(-EACCES);
-	}
-	if (iova < mr->iova || length > mr->length ||
-	    iova - mr->iova > mr->length - length) {
-		sodp_mr_put(mr);
-		return ERR_PTR(-ERANGE);
-	}
-	return mr;
+	if (mr->pdn != pdn)
+		err = -ENOENT;
+	else if ((mr->access & access) != access)
+		err = -EACCES;
+	else if (!sodp_mr_in_bounds(mr, iova, length))
+		err = -ERANGE;
+	else
+		return mr;
+	sodp_mr_put(mr);
+	return ERR_PTR(err);
 }
 
 void sodp_mr_put(struct sodp_mr *mr)
@@ -247,43 +208,19 @@ void sodp_mr_put(struct sodp_mr *mr)
  *
  * Context: process context (ODP MRs may fault), no locks held.
  * Return: 0, -ERANGE if the range is not inside the MR, or for an ODP MR
- * an error if a page it needs cannot be faulted in (see sodp_odp.c).
+ * -EAGAIN if a page cannot be had now but may be later (the caller
+ * retries the access later: an RNR NAK on the wire) or another error if
+ * it cannot be had at all (see sodp_odp.c).
  */
 int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		 enum sodp_mr_dir dir)
 {
-	u64 off;
-
 	if (!len)
 		return 0;
-	if (iova < mr->iova || len > mr->length ||
-	    iova - mr->iova > mr->length - len)
+	if (!sodp_mr_in_bounds(mr, iova, len))
 		return -ERANGE;
-	if (mr->imr)
-		return sodp_imr_copy(mr->imr, mr->uaddr + (iova - mr->iova),
-				     buf, len, dir == SODP_TO_MR);
-	if (mr->odp)
-		return sodp_odp_copy(mr->odp, mr->uaddr + (iova - mr->iova),
-				     buf, len, dir == SODP_TO_MR);
-	off = iova - mr->iova + mr->page_off;
-	while (len) {
-		struct page *page = mr->pages[off >> PAGE_SHIFT];
-		u32 in_page = off & ~PAGE_MASK;
-		u32 chunk = min_t(u32, len, PAGE_SIZE - in_page);
-		void *va = kmap_local_page(page);
-
-		if (dir == SODP_TO_MR) {
-			memcpy(va + in_page, buf, chunk);
-			flush_dcache_page(page);
-		} else {
-			memcpy(buf, va + in_page, chunk);
-		}
-		kunmap_local(va);
-		buf += chunk;
-		off += chunk;
-		len -= chunk;
-	}
-	return 0;
+	return mr->ops->copy(mr, sodp_mr_uaddr(mr, iova), buf, len,
+			     dir == SODP_TO_MR);
 }
 
 /**
@@ -295,42 +232,29 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
  * @swap: the swap value
  * @orig: the value before the operation
  *
- * The operation is a locked CPU instruction on the page, so it is atomic
- * against CPU atomics on the same word as well as against other RDMA
- * atomics (IB_ATOMIC_GLOB).
+ * Every kind performs the operation as a locked CPU instruction on the
+ * page the process has mapped there, so it is atomic against CPU atomics
+ * on the same word as well as against other RDMA atomics
+ * (IB_ATOMIC_GLOB).
  *
  * Context: process context (ODP MRs may fault), no locks held.
  * Return: 0, -EINVAL if misaligned, -ERANGE if outside the MR, or for an
- * ODP MR -EFAULT/-EPERM/-EBUSY/-ENOMEM if the page cannot be had.
+ * ODP MR -EAGAIN (try again later) or the error of a page that cannot be
+ * had.
  */
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 		   u64 compare_add, u64 swap, u64 *orig)
 {
-	u64 off;
-	void *va;
-	atomic64_t *p;
+	unsigned long uaddr;
 
 	if (iova & 7)
 		return -EINVAL;
-	if (iova < mr->iova || mr->length < 8 || iova - mr->iova > mr->length - 8)
+	if (!sodp_mr_in_bounds(mr, iova, 8))
 		return -ERANGE;
-	if ((mr->uaddr + (iova - mr->iova)) & 7)
+	uaddr = sodp_mr_uaddr(mr, iova);
+	if (uaddr & 7)
 		return -EINVAL;	/* iova and the user address may differ */
-	if (mr->imr)
-		return sodp_imr_atomic(mr->imr, mr->uaddr + (iova - mr->iova),
-				       cmp_swap, compare_add, swap, orig);
-	if (mr->odp)
-		return sodp_odp_atomic(mr->odp, mr->uaddr + (iova - mr->iova),
-				       cmp_swap, compare_add, swap, orig);
-	off = iova - mr->iova + mr->page_off;
-	va = kmap_local_page(mr->pages[off >> PAGE_SHIFT]);
-	p = va + (off & ~PAGE_MASK);
-	if (cmp_swap)
-		*orig = atomic64_cmpxchg(p, compare_add, swap);
-	else
-		*orig = atomic64_fetch_add(compare_add, p);
-	kunmap_local(va);
-	return 0;
+	return mr->ops->atomic(mr, uaddr, cmp_swap, compare_add, swap, orig);
 }
 
 /**
@@ -349,7 +273,8 @@ int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
  * Context: process context, in the advising process.
  * Return: 0, -EOPNOTSUPP for an unknown advice or flag, -EINVAL for a
  * range that no MR of this PD covers with the rights the advice needs,
- * or the fault's error (-EFAULT, -EPERM, ...) if a page cannot be had.
+ * or the fault's error (-EFAULT, -EPERM, -EAGAIN, ...) if a page cannot
+ * be had.
  */
 int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
 		   u32 flags, struct ib_sge *sg_list, u32 num_sge,
@@ -380,7 +305,7 @@ int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
 
 	for (i = 0; i < num_sge; i++) {
 		struct sodp_mr *mr;
-		int err = 0;
+		int err;
 
 		if (!sg_list[i].length)
 			continue;
@@ -388,14 +313,10 @@ int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
 				 sg_list[i].length, access);
 		if (IS_ERR(mr))
 			return -EINVAL;
-		if (mr->imr)
-			err = sodp_imr_prefetch(mr->imr, mr->uaddr +
-						(sg_list[i].addr - mr->iova),
-						sg_list[i].length, need);
-		else if (mr->odp)
-			err = sodp_odp_prefetch(mr->odp, mr->uaddr +
-						(sg_list[i].addr - mr->iova),
-						sg_list[i].length, need);
+		/* Called through (*...): <linux/prefetch.h> has a prefetch(). */
+		err = (*mr->ops->prefetch)(mr,
+					   sodp_mr_uaddr(mr, sg_list[i].addr),
+					   sg_list[i].length, need);
 		sodp_mr_put(mr);
 		if (err)
 			return err;

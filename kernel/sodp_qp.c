@@ -111,8 +111,8 @@ static int sodp_qp_alloc_queues(struct sodp_qp *qp, struct ib_ucontext *uc,
 	if (err)
 		goto err_sq;
 
-	qp->swqe = kvcalloc(sq_slots, sizeof(*qp->swqe), GFP_KERNEL);
-	qp->sq_shadow = kvcalloc(sq_slots, sq_slot, GFP_KERNEL);
+	qp->swqe = kvcalloc(sq_slots, sizeof(*qp->swqe), GFP_KERNEL_ACCOUNT);
+	qp->sq_shadow = kvcalloc(sq_slots, sq_slot, GFP_KERNEL_ACCOUNT);
 	if (!qp->swqe || !qp->sq_shadow) {
 		err = -ENOMEM;
 		goto err_shadow;

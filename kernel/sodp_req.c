@@ -360,11 +360,13 @@ static void sodp_req_rewind(struct sodp_qp *qp)
  * @qp: the QP, in RTS
  * @budget: packets this run may still send; decremented
  *
- * Return: true if it stopped only for lack of budget.
+ * Return: true if it stopped for lack of budget, or for something it may
+ * have next time (an skb, an ODP page): it wants to run again.
  */
 bool sodp_req_run(struct sodp_qp *qp, int *budget)
 {
 	struct sodp_req *req = &qp->req;
+	bool stalled = false;
 	int err = 0;
 
 	if (sodp_req_fetch(qp)) {
@@ -408,18 +410,24 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		} else {
 			err = sodp_req_send_data(qp, swqe);
 		}
-		if (err == -ENOMEM)
+		/*
+		 * No skb, or an ODP page to be had later: try again on the
+		 * next run, which the caller schedules.
+		 */
+		if (err == -ENOMEM || err == -EAGAIN) {
+			stalled = true;
 			break;
+		}
 		if (err) {
 			/* Bad lkey, rights or bounds, or an ODP page that
-			 * cannot be had: complete in order (above). */
+			 * cannot be had at all: complete in order (above). */
 			swqe->status = IB_WC_LOC_PROT_ERR;
 			continue;
 		}
 		(*budget)--;
 	}
 	sodp_req_arm_timer(qp, false);
-	return req->cur != req->fetch && *budget <= 0;
+	return stalled || (req->cur != req->fetch && *budget <= 0);
 }
 
 static u8 sodp_wc_opcode(u8 wr_op)

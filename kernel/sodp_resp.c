@@ -9,6 +9,13 @@
  * rkeys, bounds or rights get a remote access NAK, malformed requests an
  * invalid request NAK, and both move this QP to the error state too.
  *
+ * An ODP page that cannot be had now but may be later (the MR access
+ * layer says -EAGAIN: invalidations kept winning, or memory ran out) is
+ * not an error: the packet gets an RNR NAK, as a hardware ODP device
+ * answers a page fault, and the requester sends it again after the RNR
+ * timer, so memory pressure slows a QP down and never kills it.  A READ
+ * being answered just pauses and is resumed by a later run.
+ *
  * Runs only in the QP's work item (sodp_qp.c): no locks of its own.
  */
 #include "sodp.h"
@@ -118,7 +125,7 @@ int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num)
 	struct sodp_rd_res *res = NULL;
 
 	if (num) {
-		res = kcalloc(num, sizeof(*res), GFP_KERNEL);
+		res = kcalloc(num, sizeof(*res), GFP_KERNEL_ACCOUNT);
 		if (!res)
 			return -ENOMEM;
 	}
@@ -170,6 +177,15 @@ static enum sodp_resp_result sodp_resp_access(struct sodp_qp *qp, u32 psn)
 			       IB_WC_LOC_PROT_ERR, IB_EVENT_QP_ACCESS_ERR);
 }
 
+/* Not now: the requester is to send @psn again after its RNR timer. */
+static enum sodp_resp_result sodp_resp_rnr(struct sodp_qp *qp, u32 psn)
+{
+	sodp_count(qp->sdev, SODP_CNT_RNR_NAK_SENT);
+	qp->resp.rnr_sent = true;
+	sodp_resp_send_aeth(qp, psn, SODP_AETH_RNR_NAK | qp->min_rnr_timer);
+	return SODP_RESP_RNR;
+}
+
 /* Take the receive WQE at the head of the RQ.  -EAGAIN: none posted. */
 static int sodp_resp_get_rwqe(struct sodp_qp *qp)
 {
@@ -194,11 +210,15 @@ static int sodp_resp_get_rwqe(struct sodp_qp *qp)
 	return 0;
 }
 
-/* Scatter SEND payload into the held receive WQE. */
+/*
+ * Scatter SEND payload into the held receive WQE.  Return: 0, -EMSGSIZE
+ * if it does not fit, -EAGAIN if an ODP page cannot be had now (nothing
+ * of the packet counts as received: it comes again), -EACCES.
+ */
 static int sodp_resp_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
 {
 	struct sodp_resp *resp = &qp->resp;
-	u32 off = resp->recv_off, i;
+	u32 off = resp->recv_off, start = resp->recv_off, i;
 
 	for (i = 0; i < resp->rwqe.num_sge && len; i++) {
 		const struct sodp_sge *sge = &resp->rsge[i];
@@ -218,6 +238,10 @@ static int sodp_resp_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
 		err = sodp_mr_copy(mr, sge->addr + off, (void *)data, n,
 				   SODP_TO_MR);
 		sodp_mr_put(mr);
+		if (err == -EAGAIN) {
+			resp->recv_off = start;
+			return err;
+		}
 		if (err)
 			return -EACCES;
 		data += n;
@@ -258,13 +282,8 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	int err;
 
 	err = sodp_resp_get_rwqe(qp);
-	if (err == -EAGAIN) {
-		sodp_count(qp->sdev, SODP_CNT_RNR_NAK_SENT);
-		resp->rnr_sent = true;
-		sodp_resp_send_aeth(qp, pkt->psn,
-				    SODP_AETH_RNR_NAK | qp->min_rnr_timer);
-		return SODP_RESP_RNR;
-	}
+	if (err == -EAGAIN)
+		return sodp_resp_rnr(qp, pkt->psn);
 	if (err)
 		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
 				       IB_WC_LOC_QP_OP_ERR,
@@ -272,6 +291,8 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	err = sodp_resp_scatter(qp, payload, pkt->payload_len);
 	if (err == -EMSGSIZE)
 		return sodp_resp_inval(qp, pkt->psn);
+	if (err == -EAGAIN)
+		return sodp_resp_rnr(qp, pkt->psn);
 	if (err)
 		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
 				       IB_WC_LOC_PROT_ERR,
@@ -314,13 +335,8 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 	/* WRITE with immediate consumes a receive: make sure there is one. */
 	if (info->hdrs & SODP_HDR_IMMDT) {
 		err = sodp_resp_get_rwqe(qp);
-		if (err == -EAGAIN) {
-			sodp_count(qp->sdev, SODP_CNT_RNR_NAK_SENT);
-		resp->rnr_sent = true;
-			sodp_resp_send_aeth(qp, pkt->psn, SODP_AETH_RNR_NAK |
-					    qp->min_rnr_timer);
-			return SODP_RESP_RNR;
-		}
+		if (err == -EAGAIN)
+			return sodp_resp_rnr(qp, pkt->psn);
 		if (err)
 			return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
 					       IB_WC_LOC_QP_OP_ERR,
@@ -330,6 +346,8 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 		err = sodp_resp_copy(qp, resp->write_rkey, resp->write_va,
 				     (void *)payload, pkt->payload_len,
 				     IB_ACCESS_REMOTE_WRITE, SODP_TO_MR);
+		if (err == -EAGAIN)
+			return sodp_resp_rnr(qp, pkt->psn);
 		if (err)
 			return sodp_resp_access(qp, pkt->psn);
 	}
@@ -442,10 +460,13 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 	sodp_mr_put(mr);
 	/*
 	 * A misaligned target is a malformed request; an ODP page that
-	 * cannot be had is an access error, as for a WRITE or READ.
+	 * cannot be had now is asked for again, one that cannot be had at
+	 * all is an access error, as for a WRITE or READ.
 	 */
 	if (err == -EINVAL)
 		return sodp_resp_inval(qp, pkt->psn);
+	if (err == -EAGAIN)
+		return sodp_resp_rnr(qp, pkt->psn);
 	if (err)
 		return sodp_resp_access(qp, pkt->psn);
 
@@ -613,6 +634,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		struct sodp_pkt pkt = {};
 		struct sk_buff *skb;
 		u8 *payload;
+		int err;
 
 		pkt.opcode = sodp_read_resp_opcode(resp->rd_first, last);
 		pkt.psn = resp->rd_psn;
@@ -626,12 +648,20 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
 			return true;
 		}
-		if (sodp_resp_copy(qp, resp->rd_cur->rkey, resp->rd_va,
-				   payload, n, IB_ACCESS_REMOTE_READ,
-				   SODP_FROM_MR)) {
+		err = sodp_resp_copy(qp, resp->rd_cur->rkey, resp->rd_va,
+				     payload, n, IB_ACCESS_REMOTE_READ,
+				     SODP_FROM_MR);
+		if (err == -EAGAIN) {
+			/* An ODP page to be had later: pause, resume. */
+			kfree_skb(skb);
+			if (last)
+				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
+			return true;
+		}
+		if (err) {
 			/*
 			 * The MR was deregistered since the request, or an
-			 * ODP page cannot be faulted in.
+			 * ODP page cannot be had at all.
 			 */
 			kfree_skb(skb);
 			sodp_resp_fatal(qp, resp->rd_psn, SODP_NAK_REM_ACCESS,

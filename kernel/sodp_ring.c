@@ -36,7 +36,7 @@ int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
 		return -EINVAL;
 	size = PAGE_ALIGN(SODP_RING_HDR_SIZE + (size_t)num_slots * slot_size);
 
-	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
+	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
 	if (!entry)
 		return -ENOMEM;
 	entry->buf = vmalloc_user(size);

@@ -36,6 +36,9 @@ static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
 	[SODP_CNT_ODP_PREFETCHES].name = "odp_prefetches",
 	[SODP_CNT_ODP_EXCL_GRANTED].name = "odp_exclusive_grants",
 	[SODP_CNT_ODP_EXCL_REVOKED].name = "odp_exclusive_revocations",
+	[SODP_CNT_ODP_EXCL_RETRIES].name = "odp_exclusive_retries",
+	[SODP_CNT_ODP_DEFERRED].name = "odp_deferred",
+	[SODP_CNT_ODP_TABLE_BLOCKS].name = "odp_table_blocks",
 	[SODP_CNT_ODP_ATOMIC_FALLBACK].name = "odp_atomic_fallbacks",
 };
 
