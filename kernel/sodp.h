@@ -530,7 +530,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget);
 void sodp_resp_send_acks(struct sodp_qp *qp);
 void sodp_resp_release(struct sodp_qp *qp);
 int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num);
-void sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+bool sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		  const u8 *payload);
 void sodp_comp_timeout(struct sodp_qp *qp);
 void sodp_comp_rnr_done(struct sodp_qp *qp);

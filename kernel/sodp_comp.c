@@ -98,7 +98,8 @@ static void sodp_comp_rd_done(struct sodp_qp *qp, struct sodp_swqe *swqe)
 		qp->req.rd_atomic_out--;
 }
 
-static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+/* Return: false to be given the packet again later (see sodp_comp_rx()). */
+static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 				const u8 *payload)
 {
 	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
@@ -108,11 +109,11 @@ static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	int err;
 
 	if (sodp_comp_find(qp, pkt->psn, &idx))
-		return;	/* duplicate or stray */
+		return true;	/* duplicate or stray */
 	swqe = sodp_req_swqe(qp, idx);
 	if (swqe->wqe.opcode != IB_UVERBS_WR_RDMA_READ ||
 	    swqe->state != SODP_SWQE_SENT)
-		return;
+		return true;
 	/* A response implies every earlier request arrived. */
 	if (sodp_psn_cmp(swqe->first_psn, qp->req.acked_psn) > 0)
 		sodp_comp_ack(qp, sodp_psn_add(swqe->first_psn, -1));
@@ -121,7 +122,7 @@ static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	if (pkt->psn != expect) {
 		if (sodp_psn_cmp(pkt->psn, expect) > 0)
 			qp->req.need_retry = true;	/* one went missing */
-		return;
+		return true;
 	}
 	left = swqe->length - swqe->done_bytes;
 	last = info->flags & SODP_OPF_LAST;
@@ -129,18 +130,15 @@ static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	    (last && pkt->payload_len != left) ||
 	    (!last && pkt->payload_len != qp->mtu)) {
 		sodp_req_fail(qp, idx, IB_WC_BAD_RESP_ERR);
-		return;
+		return true;
 	}
 	err = sodp_req_sge_copy(qp, idx, swqe->done_bytes, (void *)payload,
 				pkt->payload_len, SODP_TO_MR);
-	if (err == -EAGAIN) {
-		/* An ODP page to be had later: as if the response was lost. */
-		qp->req.need_retry = true;
-		return;
-	}
+	if (err == -EAGAIN)
+		return false;
 	if (err) {
 		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
-		return;
+		return true;
 	}
 	swqe->done_bytes += pkt->payload_len;
 	if (sodp_psn_cmp(sodp_psn_add(pkt->psn, 1), qp->req.acked_psn) > 0) {
@@ -149,9 +147,11 @@ static void sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	}
 	if (last)
 		sodp_comp_rd_done(qp, swqe);
+	return true;
 }
 
-static void sodp_comp_atomic_ack(struct sodp_qp *qp,
+/* Return: false to be given the packet again later (see sodp_comp_rx()). */
+static bool sodp_comp_atomic_ack(struct sodp_qp *qp,
 				 const struct sodp_pkt *pkt)
 {
 	struct sodp_swqe *swqe;
@@ -160,29 +160,27 @@ static void sodp_comp_atomic_ack(struct sodp_qp *qp,
 	int err;
 
 	if (sodp_comp_find(qp, pkt->psn, &idx))
-		return;
+		return true;
 	swqe = sodp_req_swqe(qp, idx);
 	if (swqe->state != SODP_SWQE_SENT ||
 	    (swqe->wqe.opcode != IB_UVERBS_WR_ATOMIC_CMP_AND_SWP &&
 	     swqe->wqe.opcode != IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD))
-		return;
+		return true;
 	if (sodp_psn_cmp(swqe->first_psn, qp->req.acked_psn) > 0)
 		sodp_comp_ack(qp, sodp_psn_add(swqe->first_psn, -1));
 	err = sodp_req_sge_copy(qp, idx, 0, &orig, sizeof(orig), SODP_TO_MR);
-	if (err == -EAGAIN) {
-		/* The resent request gets the saved result again. */
-		qp->req.need_retry = true;
-		return;
-	}
+	if (err == -EAGAIN)
+		return false;
 	if (err) {
 		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
-		return;
+		return true;
 	}
 	if (sodp_psn_cmp(sodp_psn_add(pkt->psn, 1), qp->req.acked_psn) > 0) {
 		qp->req.acked_psn = sodp_psn_add(pkt->psn, 1);
 		sodp_comp_progress(qp);
 	}
 	sodp_comp_rd_done(qp, swqe);
+	return true;
 }
 
 static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
@@ -248,10 +246,20 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
  * @qp: the QP, in RTS
  * @pkt: parsed and checked headers
  * @payload: pkt->payload_len bytes
+ *
+ * A READ response or atomic result whose local ODP page cannot be had
+ * now is not taken: the caller keeps the packet and offers it again on a
+ * later run.  Dropping it instead would make the requester ask for the
+ * rest of the READ again while the responder is still sending it, and
+ * each response of that stream would set off another rewind.
+ *
+ * Return: false if the packet is to be offered again later.
  */
-void sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+bool sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		  const u8 *payload)
 {
+	bool taken = true;
+
 	switch (pkt->opcode) {
 	case SODP_OP_ACK:
 		if ((pkt->syndrome & SODP_AETH_TYPE_MASK) == SODP_AETH_ACK)
@@ -260,15 +268,16 @@ void sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 			sodp_comp_nak(qp, pkt);
 		break;
 	case SODP_OP_ATOMIC_ACK:
-		sodp_comp_atomic_ack(qp, pkt);
+		taken = sodp_comp_atomic_ack(qp, pkt);
 		break;
 	default:
-		sodp_comp_read_resp(qp, pkt, payload);
+		taken = sodp_comp_read_resp(qp, pkt, payload);
 		break;
 	}
 	sodp_req_retire(qp);
 	if (qp->req.need_retry || qp->req.cur != qp->req.fetch)
 		sodp_qp_kick(qp);
+	return taken;
 }
 
 /* The retransmission timer fired with packets still unacknowledged. */

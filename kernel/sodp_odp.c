@@ -128,6 +128,25 @@
 
 static_assert(SODP_ODP_BLOCK % SODP_ODP_WINDOW == 0);
 
+/*
+ * Fault injection for the tests of the "not now" path: every Nth ODP
+ * fault (0: none) reports -EAGAIN without walking, as an invalidation
+ * storm or an allocation failure would.
+ */
+static unsigned int odp_defer_every;
+module_param(odp_defer_every, uint, 0644);
+MODULE_PARM_DESC(odp_defer_every,
+		 "testing: every Nth ODP fault is deferred as if it lost to invalidations (0: never)");
+static atomic_t sodp_odp_faults_seen = ATOMIC_INIT(0);
+
+static bool sodp_odp_inject_defer(void)
+{
+	unsigned int every = READ_ONCE(odp_defer_every);
+
+	return every &&
+	       (unsigned int)atomic_inc_return(&sodp_odp_faults_seen) % every == 0;
+}
+
 /* Count an ODP event for the device and for the region's MR. */
 static void sodp_odp_count(struct sodp_odp *odp, enum sodp_counter c, u64 n)
 {
@@ -397,6 +416,8 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 		req |= HMM_PFN_REQ_WRITE;
 	exact.default_flags = req;
 
+	if (sodp_odp_inject_defer())
+		return -EAGAIN;
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 
@@ -535,6 +556,8 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 	int err;
 
 	addr &= PAGE_MASK;
+	if (sodp_odp_inject_defer())
+		return -EAGAIN;
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 	/*
@@ -635,9 +658,9 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 		    u64 compare_add, u64 swap, u64 *orig)
 {
 	unsigned long pfns[SODP_ODP_WINDOW];
+	bool done, lost = false;
 	unsigned int round;
-	bool done;
-	int err;
+	int err = 0;
 
 	for (round = 0; round <= SODP_ODP_MAX_STALLS; round++) {
 		mutex_lock(&odp->lock);
@@ -646,25 +669,31 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 		mutex_unlock(&odp->lock);
 		if (done)
 			return 0;
-		if (round)
+		/* Granted (or not) last round, and gone again already. */
+		if (lost)
 			sodp_odp_count(odp, SODP_CNT_ODP_EXCL_RETRIES, 1);
 
 		err = sodp_odp_make_exclusive(odp, addr);
-		if (!err || err == -EBUSY)
+		lost = !err || err == -EBUSY;
+		if (lost)
 			continue;
-		if (err != -EOPNOTSUPP)
-			return sodp_odp_transient(err);
-		/*
-		 * Not possible for this page: a plain writable entry that
-		 * says so, on the page the fault found.
-		 */
-		err = sodp_odp_fault(odp, addr, sizeof(u64), SODP_ODP_WRITE,
-				     SODP_PTE_NOEXCL, pfns, SODP_ODP_WINDOW);
-		if (err && err != -EAGAIN)
-			return err;
+		if (err == -EOPNOTSUPP)
+			/*
+			 * Not possible for this page: a plain writable entry
+			 * that says so, on the page the fault found.
+			 */
+			err = sodp_odp_fault(odp, addr, sizeof(u64),
+					     SODP_ODP_WRITE, SODP_PTE_NOEXCL,
+					     pfns, SODP_ODP_WINDOW);
+		err = sodp_odp_transient(err);
+		if (err)
+			break;
 	}
-	sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
-	return -EAGAIN;
+	if (!err || err == -EBUSY)
+		err = -EAGAIN;	/* every round lost a race */
+	if (err == -EAGAIN)
+		sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
+	return err;
 }
 
 /*

@@ -609,8 +609,11 @@ static void sodp_qp_flush(struct sodp_qp *qp)
 	}
 }
 
-/* Validate the packet's addressing and dispatch it to its role. */
-static void sodp_qp_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
+/*
+ * Validate the packet's addressing and dispatch it to its role.
+ * Return: false if it is to be offered again later (sodp_comp_rx()).
+ */
+static bool sodp_qp_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 {
 	struct sodp_dev *sdev = qp->sdev;
 	const struct sodp_opcode_info *info;
@@ -622,11 +625,11 @@ static void sodp_qp_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 	if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off, &bth_len) ||
 	    sodp_pkt_parse(skb->data + bth_off, bth_len, &pkt)) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
-		return;
+		return true;
 	}
 	if (!sodp_icrc_ok(skb->data, bth_off + bth_len)) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_ICRC);
-		return;
+		return true;
 	}
 	/* An RC QP talks to one peer: the one its path names. */
 	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
@@ -634,25 +637,25 @@ static void sodp_qp_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4) ||
 	    (pkt.pkey & 0x7fff) != 0x7fff) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
-		return;
+		return true;
 	}
 	info = &sodp_opcode_table[pkt.opcode];
 	if (!(info->flags & SODP_OPF_RC)) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
-		return;
+		return true;
 	}
 	payload = skb->data + bth_off + pkt.payload_off;
 	if (info->flags & SODP_OPF_RESPONSE) {
 		if (qp->state == IB_QPS_RTS)
-			sodp_comp_rx(qp, &pkt, payload);
-		else
-			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+			return sodp_comp_rx(qp, &pkt, payload);
+		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
 	} else {
 		if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS)
 			sodp_resp_rx(qp, &pkt, payload);
 		else
 			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
 	}
+	return true;
 }
 
 #define SODP_WORK_BUDGET	64	/* packets per run, then yield */
@@ -680,7 +683,12 @@ void sodp_qp_work(struct work_struct *work)
 		if (!skb)
 			break;
 		budget--;
-		sodp_qp_rx_one(qp, skb);
+		if (!sodp_qp_rx_one(qp, skb)) {
+			/* A local ODP page to be had later: keep the order. */
+			skb_queue_head(&qp->rx_queue, skb);
+			more = true;
+			break;
+		}
 		consume_skb(skb);
 	}
 	sodp_resp_send_acks(qp);
