@@ -2,12 +2,16 @@
 /*
  * sodp: rings shared with user space.
  *
- * A ring is vmalloc_user() memory handed to user space through an
+ * A ring is vmalloc() memory handed to user space through an
  * rdma_user_mmap_entry.  The entry owns the buffer: destroying the object
  * removes the entry, and the core calls sodp_mmap_free() when the last
  * reference (insertion or an mmap() in progress) is gone.  A process that
- * still maps the ring keeps its pages: remap_vmalloc_range() took a page
+ * still maps the ring keeps its pages: vm_insert_page() took a page
  * reference for every page it mapped, so vfree() cannot pull them away.
+ *
+ * Not vmalloc_user() and remap_vmalloc_range(): vmalloc_user() takes no
+ * gfp flags, and a ring is memory a process asks for, charged to its
+ * memory cgroup (GFP_KERNEL_ACCOUNT) like the rest of its verbs objects.
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -39,7 +43,7 @@ int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
 	if (!entry)
 		return -ENOMEM;
-	entry->buf = vmalloc_user(size);
+	entry->buf = __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!entry->buf) {
 		kfree(entry);
 		return -ENOMEM;
@@ -78,6 +82,24 @@ void sodp_ring_destroy(struct sodp_ring *ring)
 	ring->slots = NULL;
 }
 
+/* Map all of @entry's pages into @vma, which is exactly its size. */
+static int sodp_mmap_pages(struct vm_area_struct *vma,
+			   struct sodp_mmap_entry *entry)
+{
+	size_t off;
+	int err;
+
+	for (off = 0; off < entry->size; off += PAGE_SIZE) {
+		err = vm_insert_page(vma, vma->vm_start + off,
+				     vmalloc_to_page(entry->buf + off));
+		if (err)
+			return err;
+	}
+	/* As remap_vmalloc_range(): no mremap() growth, no core dumps. */
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return 0;
+}
+
 int sodp_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma)
 {
 	struct rdma_user_mmap_entry *rdma_entry;
@@ -89,7 +111,7 @@ int sodp_mmap(struct ib_ucontext *ibuc, struct vm_area_struct *vma)
 		return -EINVAL;
 	entry = container_of(rdma_entry, struct sodp_mmap_entry, rdma);
 	if (vma->vm_end - vma->vm_start == entry->size)
-		err = remap_vmalloc_range(vma, entry->buf, 0);
+		err = sodp_mmap_pages(vma, entry);
 	rdma_user_mmap_entry_put(rdma_entry);
 	return err;
 }
