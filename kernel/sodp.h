@@ -144,6 +144,17 @@ static inline void sodp_count_odp(struct sodp_dev *sdev,
 	atomic64_add(n, &mr_stats->c[c - SODP_CNT_ODP_FIRST]);
 }
 
+/* Lower a level (SODP_CNT_ODP_TABLE_BLOCKS) raised by sodp_count_odp(). */
+static inline void sodp_uncount_odp(struct sodp_dev *sdev,
+				    struct sodp_odp_stats *mr_stats,
+				    enum sodp_counter c, u64 n)
+{
+	if (!n)
+		return;
+	atomic64_sub(n, &sdev->stats->c[c]);
+	atomic64_sub(n, &mr_stats->c[c - SODP_CNT_ODP_FIRST]);
+}
+
 struct sodp_ucontext {
 	struct ib_ucontext ibuc;
 };

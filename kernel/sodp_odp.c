@@ -254,8 +254,8 @@ static unsigned long sodp_odp_clear(struct sodp_odp *odp, unsigned long start,
 			freed++;
 		}
 	}
-	/* odp_table_blocks is a level: what was added comes off again. */
-	sodp_odp_count(odp, SODP_CNT_ODP_TABLE_BLOCKS, -freed);
+	sodp_uncount_odp(odp->sdev, odp->stats, SODP_CNT_ODP_TABLE_BLOCKS,
+			 freed);
 	return cleared;
 }
 
