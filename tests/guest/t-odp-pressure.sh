@@ -123,8 +123,8 @@ if two_stacks; then
 	# the cases where the requester and responder differ: not oom
 	# (about the process, not the wire) or cow-atomic; reclaim smaller
 	run "sodpA -> sodpB across a veth" -d sodpA -D sodpB \
-		-t 'reclaim-*,pageout-*,migration-*,ksm-*' --mib 24 \
-		--limit-mib 10 --seconds 4 || status=1
+		-t 'reclaim-*,pageout-*,migration-*,ksm-*' --mib 16 \
+		--limit-mib 8 --seconds 4 || status=1
 else
 	echo "FAIL: cannot build the two-stack topology"
 	status=1

@@ -398,6 +398,7 @@ static void ctx_fail(struct ctx *c, const char *fmt, ...)
 		"rnr_nak_sent", "rnr_nak_received", "retransmits",
 	};
 	char msg[512], devs[512], extra[400] = "";
+	struct snap t;
 	size_t i, n = 0;
 	va_list ap;
 
@@ -409,9 +410,14 @@ static void ctx_fail(struct ctx *c, const char *fmt, ...)
 			      dev_cnt[i], rc_hw_counter(c->bdev, dev_cnt[i]));
 	if (fail_extra)
 		fail_extra(extra, sizeof(extra));
-	rc_fail("%s; QP A %s, QP B %s; %s:%s%s%s", msg,
-		qp_state_str(c->p.a.qp), qp_state_str(c->p.b.qp), c->bdev, devs,
-		*extra ? "; " : "", extra);
+	mr_snap(c->bdev, c->tmr, &t);
+	rc_fail("%s; QP A %s, QP B %s; %s:%s; T's MR: faults %lld, retries "
+		"%lld, fault_errors %lld, invalidations %lld (%lld pages), "
+		"exclusive grants %lld, revocations %lld, fallbacks %lld%s%s",
+		msg, qp_state_str(c->p.a.qp), qp_state_str(c->p.b.qp), c->bdev,
+		devs, t.v[C_FAULTS], t.v[C_RETRIES], t.v[C_ERRORS],
+		t.v[C_INVAL], t.v[C_PAGES_INVAL], t.v[C_GRANTS], t.v[C_REVOKED],
+		t.v[C_FALLBACKS], *extra ? "; " : "", extra);
 }
 
 /*
