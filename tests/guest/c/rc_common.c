@@ -807,3 +807,70 @@ void rc_healthy_transfer(struct rc_pair *p, const char *what)
 	rc_buf_free(&sa);
 	rc_buf_free(&rb);
 }
+
+/* ---- counters ---- */
+
+long long rc_hw_counter(const char *dev, const char *name)
+{
+	char path[256], buf[64];
+
+	/* the core caches hw counters for a few milliseconds */
+	rc_sleep_ms(30);
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s", dev, name);
+	T_CHECK(read_line(path, buf, sizeof(buf)), "%s: %s", path,
+		strerror(errno));
+	return atoll(buf);
+}
+
+void rc_mr_restrack(const char *dev, uint32_t lkey, char *obj, size_t len)
+{
+	static char out[1 << 20];
+	char key[64], ifname[96];
+	const char *p, *q;
+	size_t n = 0, r;
+	int st;
+	FILE *f;
+
+	f = popen("rdma -dd -j resource show mr 2>&1", "r");
+	T_CHECK(f, "popen(rdma): %s", strerror(errno));
+	while (n < sizeof(out) - 1 &&
+	       (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
+		n += r;
+	out[n] = 0;
+	st = pclose(f);
+	T_CHECK(st == 0, "rdma -dd -j resource show mr: status 0x%x: %.300s",
+		st, out);
+	snprintf(key, sizeof(key), "\"lkey\":\"%x\"", lkey);
+	snprintf(ifname, sizeof(ifname), "\"ifname\":\"%s\"", dev);
+	for (p = strchr(out, '{'); p; p = strchr(q, '{')) {
+		bool in_str = false;
+
+		/* the closing brace, outside strings (comm may hold one) */
+		for (q = p + 1; *q && (in_str || *q != '}'); q++) {
+			if (in_str && *q == '\\' && q[1])
+				q++;
+			else if (*q == '"')
+				in_str = !in_str;
+		}
+		T_CHECK(*q, "rdma printed an unterminated object: %.300s", p);
+		if ((size_t)(q - p) + 2 > len)
+			continue;
+		memcpy(obj, p, q - p + 1);
+		obj[q - p + 1] = 0;
+		if (strstr(obj, key) && strstr(obj, ifname))
+			return;
+	}
+	rc_fail("MR lkey 0x%x of %s not in `rdma -dd -j resource show mr`: "
+		"%.500s", lkey, dev, out);
+}
+
+long long rc_mr_field(const char *obj, const char *name)
+{
+	char key[96];
+	const char *p;
+
+	snprintf(key, sizeof(key), "\"drv_%s\":", name);
+	p = strstr(obj, key);
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}

@@ -202,4 +202,19 @@ struct rc_want rc_err(const struct rc_ep *e, uint64_t wr_id,
 /* A healthy SEND + WRITE + READ round on P, fully checked. */
 void rc_healthy_transfer(struct rc_pair *p, const char *what);
 
+/* ---- counters ---- */
+/*
+ * Port counter NAME of device DEV (hw_counters in sysfs); the test fails
+ * if it cannot be read.
+ */
+long long rc_hw_counter(const char *dev, const char *name);
+/*
+ * The restrack entry of the MR with LKEY on DEV, as `rdma -dd -j resource
+ * show mr` prints it (one flat JSON object, the driver's table as
+ * "drv_NAME" fields), copied into OBJ; the test fails if it is not there.
+ */
+void rc_mr_restrack(const char *dev, uint32_t lkey, char *obj, size_t len);
+/* Driver field "drv_NAME" of an rc_mr_restrack() object; -1 if absent. */
+long long rc_mr_field(const char *obj, const char *name);
+
 #endif
