@@ -6,30 +6,20 @@
 # invalidations racing traffic, and processes exiting with ODP MRs; RDMA
 # and CPU atomics on one word lose no update; ibv_advise_mr prefetches;
 # implicit ODP MRs work across 1 GiB chunk boundaries; the per-MR counters
-# in `rdma -dd -j resource show mr` move as they should.
+# in `rdma -dd -j resource show mr` move as they should; RDMA atomics on
+# every kind of page (fresh, zero page, THP and split THP, fork-shared,
+# KSM-merged, mprotect-cycled, NUMA-hinting, two MRs, two devices) work and
+# race CPU atomics exactly; huge sparse ODP ranges cost no kernel memory.
+# Here on sodp0 looped back (sodpL on vethL is the second device for
+# atomic-kind-two-devs); across two devices: t-odp-two-devs.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/odp-bed.sh"
 sodp_reset
 
-# hugetlb pages for the hugetlb test
-echo 8 > /proc/sys/vm/nr_hugepages
-[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 2 ] ||
-	fail "could not reserve huge pages"
+odp_bed_setup
+topo_loopback sodp || fail "cannot create sodpL"
 
-# a small ext4 file system on a loop device, for file-backed mappings
-work=$(mktemp -d /tmp/odp.XXXXXX)
-cleanup() {
-	umount "$work/mnt" 2>/dev/null || true
-	[ -z "${loopdev:-}" ] || losetup -d "$loopdev" 2>/dev/null || true
-	rm -rf "$work"
-	echo 0 > /proc/sys/vm/nr_hugepages
-}
-trap cleanup EXIT
-modprobe loop 2>/dev/null || true
-truncate -s 32M "$work/ext4.img"
-mkfs.ext4 -q -F "$work/ext4.img"
-loopdev=$(losetup -f --show "$work/ext4.img")
-mkdir "$work/mnt"
-mount -t ext4 "$loopdev" "$work/mnt"
-
-"$(cprog odp)" -d sodp0 --file-dir "$work/mnt"
+"$(cprog odp)" -d sodp0 -X sodpL --file-dir "$odp_work/mnt"
+topo_teardown
 sodp_reset

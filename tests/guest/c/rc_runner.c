@@ -34,6 +34,7 @@ bool rc_selected(const char *name, const char *patterns)
 }
 
 static int child_result_fd = -1;
+void (*rc_test_before)(const struct rc_test *t);
 
 static void on_alarm(int sig)
 {
@@ -99,6 +100,8 @@ static int run_one(const struct rc_test *t, void (*after)(void), char *why,
 		child_result_fd = fds[1];
 		rc_set_result_fd(fds[1]);
 		rc_test_name = t->name;
+		if (rc_test_before)
+			rc_test_before(t);
 		signal(SIGALRM, on_alarm);
 		alarm(rc_opts.hard_limit_s);
 		rc_env_open(&env);

@@ -21,9 +21,11 @@ bool rc_selected(const char *name, const char *patterns);
  * Run the selected tests, printing TAP and a "# N passed, N failed, N
  * skipped" line; AFTER (may be NULL) runs in each test's process after a
  * test that passed.  Return: the exit status (0, 1 on a failure, 2 if no
- * test matched).
+ * test matched).  rc_test_before, if set, runs in each test's process
+ * before the test.
  */
 int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 		 const char *patterns, void (*after)(void));
+extern void (*rc_test_before)(const struct rc_test *t);
 
 #endif
