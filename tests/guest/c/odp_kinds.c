@@ -352,6 +352,13 @@ static void setup(struct kbed *b, struct rc_env *env, int kind)
 		b->len = 16 * PAGE;
 		b->map = map_anon(b->len, 0);
 		b->w = (uint64_t *)(b->map + 5 * PAGE + 64);
+		/*
+		 * anon stays untouched and zero-page is only read; the
+		 * others start from private pages the CPU has written, so
+		 * that only their own kind is under test
+		 */
+		if (kind != AK_ANON && kind != AK_ZERO)
+			memset(b->map, 0, b->len);
 		break;
 	}
 	if (kind == AK_ZERO) {

@@ -3124,6 +3124,33 @@ static void set_kind(const struct rc_test *t)
 	rc_opts.mr_kind = run_kind[t - run];
 }
 
+/*
+ * -t patterns against KIND:TEST and TEST: a positive pattern may match
+ * either, a '!' pattern matching either excludes.
+ */
+static bool kind_selected(const char *full, const char *base,
+			  const char *patterns)
+{
+	char buf[1024], *tok, *save;
+	bool any = false, hit = false;
+
+	if (!patterns)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", patterns);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (tok[0] == '!') {
+			if (!fnmatch(tok + 1, full, 0) ||
+			    !fnmatch(tok + 1, base, 0))
+				return false;
+			continue;
+		}
+		any = true;
+		hit |= !fnmatch(tok, full, 0) || !fnmatch(tok, base, 0);
+	}
+	return hit || !any;
+}
+
 /* "pinned,odp" or "all" into kinds[]; the count, or -1. */
 static int parse_kinds(const char *arg, int *kinds)
 {
@@ -3206,8 +3233,7 @@ int main(int argc, char **argv)
 			if (asprintf(&name, "%s:%s", rc_mr_kind_name[kinds[k]],
 				     tests[i].name) < 0)
 				return 2;
-			if (!rc_selected(name, patterns) &&
-			    !rc_selected(tests[i].name, patterns)) {
+			if (!kind_selected(name, tests[i].name, patterns)) {
 				free(name);
 				continue;
 			}

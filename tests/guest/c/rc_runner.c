@@ -22,15 +22,22 @@
 bool rc_selected(const char *name, const char *patterns)
 {
 	char buf[1024], *tok, *save;
+	bool any = false, hit = false;
 
 	if (!patterns)
 		return true;
 	snprintf(buf, sizeof(buf), "%s", patterns);
 	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save))
-		if (!fnmatch(tok, name, 0))
-			return true;
-	return false;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (tok[0] == '!') {
+			if (!fnmatch(tok + 1, name, 0))
+				return false;
+			continue;
+		}
+		any = true;
+		hit |= !fnmatch(tok, name, 0);
+	}
+	return hit || !any;
 }
 
 static int child_result_fd = -1;

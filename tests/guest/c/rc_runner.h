@@ -15,7 +15,10 @@ struct rc_test {
 
 enum { RC_T_PASS, RC_T_FAIL, RC_T_SKIP };
 
-/* Does NAME match one of the comma-separated fnmatch PATTERNS (or none)? */
+/*
+ * Does NAME match one of the comma-separated fnmatch PATTERNS (or are
+ * there none), and none of the PATTERNS that start with '!'?
+ */
 bool rc_selected(const char *name, const char *patterns);
 /*
  * Run the selected tests, printing TAP and a "# N passed, N failed, N
