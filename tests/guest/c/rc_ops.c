@@ -9,8 +9,20 @@
  * qp_num, IBV_WC_WITH_IMM and imm_data).
  *
  *   rc_ops -d DEV [-D DEV2] [-t PATTERN[,PATTERN...]] [-l] [-v]
+ *          [--mr KIND[,KIND...]|all] [--mr-a KIND] [--mr-b KIND]
  *          [--timeout SEC] [--known-rxe-deviation]
- *   rc_ops -d DEV [-D DEV2] --stress SECONDS
+ *   rc_ops -d DEV [-D DEV2] [--mr KIND] --stress SECONDS
+ *
+ * --mr runs every test once per MR kind (default pinned): pinned, odp
+ * (explicit ODP: IBV_ACCESS_ON_DEMAND over each buffer) or implicit
+ * (implicit ODP: one ibv_reg_mr(pd, NULL, SIZE_MAX, ON_DEMAND | ...) per
+ * buffer, so each buffer keeps its own key); tests are named KIND:TEST.
+ * An implicit MR has no end: the tests of MR bounds then aim at the end
+ * of a mapping fenced by unmapped pages, and what a request wrote or read
+ * of the mapped part before it failed is undefined (IBTA), so not checked.
+ * --mr-a/--mr-b fix one side's kind whatever --mr says (--mr-a pinned
+ * against rxe, whose ODP copy misplaces data).  -t patterns match KIND:TEST
+ * or TEST; a pattern starting with '!' excludes.
  *
  * Each test runs in its own child process (a crash or hang in one is that
  * test's failure) on fresh QPs, and prints "ok N - name" or

@@ -216,7 +216,9 @@ int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 		else if (r == RC_T_SKIP)
 			printf("ok %d - %s # SKIP %s\n", n, tests[i].name, why);
 		else
-			printf("not ok %d - %s: %s\n", n, tests[i].name, why);
+			printf("not ok %d - %s (%.1f s): %s\n", n,
+			       tests[i].name, (rc_now_ms() - ts) / 1000.0,
+			       why);
 		npass += r == RC_T_PASS;
 		nfail += r == RC_T_FAIL;
 		nskip += r == RC_T_SKIP;
