@@ -47,3 +47,12 @@ sodp_reset() {
 
 # A C test program built by tools/sodp-vm build.
 cprog() { echo "$SODP_REPO/build/tests/$1"; }
+
+# The rc_ops tests whose outcome depends on how memory is registered, run
+# for the ODP MR kinds and across devices where the whole list would take
+# too long under TCG: every opcode's data path on the target, a scatter
+# list, sizes around the MTU, 4 MiB, every bound of an MR (past the end,
+# before the start, local SGEs) and its access rights and PD, a read-only
+# local MR, MRs deregistered under traffic, 1000 WRITEs in flight, both
+# directions at once.
+RC_MR_TESTS="op-send,op-write-imm,op-read,op-cmp-swap,op-fetch-add,sge-read,size-write,large-read,err-write-past-mr-end,err-atomic-past-mr-end,err-write-before-mr,err-read-no-remote-read,err-write-rkey-other-pd,err-read-sge-past-mr-end,err-read-into-readonly-mr,dereg-busy-remote-mr,dereg-busy-local-mr,many-outstanding,bidir"

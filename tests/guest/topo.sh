@@ -9,6 +9,12 @@
 #       vethB, with RDMA devices in exclusive netns mode so that each stack
 #       sees only its own device.  Packets really cross the veth pair (tcpdump
 #       or tc netem on vethA see them).
+#   topo_split A_TYPE B_TYPE
+#       the same veths, namespace and devices as topo_two_stacks, but with
+#       RDMA devices in shared netns mode, so that one process in the
+#       initial namespace opens both ${A_TYPE}A and ${B_TYPE}B and talks
+#       between them across the veth pair (rc_ops -d sodpA -D sodpB).  B is
+#       created from inside ns1, where its netdev lives.
 #   topo_loopback TYPE
 #       vethL (10.9.4.1/24 fd00:4::1/64) <-> vethM, device ${TYPE}L on vethL;
 #       A and B are the same device, and B's address is its own.
@@ -16,7 +22,7 @@
 #       remove whatever a topology built (also one left by a killed test);
 #       safe to call at any time.  Call it before building one.
 #
-# After a successful topo_*: TOPO_KIND (two-stacks|loopback), TOPO_A_TYPE,
+# After a successful topo_*: TOPO_KIND (two-stacks|split|loopback), TOPO_A_TYPE,
 # TOPO_B_TYPE, TOPO_A_DEV, TOPO_B_DEV, TOPO_A_IP4, TOPO_B_IP4, TOPO_A_IP6,
 # TOPO_B_IP6, and GID indexes TOPO_A_GID4, TOPO_A_GID6, TOPO_B_GID4,
 # TOPO_B_GID6.  on_a/on_b CMD... run CMD on that side (B: inside ns1 for two
@@ -218,6 +224,39 @@ topo_two_stacks() {
 		ping -q -6 -c 1 -W 5 "$TOPO_B_IP6" > /dev/null &&
 		in_ns1 ping -q -c 1 -W 5 "$TOPO_A_IP4" > /dev/null &&
 		in_ns1 ping -q -6 -c 1 -W 5 "$TOPO_A_IP6" > /dev/null ||
+		{ _topo_err "no IP connectivity across vethA-vethB"; return 1; }
+	export TOPO_KIND TOPO_A_TYPE TOPO_B_TYPE TOPO_A_DEV TOPO_B_DEV TOPO_A_IP4 TOPO_B_IP4 \
+		TOPO_A_IP6 TOPO_B_IP6 TOPO_A_GID4 TOPO_A_GID6 TOPO_B_GID4 TOPO_B_GID6
+}
+
+topo_split() {
+	local a=$1 b=$2 mode _g4 _g6
+	topo_teardown
+	TOPO_KIND='' TOPO_A_TYPE=$a TOPO_B_TYPE=$b TOPO_A_DEV=${a}A TOPO_B_DEV=${b}B
+	TOPO_A_IP4=10.9.2.1 TOPO_B_IP4=10.9.2.2 TOPO_A_IP6=fd00:2::1 TOPO_B_IP6=fd00:2::2
+
+	# Shared mode first: the switch is refused once ns1 exists.
+	mode=$(_topo_netns_mode)
+	[ -e "$TOPO_STATE/netns-mode" ] || _topo_save netns-mode "${mode:-shared}"
+	_topo_set_netns_mode shared || return 1
+	ip netns add "$TOPO_NS" || { _topo_err "ip netns add $TOPO_NS"; return 1; }
+	in_ns1 ip link set lo up
+	_topo_veth vethA vethB "$TOPO_A_IP4/24" "$TOPO_A_IP6/64" "$TOPO_NS" || return 1
+	in_ns1 sh -c "ip addr add $TOPO_B_IP4/24 dev vethB &&
+		ip -6 addr add $TOPO_B_IP6/64 dev vethB nodad && ip link set vethB up" ||
+		{ _topo_err "configuring vethB in $TOPO_NS"; return 1; }
+	_topo_add_dev "$a" "$TOPO_A_DEV" vethA || return 1
+	_topo_need_type "$b" || return 1
+	in_ns1 rdma link add "$TOPO_B_DEV" type "$b" netdev vethB ||
+		{ _topo_err "rdma link add $TOPO_B_DEV type $b netdev vethB failed (in $TOPO_NS)"; return 1; }
+	# Shared mode: both devices are seen from here, with B's GIDs.
+	TOPO_KIND=split
+	_topo_side_ready a "$TOPO_A_DEV" || return 1
+	TOPO_A_GID4=$_g4 TOPO_A_GID6=$_g6
+	_topo_side_ready a "$TOPO_B_DEV" || return 1
+	TOPO_B_GID4=$_g4 TOPO_B_GID6=$_g6
+	ping -q -c 1 -W 5 "$TOPO_B_IP4" > /dev/null &&
+		in_ns1 ping -q -c 1 -W 5 "$TOPO_A_IP4" > /dev/null ||
 		{ _topo_err "no IP connectivity across vethA-vethB"; return 1; }
 	export TOPO_KIND TOPO_A_TYPE TOPO_B_TYPE TOPO_A_DEV TOPO_B_DEV TOPO_A_IP4 TOPO_B_IP4 \
 		TOPO_A_IP6 TOPO_B_IP6 TOPO_A_GID4 TOPO_A_GID6 TOPO_B_GID4 TOPO_B_GID6

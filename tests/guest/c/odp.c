@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * odp: On-Demand Paging MRs on a loopback RC QP pair (A requester, B
- * responder, one device), checked against what the process does to its
+ * odp: On-Demand Paging MRs on an RC QP pair (A requester, B responder, on
+ * one device looped back or on two), checked against what the process does to its
  * own memory meanwhile: nothing pinned at registration, faults only where
  * the device touches, and the device always sees the page the process
  * sees after munmap/mmap, mprotect, madvise, fork (copy-on-write), THP,
@@ -12,7 +12,18 @@
  * Device counters come from /sys/class/infiniband/DEV/ports/1/hw_counters,
  * per-MR counters from restrack (`rdma -dd -j resource show mr`).
  *
- * usage: odp -d DEV [-t PATTERN[,PATTERN...]] [-l] [-v] [--file-dir DIR]
+ * RDMA atomics per kind of page under the word (atomic-kind-*, in
+ * odp_kinds.c) and the kernel memory that huge sparse ODP ranges cost
+ * (kmem-*, in odp_kmem.c).
+ *
+ * usage: odp -d DEV [-D DEV2] [-X DEV3] [-t PATTERN[,PATTERN...]] [-l] [-v]
+ *            [--file-dir DIR] [--atomic-n N]
+ *
+ * -D DEV2: B (the responder, whose memory is the ODP memory in most tests)
+ * on another device, so that requests and responses cross a real link.
+ * -X DEV3: a third device for atomic-kind-two-devs in loopback (with -D,
+ * the test uses A's device as the second one).  --atomic-n: RDMA atomics
+ * racing the CPU per kind (default 2000).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,369 +37,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "rc_common.h"
+#include "odp_common.h"
+#include "odp_kinds.h"
 #include "rc_runner.h"
 
-#define KiB 1024UL
-#define MiB (1024 * KiB)
-#define PAGE 4096UL
-#define HUGE (2 * MiB)
 
 static const char *file_dir;	/* a disk file system, for file mappings */
-
-/* ---- helpers ---- */
-
-/*
- * Anonymous memory in small pages (MADV_NOHUGEPAGE: the tests count
- * pages, and a THP fault would make 512 resident at once).
- */
-static void *map_anon(size_t len, int extra)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra,
-		       -1, 0);
-
-	T_CHECK(p != MAP_FAILED, "mmap(%zu, 0x%x): %s", len, extra,
-		strerror(errno));
-	T_CHECK(!madvise(p, len, MADV_NOHUGEPAGE), "MADV_NOHUGEPAGE: %s",
-		strerror(errno));
-	return p;
-}
-
-/* A @len mapping whose start is aligned to @align (a power of two). */
-static void *map_aligned(size_t len, size_t align)
-{
-	uint8_t *p = map_anon(len + align, 0);
-	uintptr_t a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-
-	if (a > (uintptr_t)p)
-		munmap(p, a - (uintptr_t)p);
-	munmap((void *)(a + len), (uintptr_t)p + align - a);
-	return (void *)a;
-}
-
-/* Anonymous small pages at exactly @addr, which must be free. */
-static void *map_fixed(void *addr, size_t len)
-{
-	void *p = mmap(addr, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-
-	T_CHECK(p == addr, "mmap(%p, %zu, MAP_FIXED_NOREPLACE): %s", addr,
-		len, p == MAP_FAILED ? strerror(errno) : "elsewhere");
-	T_CHECK(!madvise(p, len, MADV_NOHUGEPAGE), "MADV_NOHUGEPAGE: %s",
-		strerror(errno));
-	return p;
-}
-
-static struct ibv_mr *reg_odp(struct ibv_pd *pd, void *p, size_t len)
-{
-	struct ibv_mr *mr = ibv_reg_mr(pd, p, len,
-				       RC_ACCESS_ALL | IBV_ACCESS_ON_DEMAND);
-
-	T_CHECK(mr, "ibv_reg_mr(%zu bytes, ON_DEMAND): %s", len,
-		strerror(errno));
-	return mr;
-}
-
-/* An implicit ODP MR: the whole address space, as rdma-core spells it. */
-static struct ibv_mr *reg_implicit(struct ibv_pd *pd)
-{
-	struct ibv_mr *mr = ibv_reg_mr(pd, NULL, SIZE_MAX,
-				       RC_ACCESS_ALL | IBV_ACCESS_ON_DEMAND);
-
-	T_CHECK(mr, "ibv_reg_mr(NULL, SIZE_MAX, ON_DEMAND): %s",
-		strerror(errno));
-	return mr;
-}
-
-static long long counter(const struct rc_dev *d, const char *name)
-{
-	char path[256], buf[64];
-	FILE *f;
-
-	/* the core caches hw counters for a few milliseconds */
-	rc_sleep_ms(30);
-	snprintf(path, sizeof(path),
-		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s", d->name,
-		 name);
-	f = fopen(path, "r");
-	T_CHECK(f, "%s: %s", path, strerror(errno));
-	T_CHECK(fgets(buf, sizeof(buf), f), "%s: empty", path);
-	fclose(f);
-	return atoll(buf);
-}
-
-/* Pages of [p, p + len) mapped in this process (mincore). */
-static long resident(void *p, size_t len)
-{
-	static unsigned char vec[65536];
-	size_t off, i;
-	long n = 0;
-
-	for (off = 0; off < len; off += sizeof(vec) * PAGE) {
-		size_t chunk = len - off < sizeof(vec) * PAGE ?
-			       len - off : sizeof(vec) * PAGE;
-
-		T_CHECK(!mincore((uint8_t *)p + off, chunk, vec),
-			"mincore: %s", strerror(errno));
-		for (i = 0; i < (chunk + PAGE - 1) / PAGE; i++)
-			n += vec[i] & 1;
-	}
-	return n;
-}
-
-/*
- * The restrack entry of @mr on @d, as `rdma -dd -j resource show mr`
- * prints it: one flat JSON object per MR, its keys as hex strings
- * ("lkey":"1ff") and the driver's table as "drv_NAME" fields.  Copied
- * into @obj; the test fails if the MR is not listed.
- */
-static void mr_entry(const struct rc_dev *d, const struct ibv_mr *mr,
-		     char *obj, size_t len)
-{
-	static char out[1 << 20];
-	char key[64], dev[96];
-	const char *p, *q;
-	size_t n = 0, r;
-	int st;
-	FILE *f;
-
-	f = popen("rdma -dd -j resource show mr 2>&1", "r");
-	T_CHECK(f, "popen(rdma): %s", strerror(errno));
-	while (n < sizeof(out) - 1 &&
-	       (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += r;
-	out[n] = 0;
-	st = pclose(f);
-	T_CHECK(st == 0, "rdma -dd -j resource show mr: status 0x%x: %.300s",
-		st, out);
-	snprintf(key, sizeof(key), "\"lkey\":\"%x\"", mr->lkey);
-	snprintf(dev, sizeof(dev), "\"ifname\":\"%s\"", d->name);
-	for (p = strchr(out, '{'); p; p = strchr(q, '{')) {
-		bool in_str = false;
-
-		/* the closing brace, outside strings (comm may hold one) */
-		for (q = p + 1; *q && (in_str || *q != '}'); q++) {
-			if (in_str && *q == '\\' && q[1])
-				q++;
-			else if (*q == '"')
-				in_str = !in_str;
-		}
-		T_CHECK(*q, "rdma printed an unterminated object: %.300s", p);
-		if ((size_t)(q - p) + 2 > len)
-			continue;
-		memcpy(obj, p, q - p + 1);
-		obj[q - p + 1] = 0;
-		if (strstr(obj, key) && strstr(obj, dev))
-			return;
-	}
-	rc_fail("MR lkey 0x%x of %s not in `rdma -dd -j resource show mr`: "
-		"%.500s", mr->lkey, d->name, out);
-}
-
-/* Driver field "drv_@name" of an mr_entry() object; -1 if absent. */
-static long long mr_cnt(const char *obj, const char *name)
-{
-	char key[96];
-	const char *p;
-
-	snprintf(key, sizeof(key), "\"drv_%s\":", name);
-	p = strstr(obj, key);
-	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
-}
-
-static void fill(void *p, size_t len, uint32_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		((uint8_t *)p)[i] = rc_pat(seed, i);
-}
-
-/* Where p differs from bytes [off, off + len) of the pattern, or -1. */
-static long long check_off(const void *p, size_t len, uint32_t seed,
-			   size_t off)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (((const uint8_t *)p)[i] != rc_pat(seed, off + i))
-			return i;
-	return -1;
-}
-
-static long long check(const void *p, size_t len, uint32_t seed)
-{
-	return check_off(p, len, seed, 0);
-}
-
-static bool all_zero(const void *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (((const uint8_t *)p)[i])
-			return false;
-	return true;
-}
-
-#define T_PATTERN(p, len, seed, what)                                        \
-	do {                                                                 \
-		long long _at = check((p), (len), (seed));                   \
-		if (_at >= 0)                                                \
-			rc_fail("%s: byte %lld differs (0x%02x, expected "   \
-				"0x%02x)", (what), _at,                      \
-				((const uint8_t *)(p))[_at],                 \
-				rc_pat((seed), _at));                        \
-	} while (0)
-
-/*
- * One RDMA WRITE or READ from A: local [@l, @l + @len) in @lmr, remote
- * @r in @rmr.  Return: its completion status.
- */
-static enum ibv_wc_status rdma(struct rc_pair *p, enum ibv_wr_opcode op,
-			       struct ibv_mr *lmr, void *l, uint32_t len,
-			       struct ibv_mr *rmr, void *r)
-{
-	struct ibv_sge sg = {
-		.addr = (uintptr_t)l, .length = len, .lkey = lmr->lkey,
-	};
-	struct ibv_send_wr wr;
-	struct ibv_wc wc;
-
-	rc_wr(&wr, &sg, 1, 0x0d9, op, IBV_SEND_SIGNALED);
-	wr.wr.rdma.remote_addr = (uintptr_t)r;
-	wr.wr.rdma.rkey = rmr->rkey;
-	rc_post_send(&p->a, &wr);
-	rc_poll(p->a.scq, &wc, 1, op == IBV_WR_RDMA_READ ? "a READ" :
-		"a WRITE");
-	return wc.status;
-}
-
-static void rdma_ok(struct rc_pair *p, enum ibv_wr_opcode op,
-		    struct ibv_mr *lmr, void *l, uint32_t len,
-		    struct ibv_mr *rmr, void *r, const char *what)
-{
-	enum ibv_wc_status st = rdma(p, op, lmr, l, len, rmr, r);
-
-	T_CHECK(st == IBV_WC_SUCCESS, "%s: %s", what, ibv_wc_status_str(st));
-}
-
-static void rdma_fails(struct rc_pair *p, enum ibv_wr_opcode op,
-		       struct ibv_mr *lmr, void *l, uint32_t len,
-		       struct ibv_mr *rmr, void *r, enum ibv_wc_status want,
-		       const char *what)
-{
-	enum ibv_wc_status st = rdma(p, op, lmr, l, len, rmr, r);
-
-	T_CHECK(st == want, "%s: %s, expected %s", what,
-		ibv_wc_status_str(st), ibv_wc_status_str(want));
-	T_CHECK(rc_wait_qp_state(p->a.qp, IBV_QPS_ERR, 2000),
-		"%s: A's QP did not enter the error state", what);
-}
-
-/* One atomic from A into @r, result into @l.  Return: its status. */
-static enum ibv_wc_status atomic_st(struct rc_pair *p, bool cas,
-				    struct ibv_mr *lmr, uint64_t *l,
-				    struct ibv_mr *rmr, uint64_t *r,
-				    uint64_t compare_add, uint64_t swap)
-{
-	struct ibv_sge sg = {
-		.addr = (uintptr_t)l, .length = 8, .lkey = lmr->lkey,
-	};
-	struct ibv_send_wr wr;
-	struct ibv_wc wc;
-
-	rc_wr(&wr, &sg, 1, 0xa7, cas ? IBV_WR_ATOMIC_CMP_AND_SWP :
-	      IBV_WR_ATOMIC_FETCH_AND_ADD, IBV_SEND_SIGNALED);
-	wr.wr.atomic.remote_addr = (uintptr_t)r;
-	wr.wr.atomic.rkey = rmr->rkey;
-	wr.wr.atomic.compare_add = compare_add;
-	wr.wr.atomic.swap = swap;
-	rc_post_send(&p->a, &wr);
-	rc_poll(p->a.scq, &wc, 1, "an atomic");
-	return wc.status;
-}
-
-static uint64_t atomic_op(struct rc_pair *p, bool cas, struct ibv_mr *lmr,
-			  uint64_t *l, struct ibv_mr *rmr, uint64_t *r,
-			  uint64_t compare_add, uint64_t swap)
-{
-	enum ibv_wc_status st = atomic_st(p, cas, lmr, l, rmr, r,
-					  compare_add, swap);
-
-	T_CHECK(st == IBV_WC_SUCCESS, "atomic: %s", ibv_wc_status_str(st));
-	return *l;
-}
-
-static void new_pair(struct rc_pair *p, struct rc_env *env)
-{
-	struct rc_cfg cfg;
-
-	rc_cfg_default(&cfg);
-	rc_pair_create(p, env, &cfg);
-}
-
-/* A new RC QP for endpoint @e of @p, on e's PD and CQs, in RESET. */
-static void new_qp(const struct rc_pair *p, struct rc_ep *e)
-{
-	struct ibv_qp_init_attr ia = {
-		.qp_context = e,
-		.send_cq = e->scq,
-		.recv_cq = e->rcq,
-		.cap = {
-			.max_send_wr = p->cfg.max_send_wr,
-			.max_recv_wr = p->cfg.max_recv_wr,
-			.max_send_sge = p->cfg.max_send_sge,
-			.max_recv_sge = p->cfg.max_recv_sge,
-		},
-		.qp_type = IBV_QPT_RC,
-	};
-
-	e->qp = ibv_create_qp(e->pd, &ia);
-	T_CHECK(e->qp, "%s: ibv_create_qp: %s", e->name, strerror(errno));
-	e->cap = ia.cap;
-	e->sq_psn = (e->sq_psn + 0x1000) & 0xffffff;
-}
-
-/*
- * Replace the pair's QPs by fresh ones, connected, on the same PDs and
- * CQs: MRs registered on the PDs stay, as after a QP went to error.
- */
-static void renew_qps(struct rc_pair *p)
-{
-	struct rc_ep *eps[2] = { &p->a, &p->b };
-	struct ibv_wc wc;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		T_OK(ibv_destroy_qp(eps[i]->qp));
-		while (ibv_poll_cq(eps[i]->scq, 1, &wc) > 0)
-			;
-		while (ibv_poll_cq(eps[i]->rcq, 1, &wc) > 0)
-			;
-		new_qp(p, eps[i]);
-	}
-	rc_pair_connect(p);
-}
-
-/*
- * A second connected pair @q on @p's PDs and CQs (so on its MRs too);
- * destroy with twin_destroy().
- */
-static void twin_qps(const struct rc_pair *p, struct rc_pair *q)
-{
-	*q = *p;
-	new_qp(q, &q->a);
-	new_qp(q, &q->b);
-	rc_pair_connect(q);
-}
-
-static void twin_destroy(struct rc_pair *q)
-{
-	T_OK(ibv_destroy_qp(q->a.qp));
-	T_OK(ibv_destroy_qp(q->b.qp));
-}
 
 /* ---- tests ---- */
 
@@ -407,7 +61,7 @@ static void t_caps(struct rc_env *env, long arg)
 	T_CHECK((c->per_transport_caps.rc_odp_caps & rc) == rc,
 		"rc_odp_caps 0x%x, expected at least 0x%x",
 		c->per_transport_caps.rc_odp_caps, rc);
-	counter(env->dev[0], "odp_faults");
+	counter(env->dev[1], "odp_faults");
 
 	/* implicit ODP (the whole address space) is offered, and works */
 	{
@@ -470,8 +124,8 @@ static void t_lazy(struct rc_env *env, long arg)
 	T_CHECK(rss0 == 0 && rss1 == 0,
 		"registering 4 GiB made %ld pages resident", rss1 - rss0);
 
-	f0 = counter(env->dev[0], "odp_faults");
-	pf0 = counter(env->dev[0], "odp_pages_faulted");
+	f0 = counter(env->dev[1], "odp_faults");
+	pf0 = counter(env->dev[1], "odp_pages_faulted");
 	/* 8 KiB into the middle, not page aligned: touches 3 pages */
 	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 8 * KiB, mr,
 		t + 2048 * MiB + 100, "WRITE into untouched ODP memory");
@@ -480,24 +134,24 @@ static void t_lazy(struct rc_env *env, long arg)
 		"resident", rss2);
 	T_CHECK(!memcmp(t + 2048 * MiB + 100, src.p, 8 * KiB),
 		"the process does not see what was written");
-	pf1 = counter(env->dev[0], "odp_pages_faulted");
-	T_CHECK(counter(env->dev[0], "odp_faults") > f0, "no fault counted");
+	pf1 = counter(env->dev[1], "odp_pages_faulted");
+	T_CHECK(counter(env->dev[1], "odp_faults") > f0, "no fault counted");
 	T_CHECK(pf1 - pf0 == 3, "odp_pages_faulted moved by %lld, expected 3",
 		pf1 - pf0);
 
 	/* neighbours the CPU made present are mapped as a snapshot */
 	memset(t + 1024 * MiB, 1, 16 * PAGE);
-	ar0 = counter(env->dev[0], "odp_fault_around_pages");
+	ar0 = counter(env->dev[1], "odp_fault_around_pages");
 	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 64, mr,
 		t + 1024 * MiB + 5 * PAGE, "WRITE next to present pages");
-	ar1 = counter(env->dev[0], "odp_fault_around_pages");
+	ar1 = counter(env->dev[1], "odp_fault_around_pages");
 	T_CHECK(ar1 - ar0 == 15, "odp_fault_around_pages moved by %lld, "
 		"expected 15 (the rest of the 16-page window)", ar1 - ar0);
 	/* ... so the next access in the window needs no fault */
-	f0 = counter(env->dev[0], "odp_faults");
+	f0 = counter(env->dev[1], "odp_faults");
 	rdma_ok(&p, IBV_WR_RDMA_READ, src.mr, src.p, 4 * PAGE, mr,
 		t + 1024 * MiB + 9 * PAGE, "READ of fault-around pages");
-	T_EQ(counter(env->dev[0], "odp_faults") - f0, 0,
+	T_EQ(counter(env->dev[1], "odp_faults") - f0, 0,
 	     "faults for pages already mapped by fault-around");
 
 	T_OK(ibv_dereg_mr(mr));
@@ -622,9 +276,9 @@ static void t_atomic_vs_cpu(struct rc_env *env, long arg)
 	t = map_anon(16 * PAGE, 0);
 	mr = reg_odp(p.b.pd, t, 16 * PAGE);
 	ad.word = (uint64_t *)(t + 5 * PAGE + 64);
-	g0 = counter(env->dev[0], "odp_exclusive_grants");
-	r0 = counter(env->dev[0], "odp_exclusive_revocations");
-	fb0 = counter(env->dev[0], "odp_atomic_fallbacks");
+	g0 = counter(env->dev[1], "odp_exclusive_grants");
+	r0 = counter(env->dev[1], "odp_exclusive_revocations");
+	fb0 = counter(env->dev[1], "odp_atomic_fallbacks");
 	T_CHECK(!pthread_create(&th, NULL, cpu_adder, &ad), "pthread_create");
 	ad.go = true;
 	for (i = 0; i < nrdma; i++)
@@ -635,12 +289,12 @@ static void t_atomic_vs_cpu(struct rc_env *env, long arg)
 	rc_note("%d RDMA and %ld CPU fetch-and-adds", (int)nrdma, ad.n);
 	T_CHECK(ad.n > 1000, "the CPU thread hardly ran (%ld adds)", ad.n);
 	T_EQ(*ad.word, ad.n + nrdma * big, "the word after both adders");
-	g0 = counter(env->dev[0], "odp_exclusive_grants") - g0;
-	r0 = counter(env->dev[0], "odp_exclusive_revocations") - r0;
+	g0 = counter(env->dev[1], "odp_exclusive_grants") - g0;
+	r0 = counter(env->dev[1], "odp_exclusive_revocations") - r0;
 	rc_note("%lld exclusive grants, %lld revocations", g0, r0);
 	T_CHECK(g0 > 0 && r0 > 0, "the page went device-exclusive %lld "
 		"times and was revoked %lld times: expected both", g0, r0);
-	T_EQ(counter(env->dev[0], "odp_atomic_fallbacks") - fb0, 0,
+	T_EQ(counter(env->dev[1], "odp_atomic_fallbacks") - fb0, 0,
 	     "fallback atomics on anonymous memory");
 	T_OK(ibv_dereg_mr(mr));
 	munmap(t, 16 * PAGE);
@@ -671,21 +325,21 @@ static void t_atomic_excl(struct rc_env *env, long arg)
 	mr = reg_odp(p.b.pd, t, 4 * PAGE);
 	w = (uint64_t *)(t + PAGE + 8);
 
-	g0 = counter(env->dev[0], "odp_exclusive_grants");
-	r0 = counter(env->dev[0], "odp_exclusive_revocations");
+	g0 = counter(env->dev[1], "odp_exclusive_grants");
+	r0 = counter(env->dev[1], "odp_exclusive_revocations");
 	for (i = 0; i < 10; i++)
 		atomic_op(&p, false, res.mr, (uint64_t *)res.p, mr,
 			  (uint64_t *)w, 3, 0);
-	T_EQ(counter(env->dev[0], "odp_exclusive_grants") - g0, 1,
+	T_EQ(counter(env->dev[1], "odp_exclusive_grants") - g0, 1,
 	     "grants for 10 atomics on one page");
-	T_EQ(counter(env->dev[0], "odp_exclusive_revocations") - r0, 0,
+	T_EQ(counter(env->dev[1], "odp_exclusive_revocations") - r0, 0,
 	     "revocations before the CPU touched the page");
 	T_EQ(*w, 30, "the word, read by the CPU");
-	T_EQ(counter(env->dev[0], "odp_exclusive_revocations") - r0, 1,
+	T_EQ(counter(env->dev[1], "odp_exclusive_revocations") - r0, 1,
 	     "revocations after the CPU read the word");
 	T_EQ(atomic_op(&p, true, res.mr, (uint64_t *)res.p, mr,
 		       (uint64_t *)w, 30, 99), 30, "compare-and-swap returned");
-	T_EQ(counter(env->dev[0], "odp_exclusive_grants") - g0, 2,
+	T_EQ(counter(env->dev[1], "odp_exclusive_grants") - g0, 2,
 	     "grants after the CPU's touch");
 	*w += 1;
 	T_EQ(atomic_op(&p, false, res.mr, (uint64_t *)res.p, mr,
@@ -700,12 +354,12 @@ static void t_atomic_excl(struct rc_env *env, long arg)
 	t = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	T_CHECK(t != MAP_FAILED, "mmap(memfd): %s", strerror(errno));
 	mr = reg_odp(p.b.pd, t, PAGE);
-	fb0 = counter(env->dev[0], "odp_atomic_fallbacks");
+	fb0 = counter(env->dev[1], "odp_atomic_fallbacks");
 	for (i = 0; i < 10; i++)
 		atomic_op(&p, false, res.mr, (uint64_t *)res.p, mr,
 			  (uint64_t *)t, 7, 0);
 	T_EQ(*(uint64_t *)t, 70, "the shared word");
-	T_EQ(counter(env->dev[0], "odp_atomic_fallbacks") - fb0, 10,
+	T_EQ(counter(env->dev[1], "odp_atomic_fallbacks") - fb0, 10,
 	     "fallback atomics on shared memory");
 	T_OK(ibv_dereg_mr(mr));
 	munmap(t, PAGE);
@@ -735,12 +389,12 @@ static void t_remap(struct rc_env *env, long arg)
 		"WRITE before the remap");
 	T_PATTERN(t, len, 10, "before the remap");
 
-	inv0 = counter(env->dev[0], "odp_invalidations");
+	inv0 = counter(env->dev[1], "odp_invalidations");
 	T_CHECK(munmap(t, len) == 0, "munmap");
 	T_CHECK(mmap(t, len, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == t,
 		"mmap at the old address: %s", strerror(errno));
-	T_CHECK(counter(env->dev[0], "odp_invalidations") > inv0,
+	T_CHECK(counter(env->dev[1], "odp_invalidations") > inv0,
 		"munmap invalidated nothing");
 	fill(t, len, 11);
 	rdma_ok(&p, IBV_WR_RDMA_READ, src.mr, src.p, len, mr, t,
@@ -958,30 +612,36 @@ static void t_fork(struct rc_env *env, long arg)
 	rc_pair_destroy(&p);
 }
 
-/* Transparent huge pages: whole 2 MiB pages, and splitting one. */
+/*
+ * Transparent huge pages: whole 2 MiB pages (they must really be THPs:
+ * AnonHugePages), and splitting one (thp_split_pmd must move).
+ */
 static void t_thp(struct rc_env *env, long arg)
 {
 	const size_t len = 2 * HUGE;
 	struct rc_pair p;
 	struct rc_buf buf;
 	struct ibv_mr *mr;
+	long long split0;
 	uint8_t *t;
 
 	(void)arg;
 	new_pair(&p, env);
 	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
-	t = map_aligned(len, HUGE);
-	T_CHECK(madvise(t, len, MADV_HUGEPAGE) == 0, "MADV_HUGEPAGE: %s",
-		strerror(errno));
-	memset(t, 0, len);	/* fault in, as huge pages where possible */
+	t = map_thp(len);
 	mr = reg_odp(p.b.pd, t, len);
 	fill(buf.p, len, 50);
 	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, len, mr, t,
 		"WRITE over two huge pages");
 	T_PATTERN(t, len, 50, "huge pages after the WRITE");
+	rc_note("AnonHugePages after the WRITE: %lld kB",
+		smaps_kb(t, "AnonHugePages"));
 	/* drop the middle of the first huge page: it is split */
+	split0 = vmstat("thp_split_pmd");
 	T_CHECK(madvise(t + HUGE / 2, HUGE / 2, MADV_DONTNEED) == 0,
 		"madvise");
+	T_CHECK(vmstat("thp_split_pmd") > split0, "MADV_DONTNEED of half a "
+		"huge page split no PMD (thp_split_pmd did not move)");
 	rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, len, mr, t,
 		"READ after the split");
 	T_PATTERN(buf.p, HUGE / 2, 50, "before the dropped range");
@@ -1118,7 +778,7 @@ static void t_prefetch(struct rc_env *env, long arg)
 	rss0 = resident(t, len);
 	T_CHECK(rss0 == 0, "PREFETCH_NO_FAULT made %ld pages resident", rss0);
 
-	pre0 = counter(env->dev[0], "odp_prefetches");
+	pre0 = counter(env->dev[1], "odp_prefetches");
 	sg = (struct ibv_sge){ (uintptr_t)t + 64 * PAGE, 128 * PAGE,
 			       mr->lkey };
 	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
@@ -1127,14 +787,14 @@ static void t_prefetch(struct rc_env *env, long arg)
 	rss1 = resident(t, len);
 	T_CHECK(rss1 == 128, "PREFETCH_WRITE of 128 pages made %ld "
 		"resident", rss1);
-	T_CHECK(counter(env->dev[0], "odp_prefetches") > pre0,
+	T_CHECK(counter(env->dev[1], "odp_prefetches") > pre0,
 		"odp_prefetches did not move");
 
-	f0 = counter(env->dev[0], "odp_faults");
+	f0 = counter(env->dev[1], "odp_faults");
 	fill(buf.p, 128 * PAGE, 80);
 	rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, 128 * PAGE, mr,
 		t + 64 * PAGE, "WRITE into prefetched pages");
-	T_EQ(counter(env->dev[0], "odp_faults") - f0, 0,
+	T_EQ(counter(env->dev[1], "odp_faults") - f0, 0,
 	     "faults for a WRITE into prefetched pages");
 	T_PATTERN(t + 64 * PAGE, 128 * PAGE, 80, "prefetched pages");
 
@@ -1212,7 +872,7 @@ static void t_churn(struct rc_env *env, long arg)
 	rc_buf_alloc(&buf, "peer", p.a.pd, len, RC_ACCESS_ALL);
 	c.t = map_anon(len, 0);
 	mr = reg_odp(p.b.pd, c.t, len);
-	inv0 = counter(env->dev[0], "odp_invalidations");
+	inv0 = counter(env->dev[1], "odp_invalidations");
 	T_CHECK(!pthread_create(&th, NULL, churner, &c), "pthread_create");
 	for (i = 0; i < 300; i++) {
 		size_t off = (size_t)(i * 7919 % 200) * PAGE + i % 64;
@@ -1223,7 +883,7 @@ static void t_churn(struct rc_env *env, long arg)
 	}
 	c.stop = true;
 	pthread_join(th, NULL);
-	inv1 = counter(env->dev[0], "odp_invalidations");
+	inv1 = counter(env->dev[1], "odp_invalidations");
 	rc_note("%ld madvise rounds, %lld invalidations", c.rounds,
 		inv1 - inv0);
 	T_CHECK(inv1 - inv0 > 10, "only %lld invalidations under churn",
@@ -1284,7 +944,6 @@ static void t_exit(struct rc_env *env, long arg)
 	rc_pair_destroy(&other);
 }
 
-#define GiB (1024 * MiB)
 
 /*
  * Holds the mmap_lock for writing again and again (mprotect of many
@@ -1350,7 +1009,7 @@ static void t_implicit(struct rc_env *env, long arg)
 
 	am = reg_implicit(p.a.pd);
 	bm = reg_implicit(p.b.pd);
-	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	mr_entry(env->dev[1], bm, obj, sizeof(obj));
 	T_CHECK(strstr(obj, "\"drv_odp\":\"implicit\""),
 		"B's MR is not shown as implicit: %s", obj);
 	T_EQ(mr_cnt(obj, "odp_children"), 0, "children of a new implicit MR");
@@ -1432,7 +1091,7 @@ static void t_implicit(struct rc_env *env, long arg)
 	T_EQ(*(uint64_t *)(a1 + 64), 3, "the chunk 14 word after the atomic");
 
 	/* children: one per chunk used, made by copies and atomics alike */
-	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	mr_entry(env->dev[1], bm, obj, sizeof(obj));
 	nchild = 4;
 	T_EQ(mr_cnt(obj, "odp_children"), nchild, "children of B's MR "
 	     "(chunks 0, 2, 3, 14)");
@@ -1473,7 +1132,7 @@ static void t_implicit(struct rc_env *env, long arg)
 		}
 		T_CHECK(!memcmp(c, l, 128 * KiB),
 			"a new chunk after concurrent WRITEs");
-		mr_entry(env->dev[0], bm, obj, sizeof(obj));
+		mr_entry(env->dev[1], bm, obj, sizeof(obj));
 		T_EQ(mr_cnt(obj, "odp_children"), ++nchild,
 		     "children of B's MR after two QPs reached a new chunk");
 		munmap(c, 256 * KiB);
@@ -1502,7 +1161,7 @@ static void t_implicit(struct rc_env *env, long arg)
 			    IBV_ADVISE_MR_FLAG_FLUSH, sg, 1);
 	T_CHECK(!ret, "PREFETCH_NO_FAULT of unmapped memory: %s",
 		strerror(ret));
-	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	mr_entry(env->dev[1], bm, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_prefetches"), 3, "prefetches counted on B's MR");
 	T_EQ(mr_cnt(obj, "odp_children"), nchild,
 	     "children after advice on an unused chunk");
@@ -1510,7 +1169,7 @@ static void t_implicit(struct rc_env *env, long arg)
 	/* unmapped addresses: the IBTA error on that QP, no child made */
 	rdma_fails(&p, IBV_WR_RDMA_WRITE, am, l, 64, bm, hole,
 		   IBV_WC_REM_ACCESS_ERR, "WRITE into an unused chunk");
-	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	mr_entry(env->dev[1], bm, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_children"), nchild,
 	     "children after a WRITE into an unused chunk");
 	renew_qps(&p);
@@ -1535,11 +1194,11 @@ static void t_implicit(struct rc_env *env, long arg)
 		"across the 2|3 boundary on fresh QPs");
 
 	/* munmap and a new mapping at a touched address */
-	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	mr_entry(env->dev[1], bm, obj, sizeof(obj));
 	inv0 = mr_cnt(obj, "odp_invalidations");
 	T_CHECK(!munmap(y, alen), "munmap: %s", strerror(errno));
 	T_CHECK(map_fixed(y, alen) == y, "mmap at the old address");
-	mr_entry(env->dev[0], bm, obj, sizeof(obj));
+	mr_entry(env->dev[1], bm, obj, sizeof(obj));
 	T_CHECK(mr_cnt(obj, "odp_invalidations") > inv0,
 		"munmap of a used area invalidated nothing on B's MR");
 	fill(y, zlen, 104);
@@ -1613,7 +1272,7 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	u = map_anon(len, 0);
 	mr = reg_odp(p.b.pd, t, len);
 	other = reg_odp(p.b.pd, u, len);
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_CHECK(strstr(obj, "\"drv_odp\":\"explicit\""),
 		"an explicit ODP MR is not shown as one: %s", obj);
 	T_EQ(mr_cnt(obj, "odp_children"), -1, "children of an explicit MR "
@@ -1623,7 +1282,7 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	/* 8 KiB, not page aligned, into untouched memory: 3 pages */
 	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 8 * KiB, mr,
 		t + 16 * PAGE + 100, "WRITE over 3 untouched pages");
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_pages_faulted"), 3,
 	     "pages faulted by a WRITE over 3 pages");
 	faults = mr_cnt(obj, "odp_faults");
@@ -1633,13 +1292,13 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	     "fault-around pages where no neighbour is present");
 	T_EQ(mr_cnt(obj, "odp_fault_errors"), 0, "fault errors");
 	T_EQ(mr_cnt(obj, "odp_pages_invalidated"), 0, "pages invalidated");
-	mr_entry(env->dev[0], other, obj, sizeof(obj));
+	mr_entry(env->dev[1], other, obj, sizeof(obj));
 	expect_zero_counters(obj, "the other MR");
 
 	/* the CPU drops them: the 3 entries go */
 	T_CHECK(!madvise(t + 16 * PAGE, 4 * PAGE, MADV_DONTNEED),
 		"madvise: %s", strerror(errno));
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_CHECK(mr_cnt(obj, "odp_invalidations") >= 1,
 		"MADV_DONTNEED of mapped pages counted no invalidation");
 	T_EQ(mr_cnt(obj, "odp_pages_invalidated"), 3,
@@ -1651,7 +1310,7 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	ret = ibv_advise_mr(p.b.pd, IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE,
 			    IBV_ADVISE_MR_FLAG_FLUSH, &sg, 1);
 	T_CHECK(!ret, "PREFETCH_WRITE: %s", strerror(ret));
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_prefetches"), 1, "prefetches");
 	T_EQ(mr_cnt(obj, "odp_pages_faulted"), 3 + 8,
 	     "pages faulted after a prefetch of 8");
@@ -1660,12 +1319,12 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	w = (uint64_t *)(t + 48 * PAGE);
 	atomic_op(&p, false, src.mr, (uint64_t *)src.p, mr, (uint64_t *)w,
 		  9, 0);
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_exclusive_grants"), 1, "exclusive grants");
 	T_EQ(mr_cnt(obj, "odp_exclusive_revocations"), 0,
 	     "revocations before the CPU touched the page");
 	T_EQ(*w, 9, "the word, read by the CPU");
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_exclusive_revocations"), 1,
 	     "revocations after the CPU read the word");
 
@@ -1673,7 +1332,7 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	T_CHECK(!munmap(t + 60 * PAGE, PAGE), "munmap: %s", strerror(errno));
 	rdma_fails(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 64, mr,
 		   t + 60 * PAGE, IBV_WC_REM_ACCESS_ERR, "WRITE into a hole");
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_fault_errors"), 1, "fault errors after a WRITE "
 	     "into a hole");
 	renew_qps(&p);
@@ -1688,12 +1347,12 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	for (i = 0; i < 3; i++)
 		atomic_op(&p, false, src.mr, (uint64_t *)src.p, fmr,
 			  (uint64_t *)f, 1, 0);
-	mr_entry(env->dev[0], fmr, obj, sizeof(obj));
+	mr_entry(env->dev[1], fmr, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_atomic_fallbacks"), 3,
 	     "fallback atomics on the shared-memory MR");
 	T_EQ(mr_cnt(obj, "odp_exclusive_grants"), 0,
 	     "exclusive grants on the shared-memory MR");
-	mr_entry(env->dev[0], mr, obj, sizeof(obj));
+	mr_entry(env->dev[1], mr, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_atomic_fallbacks"), 0,
 	     "fallback atomics on the anonymous-memory MR");
 	T_CHECK(mr_cnt(obj, "odp_retries") >= 0, "no odp_retries shown");
@@ -1701,13 +1360,13 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	/* an implicit MR: its children's events are counted in it */
 	v = map_aligned(16 * PAGE, 16 * PAGE);
 	im = reg_implicit(p.b.pd);
-	mr_entry(env->dev[0], im, obj, sizeof(obj));
+	mr_entry(env->dev[1], im, obj, sizeof(obj));
 	expect_zero_counters(obj, "a new implicit MR");
 	rdma_ok(&p, IBV_WR_RDMA_WRITE, src.mr, src.p, 8 * KiB, im,
 		v + 4 * PAGE + 100, "WRITE over 3 pages of an implicit MR");
 	T_CHECK(!madvise(v, 16 * PAGE, MADV_DONTNEED), "madvise: %s",
 		strerror(errno));
-	mr_entry(env->dev[0], im, obj, sizeof(obj));
+	mr_entry(env->dev[1], im, obj, sizeof(obj));
 	T_EQ(mr_cnt(obj, "odp_children"), 1, "children after one WRITE");
 	T_EQ(mr_cnt(obj, "odp_pages_faulted"), 3,
 	     "pages faulted on the implicit MR");
@@ -1748,19 +1407,34 @@ static const struct rc_test tests[] = {
 	{ "exit", t_exit, 0 },
 	{ "implicit", t_implicit, 0 },
 	{ "mr-counters", t_mr_counters, 0 },
+	{ "atomic-kind-anon", t_kind, AK_ANON },
+	{ "atomic-kind-zero-page", t_kind, AK_ZERO },
+	{ "atomic-kind-thp", t_kind, AK_THP },
+	{ "atomic-kind-thp-split-dontneed", t_kind, AK_THP_SPLIT_DONTNEED },
+	{ "atomic-kind-thp-split-mprotect", t_kind, AK_THP_SPLIT_MPROTECT },
+	{ "atomic-kind-fork-shared", t_kind, AK_FORK },
+	{ "atomic-kind-ksm", t_kind, AK_KSM },
+	{ "atomic-kind-mprotect-cycle", t_kind, AK_MPROTECT },
+	{ "atomic-kind-numa-hinting", t_kind, AK_NUMA },
+	{ "atomic-kind-two-mrs", t_kind, AK_TWO_MRS },
+	{ "atomic-kind-two-mrs-implicit", t_kind, AK_TWO_MRS_IMPLICIT },
+	{ "atomic-kind-two-devs", t_kind, AK_TWO_DEVS },
+	{ "kmem-advise-64g", t_kmem_advise, 0 },
+	{ "kmem-implicit-64t", t_kmem_implicit, 0 },
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: odp -d DEV [-t PATTERN[,PATTERN...]] [-l] [-v] "
-		"[--file-dir DIR]\n");
+	fprintf(f, "usage: odp -d DEV [-D DEV2] [-X DEV3] [-t PATTERN[,PATTERN...]]"
+		" [-l] [-v]\n           [--file-dir DIR] [--atomic-n N]\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "file-dir", required_argument, NULL, 'F' },
+		{ "atomic-n", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -1768,13 +1442,16 @@ int main(int argc, char **argv)
 	bool list = false;
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, "d:t:lvh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:D:X:t:lvh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': rc_opts.dev[0] = optarg; break;
+		case 'D': rc_opts.dev[1] = optarg; break;
+		case 'X': odp_other_dev = optarg; break;
 		case 't': patterns = optarg; break;
 		case 'l': list = true; break;
 		case 'v': rc_opts.verbose = true; break;
 		case 'F': file_dir = optarg; break;
+		case 'N': odp_atomic_n = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1785,7 +1462,7 @@ int main(int argc, char **argv)
 				printf("%s\n", tests[i].name);
 		return 0;
 	}
-	if (!rc_opts.dev[0] || optind != argc) {
+	if (!rc_opts.dev[0] || optind != argc || odp_atomic_n < 1) {
 		usage(stderr);
 		return 2;
 	}

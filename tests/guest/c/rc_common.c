@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,7 +15,24 @@
 struct rc_opts rc_opts = {
 	.timeout_ms = 10000,
 	.hard_limit_s = 120,
+	.mr_force = { -1, -1 },
 };
+
+const char *const rc_mr_kind_name[RC_MR_NKINDS] = {
+	[RC_MR_PINNED] = "pinned",
+	[RC_MR_ODP] = "odp",
+	[RC_MR_IMPLICIT] = "implicit",
+};
+
+int rc_mr_kind_parse(const char *name)
+{
+	int k;
+
+	for (k = 0; k < RC_MR_NKINDS; k++)
+		if (!strcmp(name, rc_mr_kind_name[k]))
+			return k;
+	return -1;
+}
 const char *rc_test_name = "?";
 static int result_fd = -1;
 
@@ -122,6 +140,9 @@ static bool gid_is_v4_mapped(const union ibv_gid *g)
 	return !memcmp(g->raw, prefix, sizeof(prefix));
 }
 
+/* The devices' contexts, for rc_pd_kind() of PDs no endpoint owns. */
+static struct ibv_context *env_ctx[2];
+
 static struct rc_dev *dev_open(const char *name)
 {
 	struct ibv_device **list;
@@ -172,6 +193,8 @@ void rc_env_open(struct rc_env *env)
 {
 	env->dev[0] = dev_open(rc_opts.dev[0]);
 	env->dev[1] = rc_opts.dev[1] ? dev_open(rc_opts.dev[1]) : env->dev[0];
+	env_ctx[0] = env->dev[0]->ctx;
+	env_ctx[1] = env->dev[1]->ctx;
 }
 
 void rc_env_close(struct rc_env *env)
@@ -222,6 +245,66 @@ static uint8_t rd_atomic(const struct rc_pair *p, const struct rc_ep *e)
 	return max > 16 ? 16 : max;
 }
 
+/*
+ * Which side each endpoint PD belongs to, for rc_pd_kind(): A and B may be
+ * on one device (loopback), so the device alone does not tell.
+ */
+static struct {
+	struct ibv_pd *pd;
+	int side;
+} pd_sides[64];
+
+static void pd_side_set(struct ibv_pd *pd, int side)
+{
+	const unsigned int n = sizeof(pd_sides) / sizeof(pd_sides[0]);
+	unsigned int i, slot = n;
+
+	for (i = 0; i < n; i++) {
+		if (pd_sides[i].pd == pd) {
+			slot = i;
+			break;
+		}
+		if (!pd_sides[i].pd && slot == n)
+			slot = i;
+	}
+	if (side < 0) {
+		if (slot < n && pd_sides[slot].pd == pd)
+			pd_sides[slot].pd = NULL;
+		return;
+	}
+	T_CHECK(slot < n, "more than %u QP endpoints at once", n);
+	pd_sides[slot].pd = pd;
+	pd_sides[slot].side = side;
+}
+
+enum rc_mr_kind rc_pd_kind(struct ibv_pd *pd)
+{
+	unsigned int i;
+	int side = -1;
+
+	for (i = 0; i < sizeof(pd_sides) / sizeof(pd_sides[0]); i++)
+		if (pd_sides[i].pd == pd)
+			side = pd_sides[i].side;
+	/* another PD a test made itself: its device says the side */
+	if (side < 0)
+		side = pd->context == env_ctx[1] && env_ctx[1] != env_ctx[0];
+	return rc_opts.mr_force[side] >= 0 ? rc_opts.mr_force[side] :
+	       rc_opts.mr_kind;
+}
+
+struct ibv_mr *rc_reg(struct ibv_pd *pd, void *p, size_t len, int access)
+{
+	switch (rc_pd_kind(pd)) {
+	case RC_MR_ODP:
+		return ibv_reg_mr(pd, p, len, access | IBV_ACCESS_ON_DEMAND);
+	case RC_MR_IMPLICIT:
+		return ibv_reg_mr(pd, NULL, SIZE_MAX,
+				  access | IBV_ACCESS_ON_DEMAND);
+	default:
+		return ibv_reg_mr(pd, p, len, access);
+	}
+}
+
 static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 		      const char *name)
 {
@@ -234,6 +317,7 @@ static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 	e->dev = dev;
 	e->pd = ibv_alloc_pd(ctx);
 	T_CHECK(e->pd, "%s: ibv_alloc_pd: %s", name, strerror(errno));
+	pd_side_set(e->pd, name[0] == 'B');
 	if (cfg->channel) {
 		e->ch = ibv_create_comp_channel(ctx);
 		T_CHECK(e->ch, "%s: ibv_create_comp_channel: %s", name,
@@ -428,8 +512,10 @@ static void ep_destroy(struct rc_ep *e)
 		T_OK(ibv_destroy_cq(e->rcq));
 	if (e->ch)
 		T_OK(ibv_destroy_comp_channel(e->ch));
-	if (e->pd)
+	if (e->pd) {
+		pd_side_set(e->pd, -1);
 		T_OK(ibv_dealloc_pd(e->pd));
+	}
 	memset(e, 0, sizeof(*e));
 }
 
@@ -494,9 +580,38 @@ void rc_buf_alloc(struct rc_buf *b, const char *name, struct ibv_pd *pd,
 		"%s: cannot allocate %zu bytes", name, len);
 	rc_buf_fill(b, seed);
 	if (access >= 0) {
-		b->mr = ibv_reg_mr(pd, b->p, len, access);
-		T_CHECK(b->mr, "%s: ibv_reg_mr(%zu, 0x%x): %s", name, len,
-			access, strerror(errno));
+		b->mr = rc_reg(pd, b->p, len, access);
+		T_CHECK(b->mr, "%s: ibv_reg_mr(%zu, 0x%x) %s: %s", name, len,
+			access, rc_mr_kind_name[rc_pd_kind(pd)],
+			strerror(errno));
+	}
+}
+
+void rc_buf_alloc_fenced(struct rc_buf *b, const char *name,
+			 struct ibv_pd *pd, size_t len, int access)
+{
+	const size_t page = 4096;
+	uint8_t *m;
+
+	T_CHECK(len && !(len % page), "%s: fenced length %zu", name, len);
+	memset(b, 0, sizeof(*b));
+	b->name = name;
+	b->len = len;
+	m = mmap(NULL, len + 2 * page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	T_CHECK(m != MAP_FAILED, "%s: mmap: %s", name, strerror(errno));
+	T_CHECK(!munmap(m, page) && !munmap(m + page + len, page),
+		"%s: munmap: %s", name, strerror(errno));
+	b->p = m + page;
+	b->map_len = len;
+	T_CHECK(!posix_memalign((void **)&b->exp, page, len),
+		"%s: cannot allocate %zu bytes", name, len);
+	rc_buf_fill(b, 0xfe9ce);
+	if (access >= 0) {
+		b->mr = rc_reg(pd, b->p, len, access);
+		T_CHECK(b->mr, "%s: ibv_reg_mr(%zu, 0x%x) %s: %s", name, len,
+			access, rc_mr_kind_name[rc_pd_kind(pd)],
+			strerror(errno));
 	}
 }
 
@@ -504,7 +619,10 @@ void rc_buf_free(struct rc_buf *b)
 {
 	if (b->mr)
 		T_OK(ibv_dereg_mr(b->mr));
-	free(b->p);
+	if (b->map_len)
+		munmap(b->p, b->map_len);
+	else
+		free(b->p);
 	free(b->exp);
 	memset(b, 0, sizeof(*b));
 }

@@ -15,8 +15,26 @@
 #include <stdint.h>
 #include <infiniband/verbs.h>
 
+/*
+ * How rc_buf_alloc() and rc_reg() register memory: pinned; explicit ODP
+ * (IBV_ACCESS_ON_DEMAND over the buffer); implicit ODP (one MR over the
+ * whole address space, ibv_reg_mr(pd, NULL, SIZE_MAX, ON_DEMAND | ...),
+ * registered per buffer so that each buffer still has its own key).
+ */
+enum rc_mr_kind { RC_MR_PINNED, RC_MR_ODP, RC_MR_IMPLICIT, RC_MR_NKINDS };
+extern const char *const rc_mr_kind_name[RC_MR_NKINDS];
+/* "pinned", "odp" or "implicit" to its kind; -1 if none. */
+int rc_mr_kind_parse(const char *name);
+
 struct rc_opts {
 	const char *dev[2];	/* dev[1] == NULL: both QPs on dev[0] */
+	int mr_kind;		/* enum rc_mr_kind of the running test */
+	/*
+	 * Per side (0: A's PDs, 1: B's PDs), a kind that overrides mr_kind
+	 * for every test, or -1: rxe's ODP is no reference for data, so a
+	 * run against rxe keeps rxe's side pinned.
+	 */
+	int mr_force[2];
 	int timeout_ms;		/* longest wait for one completion */
 	int hard_limit_s;	/* longest one test may take in all */
 	bool rxe_deviations;	/* report known rxe deviations as SKIP */
@@ -143,12 +161,24 @@ struct rc_buf {
 	size_t len;
 	struct ibv_mr *mr;
 	const char *name;
+	size_t map_len;		/* rc_buf_alloc_fenced: p's mapping, 0 else */
 };
 #define RC_ACCESS_ALL (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |   \
 		       IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)
 void rc_buf_alloc(struct rc_buf *b, const char *name, struct ibv_pd *pd,
 		  size_t len, int access);
+/*
+ * The same, but p is an mmap of LEN bytes (a multiple of the page size)
+ * with unmapped pages right before and after it: an implicit ODP MR has
+ * no end, so its "past the end" is where the mapping ends.
+ */
+void rc_buf_alloc_fenced(struct rc_buf *b, const char *name,
+			 struct ibv_pd *pd, size_t len, int access);
 void rc_buf_free(struct rc_buf *b);
+/* The MR kind used for memory registered on PD (see rc_opts). */
+enum rc_mr_kind rc_pd_kind(struct ibv_pd *pd);
+/* Register [p, p + len) on PD as rc_pd_kind(pd) says (access as given). */
+struct ibv_mr *rc_reg(struct ibv_pd *pd, void *p, size_t len, int access);
 /* Fill p and exp with the pattern SEED (byte i = rc_pat(seed, i)). */
 void rc_buf_fill(struct rc_buf *b, uint32_t seed);
 /* exp[off..off+len) = src (what the device should write there). */

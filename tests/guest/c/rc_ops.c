@@ -9,8 +9,20 @@
  * qp_num, IBV_WC_WITH_IMM and imm_data).
  *
  *   rc_ops -d DEV [-D DEV2] [-t PATTERN[,PATTERN...]] [-l] [-v]
+ *          [--mr KIND[,KIND...]|all] [--mr-a KIND] [--mr-b KIND]
  *          [--timeout SEC] [--known-rxe-deviation]
- *   rc_ops -d DEV [-D DEV2] --stress SECONDS
+ *   rc_ops -d DEV [-D DEV2] [--mr KIND] --stress SECONDS
+ *
+ * --mr runs every test once per MR kind (default pinned): pinned, odp
+ * (explicit ODP: IBV_ACCESS_ON_DEMAND over each buffer) or implicit
+ * (implicit ODP: one ibv_reg_mr(pd, NULL, SIZE_MAX, ON_DEMAND | ...) per
+ * buffer, so each buffer keeps its own key); tests are named KIND:TEST.
+ * An implicit MR has no end: the tests of MR bounds then aim at the end
+ * of a mapping fenced by unmapped pages, and what a request wrote or read
+ * of the mapped part before it failed is undefined (IBTA), so not checked.
+ * --mr-a/--mr-b fix one side's kind whatever --mr says (--mr-a pinned
+ * against rxe, whose ODP copy misplaces data).  -t patterns match KIND:TEST
+ * or TEST; a pattern starting with '!' excludes.
  *
  * Each test runs in its own child process (a crash or hang in one is that
  * test's failure) on fresh QPs, and prints "ok N - name" or
@@ -52,6 +64,7 @@
  * (two devices in one namespace fail at RTR with ETIMEDOUT: the kernel
  * cannot resolve a neighbour for a local address on another netdev).
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fnmatch.h>
 #include <getopt.h>
@@ -1338,6 +1351,7 @@ static void t_remote_err(struct rc_env *env, long arg)
 	struct ibv_send_wr wr[2];
 	struct ibv_sge sg[2];
 	struct rc_want w;
+	bool fenced;
 	int access = RC_ACCESS_ALL, mtu;
 	uint64_t start, end, addr;
 	uint32_t len, rkey;
@@ -1346,7 +1360,6 @@ static void t_remote_err(struct rc_env *env, long arg)
 	new_pair(&p, env);
 	mtu = p.mtu_bytes;
 	rc_buf_alloc(&la, "A local buffer", p.a.pd, 16 * KiB, RC_ACCESS_ALL);
-	rc_buf_alloc(&tb, "B buffer around the target MR", NULL, 64 * KiB, -1);
 	rc_buf_alloc(&gb, "B good buffer", p.b.pd, 4 * KiB, RC_ACCESS_ALL);
 	if (kind == RE_NO_ACCESS)
 		access &= ~need[op];
@@ -1354,10 +1367,28 @@ static void t_remote_err(struct rc_env *env, long arg)
 		xpd = ibv_alloc_pd(env->dev[1]->ctx);
 		T_CHECK(xpd, "ibv_alloc_pd: %s", strerror(errno));
 	}
-	tmr = ibv_reg_mr(xpd ? xpd : p.b.pd, tb.p + 96, 40000, access);
-	T_CHECK(tmr, "ibv_reg_mr(access 0x%x): %s", access, strerror(errno));
-	start = rc_addr(&tb, 96);
-	end = start + 40000;
+	/*
+	 * An implicit MR covers every address: its bounds are those of the
+	 * mapping, so the target is a mapping with unmapped pages around it.
+	 */
+	fenced = (kind == RE_OOB_END || kind == RE_OOB_START) &&
+		 rc_pd_kind(p.b.pd) == RC_MR_IMPLICIT;
+	if (fenced) {
+		rc_buf_alloc_fenced(&tb, "B mapping (the implicit MR's bounds)",
+				    NULL, 16 * KiB, -1);
+		tmr = rc_reg(p.b.pd, tb.p, tb.len, access);
+		start = rc_addr(&tb, 0);
+		end = start + tb.len;
+	} else {
+		rc_buf_alloc(&tb, "B buffer around the target MR", NULL,
+			     64 * KiB, -1);
+		tmr = rc_reg(xpd ? xpd : p.b.pd, tb.p + 96, 40000, access);
+		start = rc_addr(&tb, 96);
+		end = start + 40000;
+	}
+	T_CHECK(tmr, "ibv_reg_mr(access 0x%x) %s: %s", access,
+		rc_mr_kind_name[rc_pd_kind(xpd ? xpd : p.b.pd)],
+		strerror(errno));
 	len = op == RO_WRITE || op == RO_READ ?
 	      (kind == RE_OOB_END ? 2 * mtu + 1 : 64) : 8;
 	addr = kind == RE_OOB_END ? (len == 8 ? end : end - len + 1) :
@@ -1385,6 +1416,19 @@ static void t_remote_err(struct rc_env *env, long arg)
 		  "the refused request");
 	rc_expect(p.a.scq, (w = rc_err(&p.a, 0xe02, IBV_WC_WR_FLUSH_ERR), &w),
 		  "the WRITE posted after it");
+	if (fenced && len > 8) {
+		/*
+		 * Only the unmapped page tells the responder the request is
+		 * bad, and what lies on the mapped page may have been
+		 * written first: that part is undefined (IBTA), as is what
+		 * a READ brought back of it.
+		 */
+		uint64_t lo = addr > start ? addr : start;
+		uint64_t hi = addr + len < end ? addr + len : end;
+
+		memcpy(tb.exp + (lo - start), tb.p + (lo - start), hi - lo);
+		memcpy(la.exp + 8, la.p + 8, len);
+	}
 	rc_buf_verify(&tb);
 	rc_buf_verify(&gb);
 	rc_buf_verify(&la);
@@ -1418,10 +1462,11 @@ static void t_local_err(struct rc_env *env, long arg)
 	struct ibv_sge sg[2];
 	struct rc_want w;
 	uint64_t start;
+	size_t mlen;
+	bool fenced;
 
 	new_pair(&other, env);
 	new_pair(&p, env);
-	rc_buf_alloc(&la, "A buffer around the local MR", NULL, 64 * KiB, -1);
 	rc_buf_alloc(&ga, "A good buffer", p.a.pd, 4 * KiB, RC_ACCESS_ALL);
 	rc_buf_alloc(&rb, "B buffer", p.b.pd, 16 * KiB, RC_ACCESS_ALL);
 	rc_buf_fill(&rb, 140);
@@ -1429,15 +1474,29 @@ static void t_local_err(struct rc_env *env, long arg)
 		xpd = ibv_alloc_pd(env->dev[0]->ctx);
 		T_CHECK(xpd, "ibv_alloc_pd: %s", strerror(errno));
 	}
-	lmr = ibv_reg_mr(xpd ? xpd : p.a.pd, la.p + 96, 40000,
-			 kind == LE_READ_ONLY ? 0 : RC_ACCESS_ALL);
-	T_CHECK(lmr, "ibv_reg_mr: %s", strerror(errno));
-	start = rc_addr(&la, 96);
+	/* an implicit MR ends where the mapping does (t_remote_err) */
+	fenced = kind == LE_OOB && rc_pd_kind(p.a.pd) == RC_MR_IMPLICIT;
+	if (fenced) {
+		rc_buf_alloc_fenced(&la, "A mapping (the implicit MR's bounds)",
+				    NULL, 16 * KiB, -1);
+		mlen = la.len;
+		start = rc_addr(&la, 0);
+	} else {
+		rc_buf_alloc(&la, "A buffer around the local MR", NULL,
+			     64 * KiB, -1);
+		mlen = 40000;
+		start = rc_addr(&la, 96);
+	}
+	lmr = rc_reg(xpd ? xpd : p.a.pd, (void *)(uintptr_t)start, mlen,
+		     kind == LE_READ_ONLY ? 0 : RC_ACCESS_ALL);
+	T_CHECK(lmr, "ibv_reg_mr %s: %s",
+		rc_mr_kind_name[rc_pd_kind(xpd ? xpd : p.a.pd)],
+		strerror(errno));
 	sg[0] = (struct ibv_sge){ start + 8, 64, lmr->lkey };
 	if (kind == LE_BAD_LKEY)
 		sg[0].lkey ^= 0x5a000000;
 	if (kind == LE_OOB)
-		sg[0].addr = start + 40000 - 64 + 1;
+		sg[0].addr = start + mlen - 64 + 1;
 
 	pre_post(&p, true);
 	rc_wr(&wr[0], &sg[0], 1, 0xe01, op == OP_SEND ? IBV_WR_SEND :
@@ -1453,6 +1512,9 @@ static void t_local_err(struct rc_env *env, long arg)
 		      RXE_LOCAL_ERR_AS_FLUSH);
 	rc_expect(p.a.scq, (w = rc_err(&p.a, 0xe02, IBV_WC_WR_FLUSH_ERR), &w),
 		  "the WRITE posted after it");
+	/* a READ's data may land on the mapped part before the fault */
+	if (fenced && op == OP_READ)
+		memcpy(la.exp + mlen - 63, la.p + mlen - 63, 63);
 	rc_buf_verify(&la);
 	/*
 	 * A SEND or WRITE that fails locally sends nothing, so the WRITE
@@ -3060,8 +3122,67 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: rc_ops -d DEV [-D DEV2] [-t PATTERN[,PATTERN...]] [-l] [-v]\n"
+		"              [--mr KIND[,KIND...]|all] [--mr-a KIND] [--mr-b KIND]\n"
 		"              [--timeout SEC] [--known-rxe-deviation]\n"
-		"       rc_ops -d DEV [-D DEV2] --stress SECONDS\n");
+		"       rc_ops -d DEV [-D DEV2] [--mr KIND] --stress SECONDS\n"
+		"KIND: pinned, odp (explicit ODP) or implicit (implicit ODP)\n");
+}
+
+static struct rc_test *run;	/* the tests, once per MR kind */
+static int *run_kind;
+
+static void set_kind(const struct rc_test *t)
+{
+	rc_opts.mr_kind = run_kind[t - run];
+}
+
+/*
+ * -t patterns against KIND:TEST and TEST: a positive pattern may match
+ * either, a '!' pattern matching either excludes.
+ */
+static bool kind_selected(const char *full, const char *base,
+			  const char *patterns)
+{
+	char buf[1024], *tok, *save;
+	bool any = false, hit = false;
+
+	if (!patterns)
+		return true;
+	snprintf(buf, sizeof(buf), "%s", patterns);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (tok[0] == '!') {
+			if (!fnmatch(tok + 1, full, 0) ||
+			    !fnmatch(tok + 1, base, 0))
+				return false;
+			continue;
+		}
+		any = true;
+		hit |= !fnmatch(tok, full, 0) || !fnmatch(tok, base, 0);
+	}
+	return hit || !any;
+}
+
+/* "pinned,odp" or "all" into kinds[]; the count, or -1. */
+static int parse_kinds(const char *arg, int *kinds)
+{
+	char buf[64], *tok, *save;
+	int n = 0, k;
+
+	if (!strcmp(arg, "all")) {
+		for (k = 0; k < RC_MR_NKINDS; k++)
+			kinds[n++] = k;
+		return n;
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		k = rc_mr_kind_parse(tok);
+		if (k < 0 || n == RC_MR_NKINDS)
+			return -1;
+		kinds[n++] = k;
+	}
+	return n ? n : -1;
 }
 
 int main(int argc, char **argv)
@@ -3070,11 +3191,14 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "known-rxe-deviation", no_argument, NULL, 'K' },
 		{ "stress", required_argument, NULL, 'S' },
+		{ "mr", required_argument, NULL, 'M' },
+		{ "mr-a", required_argument, NULL, 'A' },
+		{ "mr-b", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	const char *patterns = NULL;
-	int c, i, stress_s = -1;
+	const char *patterns = NULL, *mr = "pinned";
+	int kinds[RC_MR_NKINDS], nkinds, n = 0, c, i, k, stress_s = -1;
 	bool list = false;
 
 	while ((c = getopt_long(argc, argv, "d:D:t:lvh", lopts, NULL)) != -1) {
@@ -3087,14 +3211,53 @@ int main(int argc, char **argv)
 		case 'T': rc_opts.timeout_ms = atoi(optarg) * 1000; break;
 		case 'K': rc_opts.rxe_deviations = true; break;
 		case 'S': stress_s = atoi(optarg); break;
+		case 'M': mr = optarg; break;
+		case 'A':
+		case 'B':
+			rc_opts.mr_force[c == 'B'] = rc_mr_kind_parse(optarg);
+			if (rc_opts.mr_force[c == 'B'] < 0) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
+	nkinds = parse_kinds(mr, kinds);
+	if (nkinds < 0) {
+		usage(stderr);
+		return 2;
+	}
+	/*
+	 * Every test once per MR kind, named KIND:TEST; -t patterns match
+	 * either the full name or the test's own.
+	 */
+	run = calloc(nkinds * NTESTS, sizeof(*run));
+	run_kind = calloc(nkinds * NTESTS, sizeof(*run_kind));
+	if (!run || !run_kind)
+		return 2;
+	rc_test_before = set_kind;
+	for (k = 0; k < nkinds; k++) {
+		for (i = 0; i < NTESTS; i++) {
+			char *name;
+
+			if (asprintf(&name, "%s:%s", rc_mr_kind_name[kinds[k]],
+				     tests[i].name) < 0)
+				return 2;
+			if (!kind_selected(name, tests[i].name, patterns)) {
+				free(name);
+				continue;
+			}
+			run[n] = tests[i];
+			run[n].name = name;
+			run_kind[n] = kinds[k];
+			n++;
+		}
+	}
 	if (list) {
-		for (i = 0; i < NTESTS; i++)
-			if (rc_selected(tests[i].name, patterns))
-				printf("%s\n", tests[i].name);
+		for (i = 0; i < n; i++)
+			printf("%s\n", run[i].name);
 		return 0;
 	}
 	if (!rc_opts.dev[0] || optind != argc || rc_opts.timeout_ms <= 0) {
@@ -3102,9 +3265,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (stress_s >= 0)
+	if (stress_s >= 0) {
+		rc_opts.mr_kind = kinds[0];
 		return stress(stress_s);
-
-	return rc_run_tests("rc_ops", tests, NTESTS, patterns,
-			    rxe_deviation_report);
+	}
+	if (!n) {
+		fprintf(stderr, "rc_ops: no test matches %s\n", patterns);
+		return 2;
+	}
+	printf("# MR kinds: A %s, B %s\n",
+	       rc_opts.mr_force[0] >= 0 ? rc_mr_kind_name[rc_opts.mr_force[0]] :
+	       "as the test name says",
+	       rc_opts.mr_force[1] >= 0 ? rc_mr_kind_name[rc_opts.mr_force[1]] :
+	       "as the test name says");
+	return rc_run_tests("rc_ops", run, n, NULL, rxe_deviation_report);
 }

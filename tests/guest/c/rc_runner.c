@@ -22,18 +22,26 @@
 bool rc_selected(const char *name, const char *patterns)
 {
 	char buf[1024], *tok, *save;
+	bool any = false, hit = false;
 
 	if (!patterns)
 		return true;
 	snprintf(buf, sizeof(buf), "%s", patterns);
 	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save))
-		if (!fnmatch(tok, name, 0))
-			return true;
-	return false;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (tok[0] == '!') {
+			if (!fnmatch(tok + 1, name, 0))
+				return false;
+			continue;
+		}
+		any = true;
+		hit |= !fnmatch(tok, name, 0);
+	}
+	return hit || !any;
 }
 
 static int child_result_fd = -1;
+void (*rc_test_before)(const struct rc_test *t);
 
 static void on_alarm(int sig)
 {
@@ -99,6 +107,8 @@ static int run_one(const struct rc_test *t, void (*after)(void), char *why,
 		child_result_fd = fds[1];
 		rc_set_result_fd(fds[1]);
 		rc_test_name = t->name;
+		if (rc_test_before)
+			rc_test_before(t);
 		signal(SIGALRM, on_alarm);
 		alarm(rc_opts.hard_limit_s);
 		rc_env_open(&env);
@@ -206,7 +216,9 @@ int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 		else if (r == RC_T_SKIP)
 			printf("ok %d - %s # SKIP %s\n", n, tests[i].name, why);
 		else
-			printf("not ok %d - %s: %s\n", n, tests[i].name, why);
+			printf("not ok %d - %s (%.1f s): %s\n", n,
+			       tests[i].name, (rc_now_ms() - ts) / 1000.0,
+			       why);
 		npass += r == RC_T_PASS;
 		nfail += r == RC_T_FAIL;
 		nskip += r == RC_T_SKIP;

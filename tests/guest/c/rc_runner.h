@@ -15,15 +15,20 @@ struct rc_test {
 
 enum { RC_T_PASS, RC_T_FAIL, RC_T_SKIP };
 
-/* Does NAME match one of the comma-separated fnmatch PATTERNS (or none)? */
+/*
+ * Does NAME match one of the comma-separated fnmatch PATTERNS (or are
+ * there none), and none of the PATTERNS that start with '!'?
+ */
 bool rc_selected(const char *name, const char *patterns);
 /*
  * Run the selected tests, printing TAP and a "# N passed, N failed, N
  * skipped" line; AFTER (may be NULL) runs in each test's process after a
  * test that passed.  Return: the exit status (0, 1 on a failure, 2 if no
- * test matched).
+ * test matched).  rc_test_before, if set, runs in each test's process
+ * before the test.
  */
 int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 		 const char *patterns, void (*after)(void));
+extern void (*rc_test_before)(const struct rc_test *t);
 
 #endif

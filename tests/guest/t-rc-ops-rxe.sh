@@ -1,0 +1,17 @@
+# rc_ops from the kernel's rxe (rxeA, the requester) to sodpB across a veth
+# pair (topo_split), on the tests whose outcome depends on the MR
+# (RC_MR_TESTS in lib.sh): rxe's MRs pinned (rxe's ODP copy misplaces data:
+# VM-NOTES "Known defects"), sodp's pinned, explicit ODP and implicit ODP
+# (names say sodp's kind: odp:op-send).  rxe's known deviations from the
+# specification (listed in rc_ops.c) end as SKIPs, any other wrong outcome
+# fails.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/topo.sh"
+sodp_reset
+trap topo_teardown EXIT
+topo_split rxe sodp || fail "cannot build rxeA <-> sodpB"
+
+"$(cprog rc_ops)" -d rxeA -D sodpB --mr all --mr-a pinned \
+	--known-rxe-deviation -t "$RC_MR_TESTS"
+topo_teardown
+sodp_reset
