@@ -70,8 +70,9 @@ join "$work/before" "$work/after" | while read -r n b a; do
 			"$([ "$a" = "$b" ] || echo "   +$((a - b))")" ;;
 	esac
 done
-echo "   (perftest registered its buffers without pinning them; the device"
-echo "   faulted them in as it touched them, and deregistration invalidated them)"
+echo "   (perftest registered its buffers without pinning anything; the device"
+echo "   faulted in the pages it touched, 16-page windows at a time (fault-around),"
+echo "   and made the atomics' target page device-exclusive)"
 
 step "4. The device follows the process: munmap + mmap under a live ODP MR (odp_demo)"
 "$SODP_REPO/build/tests/odp_demo" -d sodp0 | sed 's/^/   /' || failed=1

@@ -265,11 +265,13 @@ int main(int argc, char **argv)
 	printf("\n   `rdma -dd resource show mr` for this MR:\n");
 	fflush(stdout);
 	{
-		char cmd[160];
+		char cmd[256];
 
+		/* its line and the indented lines of its driver table */
 		snprintf(cmd, sizeof(cmd),
-			 "rdma -dd resource show mr | grep -A3 'lkey 0x%x ' "
-			 "| fold -s -w 76 | sed 's/^/     /'", mr->lkey);
+			 "rdma -dd resource show mr | awk '/ lkey 0x%x / "
+			 "{ p = 1; print \"     \" $0; next } /^[^ ]/ { p = 0 } "
+			 "p { print \"     \" $0 }'", mr->lkey);
 		T_CHECK(system(cmd) == 0, "%s failed", cmd);
 	}
 
