@@ -2,9 +2,9 @@
 # Helpers shared by perftest/bench.sh, perftest/odp-bench.sh and
 # tests/demo.sh.  Sourced; runs inside the guest, after tests/guest/topo.sh.
 #
-#   perf_value FILE bw|lat [typical|avg]
-#       "VALUE UNIT" from a perftest client's output (BW average, or
-#       t_typical / t_avg for latency)
+#   perf_value FILE bw|rate|lat [typical|avg]
+#       "VALUE UNIT" from a perftest client's output (BW average, MsgRate
+#       in Mpps, or t_typical / t_avg for latency)
 #   perf_bed_loopback DEV
 #       point topo.sh's variables at DEV of the standard bed (sodp0, rxe0)
 #       as a loopback topology: topo_exchange then runs server and client
@@ -32,7 +32,10 @@ perf_value() {
 	}
 	nh && $1 ~ /^[0-9]+$/ {
 		for (i = 1; i <= nh; i++) {
-			if (kind == "bw" ? h[i] ~ /^BW average\[/ : index(h[i], stat "[") == 1) {
+			if (kind == "bw") ok = h[i] ~ /^BW average\[/
+			else if (kind == "rate") ok = h[i] ~ /^MsgRate\[/
+			else ok = index(h[i], stat "[") == 1
+			if (ok) {
 				u = h[i]; sub(/^[^[]*\[/, "", u); sub(/\].*/, "", u)
 				print $i, u; found = 1; exit
 			}

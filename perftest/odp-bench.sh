@@ -90,10 +90,13 @@ _fail() {
 	topo_tool_errors "$4" | head -n 6 | sed 's/^/    /' >&2
 }
 
-# run_perftest KEY TYPE REP TOOL ARGS...: one loopback perftest run.
+# run_perftest KEY TYPE REP TOOL ARGS...: one loopback perftest run; the
+# value is BW average, or for ib_atomic_bw the message rate in K ops/s
+# (8-byte atomics round to 0.00 MiB/s when the host is busy).
 run_perftest() {
-	local key=$1 t=$2 rep=$3 tool=$4 out v rs
+	local key=$1 t=$2 rep=$3 tool=$4 out v rs kind=bw
 	shift 4
+	[ "$tool" != ib_atomic_bw ] || kind=rate
 	out=$outdir/$key-$t-$rep
 	port=$((port + 1))
 	rs=$(now_ms)
@@ -102,7 +105,8 @@ run_perftest() {
 		return
 	fi
 	if topo_exchange b v4 "$port" "$out" "$tool" -F "$@" &&
-		v=$(perf_value "$out.client" bw); then
+		v=$(perf_value "$out.client" "$kind"); then
+		[ "$kind" = bw ] || v="$(awk -v m="${v%% *}" 'BEGIN { printf "%.1f", m * 1000 }') Kops/s"
 		R[$key,$t,$rep,v]=${v%% *}
 		echo "odp-bench: $key $t run $rep: $v ($(( $(now_ms) - rs )) ms)" >&2
 	else
@@ -263,10 +267,12 @@ echo "devices:$(for t in $cols; do printf ' %s' "${dev_of[$t]}"; done), each in 
 echo "cells: median of $reps runs (min-max across runs); runs alternate between the devices"
 [ "$both" = 0 ] || echo "last column: how much better sodp is (sodp/rxe for rates, rxe/sodp for times)"
 if want a; then
-	header "(a) warm bandwidth, perftest -s 64KiB -n $iters (atomics: 8 B), pinned vs --odp buffers" sodp/rxe
+	header "(a) warm bandwidth, perftest -s 64KiB -n $iters (atomics: 8 B, in K ops/s), pinned vs --odp buffers" sodp/rxe
 	for op in write read atomic; do
-		row "${op}_bw pinned" MiB/s "a-$op-pinned" v hi
-		row "${op}_bw --odp" MiB/s "a-$op-odp" v hi
+		u=MiB/s
+		[ "$op" != atomic ] || u=Kops/s
+		row "${op}_bw pinned" $u "a-$op-pinned" v hi
+		row "${op}_bw --odp" $u "a-$op-odp" v hi
 		ratio_row "  odp/pinned" "a-$op-odp" "a-$op-pinned" v
 	done
 	notes a-write-pinned a-write-odp a-read-pinned a-read-odp a-atomic-pinned a-atomic-odp

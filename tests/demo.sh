@@ -30,23 +30,27 @@ cmd ibv_devices
 odp_counters sodp0 > "$work/before"
 
 step "2. perftest with ODP buffers (--odp): each device talks to itself (loopback)"
-echo "   server and client on one device; 64 KiB messages x 500 (atomics: 8 B x 500)"
+echo "   server and client on one device; 64 KiB messages x 500 (atomics: 8 B x 500, K ops/s)"
 printf '   %-12s %12s %12s %10s\n' test sodp0 rxe0 sodp/rxe
+# Only sodp's failures fail the demo: rxe's ODP data path has known
+# defects (docs/odp.md, VM-NOTES) and sometimes fails a run.
 port=19400 failed=0
 for op in write read atomic; do
 	declare -A bw=()
 	for dev in sodp0 rxe0; do
 		port=$((port + 1))
-		sz=(-s 65536)
-		[ "$op" = atomic ] && sz=()
+		sz=(-s 65536) kind=bw
+		# 8-byte atomics: the message rate, in K ops/s
+		[ "$op" = atomic ] && sz=() kind=rate
 		bw[$dev]=FAILED
 		if perf_bed_loopback "$dev" &&
 			topo_exchange b v4 "$port" "$work/$op-$dev" "ib_${op}_bw" -F \
 				"${sz[@]}" -n 500 --odp &&
-			v=$(perf_value "$work/$op-$dev.client" bw); then
+			v=$(perf_value "$work/$op-$dev.client" "$kind"); then
 			bw[$dev]=${v%% *} unit=${v#* }
+			[ "$kind" = bw ] || bw[$dev]=$(awk -v m="${v%% *}" 'BEGIN { printf "%.1f", m * 1000 }') unit="K ops/s"
 		else
-			failed=1
+			[ "$dev" = rxe0 ] || failed=1
 			echo "   ib_${op}_bw --odp on $dev failed:" >&2
 			topo_tool_errors "$work/$op-$dev.client" | head -n 4 | sed 's/^/     /' >&2
 		fi
@@ -56,7 +60,10 @@ for op in write read atomic; do
 		else printf "%.2f", s / x }')
 	printf '   %-12s %12s %12s %10s   %s\n' "ib_${op}_bw" "${bw[sodp0]}" \
 		"${bw[rxe0]}" "$r" "${unit:-}"
+	[ "${bw[rxe0]}" != FAILED ] || rxe_failed=1
 done
+[ -z "${rxe_failed:-}" ] ||
+	echo "   (an rxe0 run failed: rxe's ODP data path has known defects; not counted as a demo failure)"
 echo "   (perftest checks no data: odp_demo below and tests/guest/t-odp.sh do)"
 
 step "3. sodp0's ODP counters across those runs (rdma statistic show link sodp0/1)"
