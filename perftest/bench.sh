@@ -62,6 +62,7 @@ case $lat_stat in typical|avg) ;; *) die "--lat-stat: typical or avg" ;; esac
 	die "runs inside the guest: tools/vm/run.sh -- perftest/bench.sh $args"
 
 . "$top/tests/guest/topo.sh"
+. "$top/perftest/lib.sh"	# perf_value, fmt_size, now_ms
 TOPO_RUN_TIMEOUT=$run_timeout
 
 if [ -n "$raw" ]; then
@@ -88,40 +89,6 @@ rows=(
 	"atomic_lat ib_atomic_lat 8 $lat_iters lat"
 )
 [ "$big_size" = 0 ] || rows+=("write_bw ib_write_bw $big_size $big_iters bw")
-
-# perf_value FILE bw|lat: "VALUE UNIT" from a perftest client's output, read
-# by column name, not position: perftest versions differ in their columns
-# and units (MB/sec, MiB/sec, Gb/sec).  The header's names contain single
-# spaces ("BW average[MiB/sec]", "99% percentile[usec]"): a word without
-# "[" that does not start with "#" belongs to the next one.
-perf_value() {
-	awk -v kind="$2" -v stat="t_$lat_stat" '
-	/^ *#bytes/ {
-		n = split($0, w, /[ \t]+/); nh = 0; pre = ""
-		for (i = 1; i <= n; i++) {
-			if (w[i] == "") continue
-			if (w[i] !~ /^#/ && w[i] !~ /\[/ && i < n) { pre = pre w[i] " "; continue }
-			h[++nh] = pre w[i]; pre = ""
-		}
-		next
-	}
-	nh && $1 ~ /^[0-9]+$/ {
-		for (i = 1; i <= nh; i++) {
-			if (kind == "bw" ? h[i] ~ /^BW average\[/ : index(h[i], stat "[") == 1) {
-				u = h[i]; sub(/^[^[]*\[/, "", u); sub(/\].*/, "", u)
-				print $i, u; found = 1; exit
-			}
-		}
-	}
-	END { exit !found }' "$1"
-}
-
-fmt_size() {
-	if [ $(($1 % 1048576)) = 0 ]; then echo "$(($1 / 1048576))MiB"
-	elif [ $(($1 % 1024)) = 0 ]; then echo "$(($1 / 1024))KiB"
-	else echo "${1}B"; fi
-}
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 declare -A val unit
 mtu=
@@ -150,7 +117,7 @@ for t in $types; do
 		# CPU-frequency check means nothing in a guest.
 		# shellcheck disable=SC2086 # $odp is empty or one option
 		if topo_exchange b v4 "$port" "$out" "$tool" -F "${sz[@]}" -n "$iters" $odp &&
-			v=$(perf_value "$out.client" "$kind"); then
+			v=$(perf_value "$out.client" "$kind" "$lat_stat"); then
 			read -r val[$t,$i] unit[$i] <<< "$v"
 			[ -n "$mtu" ] || mtu=$(sed -n 's/^ *Mtu *: *\([0-9]*\).*/\1/p' "$out.client")
 			echo "bench: $t $label $(fmt_size "$size"): ${val[$t,$i]} ${unit[$i]} ($(( $(now_ms) - rs )) ms)" >&2
