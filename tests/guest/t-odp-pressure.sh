@@ -5,6 +5,7 @@
 # (move_pages, compaction, memory-block offlining) or paged out, and when
 # ksmd merges them.  On sodp0 looped back, then across two network stacks
 # (sodpA <-> sodpB over a veth pair, one process driving both).
+# sodp-test-timeout: 900
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 sodp_reset
