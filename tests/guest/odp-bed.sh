@@ -3,8 +3,11 @@
 # hugetlb pages, a small ext4 file system on a loop device (file-backed
 # mappings), and KSM and NUMA-balancing settings put back afterwards (the
 # atomic-kind tests change them and restore them themselves, unless they
-# fail half-way).  Sourced after lib.sh; odp_bed_setup installs an EXIT
-# trap that undoes everything and also tears down a topology.
+# fail half-way).  Sourced after lib.sh and topo.sh; odp_bed_setup saves
+# the settings and installs an EXIT trap that undoes everything and also
+# tears down a topology; odp_bed_files adds the huge pages and the file
+# system (about a minute under TCG on a busy host: only for the tests that
+# use them).
 
 odp_bed_setup() {
 	odp_work=$(mktemp -d /tmp/odp.XXXXXX)
@@ -15,6 +18,9 @@ odp_bed_setup() {
 	done
 	odp_numa=$(cat /proc/sys/kernel/numa_balancing 2>/dev/null || true)
 	trap odp_bed_cleanup EXIT
+}
+
+odp_bed_files() {
 	echo 8 > /proc/sys/vm/nr_hugepages
 	[ "$(cat /proc/sys/vm/nr_hugepages)" -ge 2 ] ||
 		fail "could not reserve huge pages"
@@ -29,7 +35,7 @@ odp_bed_setup() {
 odp_bed_cleanup() {
 	local kv
 	topo_teardown
-	umount "$odp_work/mnt" 2>/dev/null || true
+	[ ! -d "$odp_work/mnt" ] || umount "$odp_work/mnt" 2>/dev/null || true
 	[ -z "${odp_loopdev:-}" ] || losetup -d "$odp_loopdev" 2>/dev/null || true
 	rm -rf "$odp_work"
 	echo 0 > /proc/sys/vm/nr_hugepages

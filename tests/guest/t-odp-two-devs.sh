@@ -9,6 +9,7 @@
 . "$(dirname "$0")/odp-bed.sh"
 sodp_reset
 odp_bed_setup
+odp_bed_files
 topo_split sodp sodp || fail "cannot build sodpA <-> sodpB"
 
 "$(cprog odp)" -d sodpA -D sodpB --file-dir "$odp_work/mnt" \

@@ -16,6 +16,7 @@
 . "$(dirname "$0")/odp-bed.sh"
 sodp_reset
 odp_bed_setup
+odp_bed_files
 
 "$(cprog odp)" -d sodp0 --file-dir "$odp_work/mnt" -t '!atomic-kind-*'
 sodp_reset
