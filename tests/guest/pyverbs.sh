@@ -11,6 +11,8 @@
 #                      then every test whose outcome differs
 #   -k PATTERN         only tests whose names contain PATTERN (repeatable)
 #   --timeout SEC      per module and device (default 600)
+#   --iters N          repeat each test's traffic N times instead of the
+#                      module's own count (100 in most): same checks, faster
 #   --skips            also print each skipped test with its reason
 #   --gdb              run each module under gdb: a crash prints a backtrace
 #   --quiet            no per-module output on failures
@@ -27,17 +29,18 @@ src=/usr/share/doc/rdma-core/tests
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(realpath -m "${PYVERBS_WORK:-/tmp/pyverbs}")
 devs=sodp0 compare=0 timeout=600 show_skips=0 use_gdb=0 quiet=0
-patterns=()
+patterns=() iters=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--dev) devs=$2; shift ;;
 	--compare) devs=$(echo "$2" | tr , ' '); compare=1; shift ;;
 	-k) patterns+=(-k "$2"); shift ;;
 	--timeout) timeout=$2; shift ;;
+	--iters) iters=(--iters "$2"); shift ;;
 	--skips) show_skips=1 ;;
 	--gdb) use_gdb=1 ;;
 	--quiet) quiet=1 ;;
-	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "pyverbs.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -97,7 +100,7 @@ signame() {
 run_module() {
 	local dev=$1 m=$2 d=$work/$1
 	local cmd=(python3 "$here/pyverbs-run.py" --results "$d/$m.log"
-		--dev "$dev" -v "${patterns[@]}" "tests.$m")
+		"${iters[@]}" --dev "$dev" -v "${patterns[@]}" "tests.$m")
 
 	mkdir -p "$d"
 	: > "$d/$m.log"
