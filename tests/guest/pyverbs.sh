@@ -24,6 +24,7 @@
 # $PYVERBS_WORK (default /tmp/pyverbs): DEV/MODULE.log and DEV/MODULE.out.
 # Exit status: 0 if no module failed, errored or crashed on any device.
 set -u
+export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the repository
 
 src=/usr/share/doc/rdma-core/tests
 here=$(cd "$(dirname "$0")" && pwd)

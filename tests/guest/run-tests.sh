@@ -17,7 +17,12 @@ for t in "$here"/t-*.sh; do
 	fi
 	n=$((n + 1))
 	start=$(date +%s%N)
-	timeout -k 5 "${SODP_TEST_TIMEOUT:-300}" bash "$t" > "/tmp/$name.log" 2>&1
+	# A test may ask for more time than the default with a
+	# "# timeout: SEC" line; the larger of the two applies.
+	limit=${SODP_TEST_TIMEOUT:-300}
+	own=$(sed -n 's/^# timeout: \([0-9]\+\)$/\1/p' "$t" | head -n 1)
+	[ -z "$own" ] || [ "$own" -le "$limit" ] || limit=$own
+	timeout -k 5 "$limit" bash "$t" > "/tmp/$name.log" 2>&1
 	rc=$?
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	if [ "$rc" = 0 ]; then
