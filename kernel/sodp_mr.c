@@ -39,10 +39,11 @@
 
 #include "sodp.h"
 
+/* HUGETLB is a hint that the range is huge pages; any page size works. */
 #define SODP_MR_SUPPORTED_ACCESS					\
 	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |		\
 	 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |		\
-	 IB_ACCESS_ON_DEMAND | IB_ACCESS_OPTIONAL)
+	 IB_ACCESS_ON_DEMAND | IB_ACCESS_HUGETLB | IB_ACCESS_OPTIONAL)
 
 /* Is [@iova, @iova + @len) inside the MR?  The one bounds check. */
 static bool sodp_mr_in_bounds(const struct sodp_mr *mr, u64 iova, u64 len)

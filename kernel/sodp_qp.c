@@ -30,9 +30,6 @@
 
 struct workqueue_struct *sodp_wq;
 
-#define SODP_QP_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
-			IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
-
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn)
 {
 	struct sodp_qp *qp;
@@ -267,8 +264,15 @@ static int sodp_qp_check_attr(struct sodp_qp *qp, struct ib_qp_attr *attr,
 		return -EINVAL;
 	if ((mask & IB_QP_PKEY_INDEX) && attr->pkey_index != 0)
 		return -EINVAL;
+	/*
+	 * Only the remote-access bits mean anything for a QP, but consumers
+	 * commonly pass their MRs' flags (pyverbs' ODP tests add
+	 * IB_ACCESS_ON_DEMAND, others HUGETLB or RELAXED_ORDERING), and
+	 * rxe and mlx5 accept them.  Valid MR flags are kept (query returns
+	 * what was set) and ignored; unknown bits are refused.
+	 */
 	if ((mask & IB_QP_ACCESS_FLAGS) &&
-	    (attr->qp_access_flags & ~SODP_QP_ACCESS))
+	    (attr->qp_access_flags & ~IB_ACCESS_SUPPORTED))
 		return -EINVAL;
 	if ((mask & IB_QP_PATH_MTU) &&
 	    (attr->path_mtu < IB_MTU_256 || attr->path_mtu > IB_MTU_4096))
