@@ -65,7 +65,7 @@ result harness/early-panic-rebooted-once $?
 
 echo "== guest tests"
 # Per-allocation-site object counts in the kmalloc caches, for leak checks.
-SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh -- tests/guest/run-tests.sh |
+SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh --timeout 3600 -- tests/guest/run-tests.sh |
 	tee build/guest-tests.log
 rc=${PIPESTATUS[0]}
 n_ok=$(grep -c '^ok ' build/guest-tests.log)

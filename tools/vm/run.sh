@@ -74,7 +74,7 @@ boot() {
 	set +e
 	timeout -k 10 "$timeout" "${qemu[@]}" \
 		-serial "file:$run/console.log" -serial stdio \
-		-append "console=ttyS0 $append" < /dev/null | tr -d '\r'
+		-append "console=ttyS0 $append" < /dev/null | stdbuf -oL tr -d '\r'
 	qrc=${PIPESTATUS[0]}
 	set -e
 }
