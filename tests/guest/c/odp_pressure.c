@@ -1257,8 +1257,17 @@ static void t_migration(struct rc_env *env, long arg)
 		m.nodes == 1 ? ": one node, move_pages to the same node is "
 		"a no-op" : "", m.moved[1], m.steps[1], m.moved[2], m.off_ok,
 		m.off_busy, m.last_err ? strerror(m.last_err) : "none");
-	T_CHECK(total > 0, "no page of T changed frame: nothing was "
-		"migrated, so nothing was tested");
+	/*
+	 * On a one-node guest only compaction and offlining can move pages,
+	 * and neither is bound to pick T's (offlining is often refused,
+	 * device-exclusive pages are hard to migrate): a run that moved
+	 * nothing checked the data and atomics but not migration.  It is a
+	 * skip, shown with its reason, not a pass.
+	 */
+	if (!total)
+		rc_skip("premise not met", "no page of T changed frame in %d "
+			"passes: nothing was migrated (data and atomics were "
+			"exact)", rounds);
 	T_CHECK(m.nodes == 1 || m.moved[0] > 0, "move_pages between %d "
 		"nodes moved no page of T", m.nodes);
 	T_CHECK(d.v[C_INVAL] > 0 && d.v[C_PAGES_INVAL] > 0,
