@@ -71,20 +71,6 @@ long long vmstat(const char *name)
 }
 
 /* The first line of a sysfs/procfs file into @buf; false if unreadable. */
-bool read_str(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
-	return ok;
-}
-
 bool write_str(const char *path, const char *val)
 {
 	FILE *f = fopen(path, "w");
@@ -140,7 +126,7 @@ void thp_require(const void *t, size_t len, long long fallback0)
 		rc_note("AnonHugePages %lld kB: PMD-mapped huge pages", kb);
 		return;
 	}
-	if (!read_str("/sys/kernel/mm/transparent_hugepage/enabled", mode,
+	if (!rc_read_line("/sys/kernel/mm/transparent_hugepage/enabled", mode,
 		      sizeof(mode)))
 		rc_skip("no THP", "/sys/kernel/mm/transparent_hugepage/enabled "
 			"is missing (kernel without THP)");

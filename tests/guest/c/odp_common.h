@@ -26,7 +26,6 @@ void *map_anon(size_t len, int extra);
 void *map_aligned(size_t len, size_t align);
 void *map_fixed(void *addr, size_t len);
 long long vmstat(const char *name);
-bool read_str(const char *path, char *buf, size_t len);
 bool write_str(const char *path, const char *val);
 long long smaps_kb(const void *addr, const char *field);
 void thp_require(const void *t, size_t len, long long fallback0);

@@ -147,7 +147,7 @@ static void ksm_set(struct kbed *b, const char *file, const char *val,
 	char path[128];
 
 	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", file);
-	T_CHECK(read_str(path, b->ksm_saved[slot], sizeof(b->ksm_saved[0])),
+	T_CHECK(rc_read_line(path, b->ksm_saved[slot], sizeof(b->ksm_saved[0])),
 		"%s: %s", path, strerror(errno));
 	T_CHECK(write_str(path, val), "echo %s > %s: %s", val, path,
 		strerror(errno));
@@ -173,7 +173,7 @@ static long long self_ksm_merging(void)
 {
 	char buf[64];
 
-	if (!read_str("/proc/self/ksm_merging_pages", buf, sizeof(buf)))
+	if (!rc_read_line("/proc/self/ksm_merging_pages", buf, sizeof(buf)))
 		return -1;
 	return atoll(buf);
 }
@@ -210,7 +210,7 @@ static void setup_ksm(struct kbed *b)
 	t0 = rc_now_ms();
 	while (pfn_of(b->w) != pfn_of(b->other + 5 * PAGE)) {
 		if (rc_now_ms() - t0 > 30000) {
-			read_str("/sys/kernel/mm/ksm/pages_sharing", buf,
+			rc_read_line("/sys/kernel/mm/ksm/pages_sharing", buf,
 				 sizeof(buf));
 			ksm_restore(b);
 			rc_fail("ksmd did not merge the two areas in 30 s "
@@ -221,7 +221,7 @@ static void setup_ksm(struct kbed *b)
 		rc_sleep_ms(100);
 	}
 	m = self_ksm_merging();
-	read_str("/sys/kernel/mm/ksm/pages_sharing", buf, sizeof(buf));
+	rc_read_line("/sys/kernel/mm/ksm/pages_sharing", buf, sizeof(buf));
 	rc_note("KSM merged the word's page after %llu ms (pages_sharing %s, "
 		"ksm_merging_pages %lld)",
 		(unsigned long long)(rc_now_ms() - t0), buf, m);
@@ -288,9 +288,9 @@ static void setup_numa(struct kbed *b)
 	b->w = (uint64_t *)(b->map + 5 * PAGE + 64);
 	b->cycling = true;
 	b->prot = PROT_NONE;
-	read_str("/sys/devices/system/node/online", nodes, sizeof(nodes));
+	rc_read_line("/sys/devices/system/node/online", nodes, sizeof(nodes));
 	b->numa_updates0 = vmstat("numa_pte_updates");
-	if (read_str("/proc/sys/kernel/numa_balancing", b->numa_saved,
+	if (rc_read_line("/proc/sys/kernel/numa_balancing", b->numa_saved,
 		     sizeof(b->numa_saved))) {
 		/* let the kernel add real hinting faults where it will */
 		write_str("/proc/sys/kernel/numa_balancing", "1");

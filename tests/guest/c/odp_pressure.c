@@ -118,25 +118,11 @@ static void must_write(const char *path, const char *val)
 		strerror(errno));
 }
 
-static bool read_str(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
-	return ok;
-}
-
 static long long read_num(const char *path)
 {
 	char buf[64];
 
-	T_CHECK(read_str(path, buf, sizeof(buf)), "%s: %s", path,
+	T_CHECK(rc_read_line(path, buf, sizeof(buf)), "%s: %s", path,
 		strerror(errno));
 	return atoll(buf);
 }
@@ -673,7 +659,7 @@ static void cg_need(void)
 	{
 		char buf[256];
 
-		T_CHECK(read_str(path, buf, sizeof(buf)), "%s: %s", path,
+		T_CHECK(rc_read_line(path, buf, sizeof(buf)), "%s: %s", path,
 			strerror(errno));
 		T_CHECK(strstr(buf, "memory"), "%s has no memory controller "
 			"(\"%s\")", path, buf);
@@ -980,7 +966,7 @@ static void t_oom(struct rc_env *env, long arg)
 		char path[64], wchan[128] = "?";
 
 		snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-		read_str(path, wchan, sizeof(wchan));
+		rc_read_line(path, wchan, sizeof(wchan));
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		rc_fail("the victim was not OOM-killed within 60 s (in %s; "
@@ -1103,7 +1089,7 @@ static void offline_blocks(struct mover *m, const uint64_t *pfn, size_t n)
 	size_t i;
 	int tried = 0, j;
 
-	if (!read_str("/sys/devices/system/memory/block_size_bytes", buf,
+	if (!rc_read_line("/sys/devices/system/memory/block_size_bytes", buf,
 		      sizeof(buf)))
 		return;
 	bsz = strtoull(buf, NULL, 16);
@@ -1399,7 +1385,7 @@ static void ksm_save(struct ksm_saved *s)
 
 	for (i = 0; i < NKNOBS; i++) {
 		snprintf(path, sizeof(path), KSM "%s", ksm_knobs[i]);
-		s->have[i] = read_str(path, s->v[i], sizeof(s->v[i]));
+		s->have[i] = rc_read_line(path, s->v[i], sizeof(s->v[i]));
 	}
 }
 

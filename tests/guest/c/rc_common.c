@@ -118,7 +118,7 @@ void rc_sleep_ms(int ms)
 
 /* ---- devices ---- */
 
-static bool read_line(const char *path, char *buf, size_t len)
+bool rc_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	bool ok;
@@ -171,7 +171,7 @@ static struct rc_dev *dev_open(const char *name)
 		snprintf(path, sizeof(path),
 			 "/sys/class/infiniband/%s/ports/1/gid_attrs/types/%d",
 			 name, i);
-		if (!read_line(path, type, sizeof(type)) ||
+		if (!rc_read_line(path, type, sizeof(type)) ||
 		    strcmp(type, "RoCE v2"))
 			continue;
 		if (ibv_query_gid(d->ctx, 1, i, &d->gid) ||
@@ -936,7 +936,7 @@ long long rc_hw_counter(const char *dev, const char *name)
 	rc_sleep_ms(30);
 	snprintf(path, sizeof(path),
 		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s", dev, name);
-	T_CHECK(read_line(path, buf, sizeof(buf)), "%s: %s", path,
+	T_CHECK(rc_read_line(path, buf, sizeof(buf)), "%s: %s", path,
 		strerror(errno));
 	return atoll(buf);
 }

@@ -76,6 +76,8 @@ void rc_set_result_fd(int fd);
 				strerror(_r > 0 ? _r : errno));              \
 	} while (0)
 
+/* The first line of a (sysfs) file, without its newline. */
+bool rc_read_line(const char *path, char *buf, size_t len);
 uint64_t rc_now_ms(void);
 void rc_sleep_ms(int ms);
 
