@@ -27,23 +27,40 @@
  * the access looks again.
  *
  * Fault.  Never under odp->lock: hmm_range_fault() may run our own
- * notifier, which takes it.  Two walks under one notifier sequence: the
- * first faults exactly the pages the access needs, the second is a pure
- * snapshot of a window of pages around them that faults nothing.  (One
+ * notifier, which takes it.  Two walks: the first faults exactly the
+ * pages the access needs, the second is a pure snapshot of a window of
+ * pages around them that faults nothing.  (One
  * walk of the window with per-page fault requests is not enough: where
  * the page table has no PTE page, hmm_range_fault() faults every page of
  * the hole, wanted or not; and a second walk that still requests faults
  * does the same if MADV_DONTNEED freed the PTE page in between.)  Holes,
  * PROT_NONE or VM_IO/VM_PFNMAP pages in the window come back as per-page
  * errors that are simply not installed.  The result is installed under
- * odp->lock only if no invalidation ran since mmu_interval_read_begin().
- * Only valid pages are installed: a hole can be filled by mmap() with no
- * notifier firing, so an absent page is never remembered as absent.
+ * odp->lock only if no invalidation touched the window since the fault
+ * began.  Only valid pages are installed: a hole can be filled by mmap()
+ * with no notifier firing, so an absent page is never remembered as
+ * absent.
+ *
+ * Why the window and not the notifier sequence.  The sequence is one per
+ * region (per MR, or per implicit child): it moves on every invalidation
+ * of any page of it.  Under a steady stream of invalidations of other
+ * pages (page migration, reclaim of a neighbour) a fault checked against
+ * it would lose every race for as long as the stream lasts, though its
+ * own pages never changed.  So each fault registers its window on
+ * odp->walks before its first mmu_interval_read_begin(), and the
+ * invalidation marks the walks it overlaps stale.  An invalidation whose
+ * notifier ran before the registration and whose page table changes are
+ * still under way is waited for by mmu_interval_read_begin(); one whose
+ * notifier runs later, on the window, marks the walk.  The sequence is
+ * still read before each hmm_range_fault(), which checks it itself; an
+ * -EBUSY from there is retried at once, the walk being short.
  *
  * Invalidation.  Takes odp->lock (or reports failure when it may not sleep
- * and the lock is busy), advances the notifier sequence, marks the pages
- * the device wrote dirty, clears their entries and frees blocks left
- * empty.  The device writes through a kernel mapping, so the CPU's dirty
+ * and the lock is busy), advances the notifier sequence, marks the walks
+ * in flight on the range stale, marks the pages the device wrote dirty,
+ * clears their entries and frees blocks left empty, except the block of
+ * a walk in flight that the range does not cover whole: that walk is
+ * still valid and installs into it.  The device writes through a kernel mapping, so the CPU's dirty
  * bit never saw those writes; without the mark, a file page would be
  * dropped clean and an anonymous page already in swap would lose them.
  *
@@ -54,15 +71,15 @@
  * instruction under odp->lock.  Three things keep the conversion from
  * chasing its own tail:
  *  - the page is first restored by a one-page write fault, before the
- *    notifier sequence is read: that fault turns a device-exclusive PTE
- *    our table no longer knows about back into a normal one, breaks CoW
- *    of the shared zero page, of a page still shared after fork and of a
- *    KSM page, all of which fire notifiers that would otherwise fail the
- *    sequence check of every attempt;
+ *    conversion's one-page walk starts: that fault turns a
+ *    device-exclusive PTE our table no longer knows about back into a
+ *    normal one, breaks CoW of the shared zero page, of a page still
+ *    shared after fork and of a KSM page, all of which fire notifiers
+ *    that would otherwise make every attempt stale;
  *  - our own conversion (MMU_NOTIFY_EXCLUSIVE with this device as owner)
  *    is not an invalidation: the page stays, only the CPU loses it;
  *  - a racing fault re-installing the same page keeps the EXCL bit.
- * What can still move the sequence is a real event (a THP split on the
+ * What can still spoil an attempt is a real event (a THP split on the
  * first attempt, the CPU touching the page): the atomic tries again, a
  * bounded number of times, then answers "not now" (-EAGAIN, an RNR NAK on
  * the wire), never an access error.  Pages the kernel cannot make
@@ -85,7 +102,8 @@
  *		its rmap locks) around our invalidate.  Never taken under
  *		odp->lock
  *   folio lock	make_device_exclusive() returns with it held
- *   odp->lock	mutex; one region's page table.  Taken by its invalidate
+ *   odp->lock	mutex; one region's page table and walks in flight.
+ *		Taken by its invalidate
  *		(trylock when that may not sleep).  Nothing allocates memory
  *		under it, because reclaim may call the notifier, which
  *		needs it
@@ -172,10 +190,75 @@ static struct page *sodp_odp_page(unsigned long entry)
 }
 
 /*
- * Make sure the block holding @addr exists.  Called without odp->lock,
- * after mmu_interval_read_begin() and before the sequence check that
- * guards the install: only an invalidation frees a block, and one that
- * does fails that check.
+ * A fault in flight on [start, end), on odp->walks; @stale is set by an
+ * invalidation of any of its pages.  Lives on the faulting stack.  The
+ * window never straddles a block.
+ */
+struct sodp_odp_walk {
+	struct list_head node;
+	unsigned long start;
+	unsigned long end;
+	bool stale;
+};
+
+static void sodp_odp_walk_start(struct sodp_odp *odp,
+				struct sodp_odp_walk *walk,
+				unsigned long start, unsigned long end)
+{
+	walk->start = start;
+	walk->end = end;
+	walk->stale = false;
+	mutex_lock(&odp->lock);
+	list_add(&walk->node, &odp->walks);
+	mutex_unlock(&odp->lock);
+}
+
+/*
+ * Did an invalidation touch the walk's pages since it started, or since
+ * the last call?  Caller holds odp->lock.  A stale walk starts over as a
+ * fresh one: it is still registered, so whatever runs from here on is
+ * seen.
+ */
+static bool sodp_odp_walk_stale(struct sodp_odp *odp,
+				struct sodp_odp_walk *walk)
+{
+	bool stale = walk->stale;
+
+	lockdep_assert_held(&odp->lock);
+	walk->stale = false;
+	return stale;
+}
+
+static void sodp_odp_walk_end(struct sodp_odp *odp,
+			      struct sodp_odp_walk *walk, bool locked)
+{
+	if (!locked)
+		mutex_lock(&odp->lock);
+	list_del(&walk->node);
+	if (!locked)
+		mutex_unlock(&odp->lock);
+}
+
+/*
+ * Will a walk in flight install into block @key?  Only one that is not
+ * stale: the others start over, and allocate again if they find pages.
+ * Caller holds odp->lock and has marked the walks it invalidates.
+ */
+static bool sodp_odp_block_wanted(struct sodp_odp *odp, unsigned long key)
+{
+	struct sodp_odp_walk *walk;
+
+	lockdep_assert_held(&odp->lock);
+	list_for_each_entry(walk, &odp->walks, node)
+		if (sodp_odp_block_key(walk->start) == key && !walk->stale)
+			return true;
+	return false;
+}
+
+/*
+ * Make sure the block holding @addr exists.  Called without odp->lock by
+ * a walk in flight on it: only an invalidation frees a block, and it
+ * leaves the block of a walk it did not make stale.
  */
 static int sodp_odp_block_alloc(struct sodp_odp *odp, unsigned long addr)
 {
@@ -247,8 +330,12 @@ static unsigned long sodp_odp_clear(struct sodp_odp *odp, unsigned long start,
 			*e = 0;
 			cleared++;
 		}
-		/* Frees nothing it needs to allocate: safe in reclaim. */
-		if (whole || sodp_odp_block_empty(blk)) {
+		/*
+		 * Frees nothing it needs to allocate: safe in reclaim.  A
+		 * range over the whole block made every walk in it stale.
+		 */
+		if (whole || (sodp_odp_block_empty(blk) &&
+			      !sodp_odp_block_wanted(odp, key))) {
 			xa_erase(&odp->blocks, key);
 			kfree(blk);
 			freed++;
@@ -267,6 +354,7 @@ static bool sodp_odp_invalidate(struct mmu_interval_notifier *mni,
 	unsigned long start = max(range->start, odp->start);
 	unsigned long end = min(range->end, odp->end);
 	unsigned long cleared, excl = 0;
+	struct sodp_odp_walk *walk;
 
 	/*
 	 * Our own make_device_exclusive(): the page stays the same, only the
@@ -281,6 +369,9 @@ static bool sodp_odp_invalidate(struct mmu_interval_notifier *mni,
 	else if (!mutex_trylock(&odp->lock))
 		return false;
 	mmu_interval_set_seq(mni, cur_seq);
+	list_for_each_entry(walk, &odp->walks, node)
+		if (walk->start < end && start < walk->end)
+			walk->stale = true;
 	cleared = start < end ? sodp_odp_clear(odp, start, end, &excl) : 0;
 	mutex_unlock(&odp->lock);
 
@@ -297,8 +388,8 @@ static const struct mmu_interval_notifier_ops sodp_odp_notifier_ops = {
 /*
  * Install what the snapshot found for [@start, @start + @npages pages);
  * the needed pages, [@need_first, @need_end), also get @set.  Caller
- * holds odp->lock, has checked the sequence, and made the block of every
- * valid page.
+ * holds odp->lock, has found the walk not stale, and made the block of
+ * every valid page.
  */
 static void sodp_odp_install(struct sodp_odp *odp, unsigned long start,
 			     const unsigned long *pfns, unsigned long npages,
@@ -324,7 +415,7 @@ static void sodp_odp_install(struct sodp_odp *odp, unsigned long start,
 		 * Still the same page: no invalidation ran in between, so
 		 * the device's earlier writes to it are not yet accounted,
 		 * it is still exclusive if it was (our own conversion
-		 * moves no sequence, so a snapshot taken before it can
+		 * makes no walk stale, so a snapshot taken before it can
 		 * land after it), and it still cannot be if it could not.
 		 */
 		same = (*e & SODP_PTE_VALID) &&
@@ -408,6 +499,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 		.end = end,
 		.hmm_pfns = pfns,
 	};
+	struct sodp_odp_walk walk;
 	int err;
 
 	if (need != SODP_ODP_SNAPSHOT)
@@ -422,8 +514,14 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 		return -EFAULT;
 
 	sodp_odp_count(odp, SODP_CNT_ODP_FAULTS, 1);
+	/* Registered first: see "Why the window" at the top of the file. */
+	sodp_odp_walk_start(odp, &walk, first, end);
 	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	for (;;) {
+		/*
+		 * For hmm_range_fault()'s own check only, and to wait out an
+		 * invalidation of the region still changing page tables.
+		 */
 		snap.notifier_seq = mmu_interval_read_begin(&odp->notifier);
 		exact.notifier_seq = snap.notifier_seq;
 		mmap_read_lock(mm);
@@ -435,12 +533,12 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 			err = sodp_odp_block_for(odp, first, pfns, npages);
 		if (!err) {
 			mutex_lock(&odp->lock);
-			if (!mmu_interval_read_retry(&odp->notifier,
-						     snap.notifier_seq)) {
+			if (!sodp_odp_walk_stale(odp, &walk)) {
 				sodp_odp_install(odp, first, pfns, npages,
 						 need_first, need_end, set);
+				sodp_odp_walk_end(odp, &walk, true);
 				mutex_unlock(&odp->lock);
-				break;
+				goto out;
 			}
 			mutex_unlock(&odp->lock);
 			err = -EBUSY;
@@ -452,6 +550,8 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 		sodp_odp_count(odp, SODP_CNT_ODP_RETRIES, 1);
 		cond_resched();
 	}
+	sodp_odp_walk_end(odp, &walk, false);
+out:
 	/* Never the last put in a QP's work item: leave exit_mmap to others. */
 	mmput_async(mm);
 	if (err)
@@ -550,9 +650,9 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 {
 	struct mm_struct *mm = odp->notifier.mm;
+	struct sodp_odp_walk walk;
 	struct folio *folio;
 	struct page *page;
-	unsigned long seq;
 	int err;
 
 	addr &= PAGE_MASK;
@@ -561,11 +661,11 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 	/*
-	 * Restore the page first, outside the sequence: a write fault ends
-	 * a device-exclusive entry our table lost track of and breaks CoW
-	 * (zero page, fork, KSM), each of which fires a notifier.  Done
-	 * inside the sequence, by make_device_exclusive() itself, they
-	 * would fail every attempt.
+	 * Restore the page first, before the walk starts: a write fault
+	 * ends a device-exclusive entry our table lost track of and breaks
+	 * CoW (zero page, fork, KSM), each of which fires a notifier.  Done
+	 * during the walk, by make_device_exclusive() itself, they would
+	 * make every attempt stale.
 	 */
 	mmap_read_lock(mm);
 	err = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL);
@@ -573,20 +673,22 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 	if (err)
 		goto out;
 
-	seq = mmu_interval_read_begin(&odp->notifier);
+	/* As a fault does, one page wide: the top of the file. */
+	sodp_odp_walk_start(odp, &walk, addr, addr + PAGE_SIZE);
+	mmu_interval_read_begin(&odp->notifier);
 	err = sodp_odp_block_alloc(odp, addr);
 	if (err)
-		goto out;
+		goto out_walk;
 	mmap_read_lock(mm);
 	page = make_device_exclusive(mm, addr, odp->sdev, &folio);
 	mmap_read_unlock(mm);
 	if (IS_ERR(page)) {
 		/* The process can write the page: only exclusivity failed. */
 		err = PTR_ERR(page) == -EBUSY ? -EBUSY : -EOPNOTSUPP;
-		goto out;
+		goto out_walk;
 	}
 	mutex_lock(&odp->lock);
-	if (mmu_interval_read_retry(&odp->notifier, seq)) {
+	if (sodp_odp_walk_stale(odp, &walk)) {
 		err = -EBUSY;
 	} else {
 		unsigned long *e = sodp_odp_entry(odp, addr);
@@ -599,10 +701,14 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 		     SODP_PTE_EXCL | keep;
 		sodp_odp_count(odp, SODP_CNT_ODP_EXCL_GRANTED, 1);
 	}
+	sodp_odp_walk_end(odp, &walk, true);
 	mutex_unlock(&odp->lock);
 	/* The exclusive entry in the page table keeps the page now. */
 	folio_unlock(folio);
 	folio_put(folio);
+	goto out;
+out_walk:
+	sodp_odp_walk_end(odp, &walk, false);
 out:
 	mmput_async(mm);
 	return err;
@@ -784,6 +890,7 @@ struct sodp_odp *sodp_odp_alloc(struct sodp_dev *sdev,
 	odp->end = end;
 	mutex_init(&odp->lock);
 	xa_init(&odp->blocks);
+	INIT_LIST_HEAD(&odp->walks);
 	err = mmu_interval_notifier_insert(&odp->notifier, mm, start,
 					   end - start, &sodp_odp_notifier_ops);
 	if (err) {
@@ -813,6 +920,7 @@ void sodp_odp_free(struct sodp_odp *odp)
 
 	/* The clear above freed every block: each one it visited. */
 	WARN_ON_ONCE(!xa_empty(&odp->blocks));
+	WARN_ON_ONCE(!list_empty(&odp->walks));
 	xa_destroy(&odp->blocks);
 	mutex_destroy(&odp->lock);
 	kfree(odp);

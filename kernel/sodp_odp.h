@@ -9,6 +9,7 @@
 #ifndef SODP_ODP_H
 #define SODP_ODP_H
 
+#include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
@@ -20,8 +21,11 @@ struct mem_cgroup;
 /**
  * struct sodp_odp - the device's view of one ODP region's pages
  * @notifier:	interval notifier over [@start, @end) of the registering mm
- * @lock:	entries in @blocks; held while the device touches a page
+ * @lock:	entries in @blocks and @walks; held while the device touches
+ *		a page
  * @blocks:	sparse page table: block number -> SODP_ODP_BLOCK entries
+ * @walks:	faults in flight (struct sodp_odp_walk), each told by the
+ *		invalidations that touch its window
  * @start:	first byte of the first page (user address)
  * @end:	one past the last page
  * @sdev:	the device, for counters and as device-exclusive owner
@@ -36,6 +40,7 @@ struct sodp_odp {
 	struct mmu_interval_notifier notifier;
 	struct mutex lock;
 	struct xarray blocks;
+	struct list_head walks;
 	unsigned long start;
 	unsigned long end;
 	struct sodp_dev *sdev;

@@ -123,20 +123,8 @@ two_stacks() {
 if two_stacks; then
 	# the cases where the requester and responder differ: not oom
 	# (about the process, not the wire) or cow-atomic; reclaim smaller
-	# migration-* across two stacks is left out of this suite: there a
-	# READ's responder can keep losing its fault to the mover's
-	# invalidations of other pages of the MR (one sequence per MR) for
-	# longer than the requester's retry budget, and the READ then ends
-	# in RETRY_EXC (seen 1 run in 3).  A known bug, written down in
-	# docs/odp.md; SODP_PRESSURE_TWO_STACKS_MIGRATION=1 runs it.
-	cases='reclaim-*,pageout-*,ksm-*'
-	if [ "${SODP_PRESSURE_TWO_STACKS_MIGRATION:-0}" = 1 ]; then
-		cases="$cases,migration-*"
-	else
-		echo "SKIP two stacks: migration-* (known bug: a READ's responder fault can outlast the requester's retries, docs/odp.md)"
-	fi
 	run "sodpA -> sodpB across a veth" -d sodpA -D sodpB \
-		-t "$cases" --mib 16 \
+		-t 'reclaim-*,pageout-*,migration-*,ksm-*' --mib 16 \
 		--limit-mib 8 --seconds 4 || status=1
 else
 	echo "FAIL: cannot build the two-stack topology"
