@@ -41,7 +41,9 @@ if [ ! -e "$kroot/.sodp-complete" ]; then
 	mv "$kroot.tmp" "$kroot"
 fi
 
-if [ ! -e "$dir/.sodp-complete" ]; then
+# An interrupted build resumes: the source is unpacked and configured
+# once (.sodp-configured), and make carries on from the objects it left.
+if [ ! -e "$dir/.sodp-complete" ] && [ ! -e "$dir/.sodp-configured" ]; then
 	deb=$(fetch_pool "l/linux/linux-source-${series}_${ver}_all.deb" \
 		"linux-source-$series $ver")
 	# Older debug kernels are dead weight once this one is wanted.
@@ -67,6 +69,10 @@ if [ ! -e "$dir/.sodp-complete" ]; then
 			grep -qx "$want" "$dir/build/.config" || echo "$want"
 		done)
 	[ -z "$missing" ] || die "debug kernel config lost:" $missing
+	touch "$dir/.sodp-configured"
+fi
+
+if [ ! -e "$dir/.sodp-complete" ]; then
 	log "building debug kernel $up (about 18 minutes on 2 cores)"
 	start=$(date +%s)
 	in_root "$kroot" sh -c '
