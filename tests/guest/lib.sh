@@ -12,7 +12,9 @@ expect_fail() {
 
 # wait_for SECONDS CMD...: poll until CMD succeeds.
 wait_for() {
-	local t=$1; shift
+	# A longer SODP_TEST_TIMEOUT (the debug kernel's) waits as much longer.
+	local t=$(( $1 * ${SODP_TEST_TIMEOUT:-300} / 300 )); shift
+	[ "$t" -ge 1 ] || t=1
 	local end=$(( $(date +%s) + t ))
 	until "$@" >/dev/null 2>&1; do
 		[ "$(date +%s)" -lt "$end" ] || return 1
