@@ -77,6 +77,8 @@ enum sodp_counter {
 	SODP_CNT_RNR_NAK_SENT,
 	SODP_CNT_RNR_NAK_RCVD,
 	SODP_CNT_SEQ_NAK_SENT,
+	SODP_CNT_SEQ_NAK_RCVD,
+	SODP_CNT_IMPLIED_NAK,
 	SODP_CNT_DUP_REQ,
 	SODP_CNT_ERR_NAK_SENT,
 	SODP_CNT_LOOPBACK_PKTS,
@@ -259,8 +261,8 @@ struct sodp_mr {
 struct sodp_swqe {
 	struct sodp_send_wqe wqe;	/* copied header, validated */
 	u32 length;			/* total payload bytes */
-	u32 first_psn;
-	u32 last_psn;
+	u32 first_psn;			/* set once, on first transmission */
+	u32 last_psn;			/* ditto: the range never moves */
 	u32 done_bytes;			/* READ: response bytes placed */
 	u8 state;			/* enum sodp_swqe_state */
 	u8 status;			/* ib_wc_status for the CQE */
@@ -268,27 +270,32 @@ struct sodp_swqe {
 };
 
 enum sodp_swqe_state {
-	SODP_SWQE_QUEUED,	/* fetched, not fully sent */
+	SODP_SWQE_QUEUED,	/* to be sent, or sent again after a rewind */
 	SODP_SWQE_SENT,		/* every packet sent, awaiting ACK/response */
 	SODP_SWQE_DONE,		/* complete; waiting to be retired in order */
 };
 
-/* Requester and completer state; touched only by the QP's work item. */
+/*
+ * Requester and completer state; touched only by the QP's work item.
+ * The SQ indices and PSNs, and what a rewind does to them, are described
+ * at the top of sodp_req.c.
+ */
 struct sodp_req {
 	u32 fetch;		/* next SQ index to copy from the ring */
 	u32 head;		/* oldest WQE not yet retired (ring cons) */
 	u32 cur;		/* WQE being transmitted */
 	u32 cur_off;		/* bytes of cur already sent */
-	u32 psn;		/* next PSN to send */
+	u32 sent;		/* WQEs before this have their PSNs */
+	u32 psn;		/* next PSN to transmit */
+	u32 next_psn;		/* first PSN of the WQE at sent */
+	u32 sent_psn;		/* one past the highest PSN transmitted */
 	u32 acked_psn;		/* every PSN before this is acknowledged */
-	u32 msn;
-	u32 rd_atomic_out;	/* READ/ATOMIC requests in flight */
+	u32 rd_atomic_out;	/* READ/atomic WQEs SENT, not answered */
 	u8 retry_left;
 	u8 rnr_left;
 	bool need_retry;	/* timeout or NAK: rewind to head */
+	bool rewound;		/* rewound, and no progress since */
 	bool rnr_wait;		/* RNR timer running */
-	unsigned long last_progress;	/* jiffies of the last ACK */
-	int flush_status;
 };
 
 /* Saved READ/ATOMIC requests, to answer duplicates (IBTA 9.7.5.1.2). */
@@ -384,7 +391,8 @@ struct sodp_qp {
 	struct sodp_path path;
 
 	struct work_struct work;
-	struct sk_buff_head rx_queue;
+	struct sk_buff_head rx_queue;	/* the peer's requests */
+	struct sk_buff_head ack_queue;	/* responses to our requests */
 	struct timer_list retry_timer;
 	struct timer_list rnr_timer;
 	struct sodp_req req;
@@ -510,6 +518,7 @@ struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
 void sodp_qp_kick(struct sodp_qp *qp);
 void sodp_qp_work(struct work_struct *work);
+void sodp_qp_flush(struct sodp_qp *qp);
 void sodp_qp_error(struct sodp_qp *qp);
 void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type);
 int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe,

@@ -26,53 +26,89 @@ static bool sodp_is_rd_atomic(u8 wr_op)
 }
 
 /* Forward progress: the retry budgets start over (IBTA 9.7.5.1). */
-static void sodp_comp_progress(struct sodp_qp *qp)
+static void sodp_comp_progress(struct sodp_qp *qp, u32 psn)
 {
-	qp->req.retry_left = qp->retry_cnt;
-	qp->req.rnr_left = qp->rnr_retry;
+	struct sodp_req *req = &qp->req;
+
+	if (sodp_psn_cmp(sodp_psn_add(psn, 1), req->acked_psn) <= 0)
+		return;
+	req->acked_psn = sodp_psn_add(psn, 1);
+	req->retry_left = qp->retry_cnt;
+	req->rnr_left = qp->rnr_retry;
+	req->rewound = false;
 	sodp_req_arm_timer(qp, true);
 }
 
 /*
+ * Retransmit from head (timeout, sequence NAK, implied NAK), at the cost
+ * of one retry; out of retries, head fails with RETRY_EXC.
+ */
+static void sodp_comp_retry(struct sodp_qp *qp)
+{
+	struct sodp_req *req = &qp->req;
+
+	if (req->need_retry)
+		return;
+	if (!req->retry_left) {
+		sodp_req_fail(qp, req->head, IB_WC_RETRY_EXC_ERR);
+		return;
+	}
+	req->retry_left--;
+	req->need_retry = true;
+}
+
+/*
+ * The responder is past a READ or atomic whose answer never came: it was
+ * lost.  Acted on once per rewind: until something is acknowledged again
+ * the resent stream (or the timer) answers the same loss.
+ */
+static void sodp_comp_implied_nak(struct sodp_qp *qp)
+{
+	if (qp->req.rewound)
+		return;
+	sodp_count(qp->sdev, SODP_CNT_IMPLIED_NAK);
+	sodp_comp_retry(qp);
+}
+
+/*
  * Everything up to and including @psn arrived.  Complete the SEND and
- * WRITE WQEs it covers; a READ or atomic it covers without its response
- * means the response was lost: ask for a retransmission.
+ * WRITE WQEs it covers; a READ or atomic it covers that was sent and has
+ * no answer means the answer was lost.
  */
 static void sodp_comp_ack(struct sodp_qp *qp, u32 psn)
 {
 	struct sodp_req *req = &qp->req;
+	bool lost = false;
 	u32 i;
 
-	/* Ignore stale ACKs and ACKs for PSNs never sent. */
-	if (sodp_psn_cmp(psn, req->psn) >= 0)
+	/* Ignore ACKs for PSNs never sent. */
+	if (sodp_psn_cmp(psn, req->sent_psn) >= 0)
 		return;
-	if (sodp_psn_cmp(sodp_psn_add(psn, 1), req->acked_psn) > 0) {
-		req->acked_psn = sodp_psn_add(psn, 1);
-		sodp_comp_progress(qp);
-	}
-	for (i = req->head; i != req->cur; i++) {
+	sodp_comp_progress(qp, psn);
+	for (i = req->head; i != req->sent; i++) {
 		struct sodp_swqe *swqe = sodp_req_swqe(qp, i);
 
 		if (swqe->state == SODP_SWQE_DONE)
 			continue;
-		if (swqe->state != SODP_SWQE_SENT ||
-		    sodp_psn_cmp(swqe->last_psn, psn) > 0)
+		if (sodp_psn_cmp(swqe->last_psn, psn) > 0)
 			break;
 		if (sodp_is_rd_atomic(swqe->wqe.opcode)) {
-			req->need_retry = true;
-			break;
+			lost |= swqe->state == SODP_SWQE_SENT;
+			continue;
 		}
 		swqe->state = SODP_SWQE_DONE;
 	}
+	if (lost)
+		sodp_comp_implied_nak(qp);
 }
 
-/* Find the sent WQE whose PSN range holds @psn. */
+/* Find the WQE, among those given PSNs, whose range holds @psn. */
 static int sodp_comp_find(struct sodp_qp *qp, u32 psn, u32 *idx)
 {
 	struct sodp_req *req = &qp->req;
 	u32 i;
 
-	for (i = req->head; i != req->cur; i++) {
+	for (i = req->head; i != req->sent; i++) {
 		struct sodp_swqe *swqe = sodp_req_swqe(qp, i);
 
 		if (sodp_psn_cmp(psn, swqe->first_psn) >= 0 &&
@@ -81,21 +117,15 @@ static int sodp_comp_find(struct sodp_qp *qp, u32 psn, u32 *idx)
 			return 0;
 		}
 	}
-	/* The message still going out owns [first_psn, psn). */
-	if (req->cur != req->fetch && req->cur_off &&
-	    sodp_psn_cmp(psn, sodp_req_swqe(qp, i)->first_psn) >= 0 &&
-	    sodp_psn_cmp(psn, req->psn) < 0) {
-		*idx = i;
-		return 0;
-	}
 	return -ENOENT;
 }
 
+/* A READ or atomic has its whole answer. */
 static void sodp_comp_rd_done(struct sodp_qp *qp, struct sodp_swqe *swqe)
 {
-	swqe->state = SODP_SWQE_DONE;
-	if (qp->req.rd_atomic_out)
+	if (swqe->state == SODP_SWQE_SENT)
 		qp->req.rd_atomic_out--;
+	swqe->state = SODP_SWQE_DONE;
 }
 
 /* Return: false to be given the packet again later (see sodp_comp_rx()). */
@@ -111,8 +141,9 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	if (sodp_comp_find(qp, pkt->psn, &idx))
 		return true;	/* duplicate or stray */
 	swqe = sodp_req_swqe(qp, idx);
+	/* Answers a READ even if rewound and not yet asked for again. */
 	if (swqe->wqe.opcode != IB_UVERBS_WR_RDMA_READ ||
-	    swqe->state != SODP_SWQE_SENT)
+	    swqe->state == SODP_SWQE_DONE)
 		return true;
 	/* A response implies every earlier request arrived. */
 	if (sodp_psn_cmp(swqe->first_psn, qp->req.acked_psn) > 0)
@@ -120,8 +151,10 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 
 	expect = sodp_psn_add(swqe->first_psn, swqe->done_bytes / qp->mtu);
 	if (pkt->psn != expect) {
-		if (sodp_psn_cmp(pkt->psn, expect) > 0)
-			qp->req.need_retry = true;	/* one went missing */
+		/* One went missing (a duplicate, if behind: ignored). */
+		if (sodp_psn_cmp(pkt->psn, expect) > 0 &&
+		    swqe->state == SODP_SWQE_SENT)
+			sodp_comp_implied_nak(qp);
 		return true;
 	}
 	left = swqe->length - swqe->done_bytes;
@@ -141,10 +174,7 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		return true;
 	}
 	swqe->done_bytes += pkt->payload_len;
-	if (sodp_psn_cmp(sodp_psn_add(pkt->psn, 1), qp->req.acked_psn) > 0) {
-		qp->req.acked_psn = sodp_psn_add(pkt->psn, 1);
-		sodp_comp_progress(qp);
-	}
+	sodp_comp_progress(qp, pkt->psn);
 	if (last)
 		sodp_comp_rd_done(qp, swqe);
 	return true;
@@ -162,7 +192,7 @@ static bool sodp_comp_atomic_ack(struct sodp_qp *qp,
 	if (sodp_comp_find(qp, pkt->psn, &idx))
 		return true;
 	swqe = sodp_req_swqe(qp, idx);
-	if (swqe->state != SODP_SWQE_SENT ||
+	if (swqe->state == SODP_SWQE_DONE ||
 	    (swqe->wqe.opcode != IB_UVERBS_WR_ATOMIC_CMP_AND_SWP &&
 	     swqe->wqe.opcode != IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD))
 		return true;
@@ -175,10 +205,7 @@ static bool sodp_comp_atomic_ack(struct sodp_qp *qp,
 		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
 		return true;
 	}
-	if (sodp_psn_cmp(sodp_psn_add(pkt->psn, 1), qp->req.acked_psn) > 0) {
-		qp->req.acked_psn = sodp_psn_add(pkt->psn, 1);
-		sodp_comp_progress(qp);
-	}
+	sodp_comp_progress(qp, pkt->psn);
 	sodp_comp_rd_done(qp, swqe);
 	return true;
 }
@@ -191,7 +218,7 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 	enum ib_wc_status st;
 	u32 idx;
 
-	if (sodp_psn_cmp(pkt->psn, req->psn) >= 0 ||
+	if (sodp_psn_cmp(pkt->psn, req->sent_psn) >= 0 ||
 	    sodp_psn_cmp(pkt->psn, req->acked_psn) < 0)
 		return;	/* stale */
 	/* The NAK'd PSN is the first one that did not take effect. */
@@ -219,14 +246,11 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 		return;
 	switch (code) {
 	case SODP_NAK_PSN_SEQ:
-		if (req->rnr_wait)
-			return;	/* the RNR NAK's rewind covers it */
-		if (!req->retry_left) {
-			sodp_req_fail(qp, idx, IB_WC_RETRY_EXC_ERR);
+		sodp_count(qp->sdev, SODP_CNT_SEQ_NAK_RCVD);
+		/* The RNR NAK's rewind, or one still unanswered, covers it. */
+		if (req->rnr_wait || req->rewound)
 			return;
-		}
-		req->retry_left--;
-		req->need_retry = true;
+		sodp_comp_retry(qp);
 		return;
 	case SODP_NAK_INV_REQ:
 		st = IB_WC_REM_INV_REQ_ERR;
@@ -280,19 +304,14 @@ bool sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	return taken;
 }
 
-/* The retransmission timer fired with packets still unacknowledged. */
+/* The retransmission timer fired with WQEs still unanswered. */
 void sodp_comp_timeout(struct sodp_qp *qp)
 {
 	struct sodp_req *req = &qp->req;
 
-	if (req->psn == req->acked_psn || req->rnr_wait)
+	if (req->head == req->sent || req->rnr_wait)
 		return;
-	if (!req->retry_left) {
-		sodp_req_fail(qp, req->head, IB_WC_RETRY_EXC_ERR);
-		return;
-	}
-	req->retry_left--;
-	req->need_retry = true;
+	sodp_comp_retry(qp);
 }
 
 void sodp_comp_rnr_done(struct sodp_qp *qp)

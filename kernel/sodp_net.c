@@ -40,9 +40,14 @@ static bool sodp_is_roce(struct sk_buff *skb)
 		if (!pskb_may_pull(skb, sizeof(*iph)))
 			return false;
 		iph = ip_hdr(skb);
-		if (iph->protocol != IPPROTO_UDP || iph->ihl < 5)
+		/*
+		 * RoCEv2 packets carry no IP options and are never
+		 * fragmented; anything else on port 4791 is the stack's.
+		 */
+		if (iph->protocol != IPPROTO_UDP || iph->ihl != 5 ||
+		    ip_is_fragment(iph))
 			return false;
-		l4 = iph->ihl * 4;
+		l4 = sizeof(*iph);
 	} else if (skb->protocol == htons(ETH_P_IPV6)) {
 		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
 			return false;
@@ -87,9 +92,11 @@ static rx_handler_result_t sodp_rx_handler(struct sk_buff **pskb)
  */
 void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
 {
+	struct sk_buff_head *queue;
 	struct sodp_qp *qp;
 	struct sodp_l3 l3;
 	u32 bth_off, bth_len, qpn;
+	u8 opcode;
 
 	sodp_count(sdev, SODP_CNT_RX_PKTS);
 	if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off, &bth_len) ||
@@ -98,17 +105,21 @@ void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
 		goto drop;
 	}
 	qpn = get_unaligned_be32(skb->data + bth_off + 4) & SODP_QPN_MASK;
+	opcode = skb->data[bth_off];
 	qp = sodp_qp_get(sdev, qpn);
 	if (!qp) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_NO_QP);
 		goto drop;
 	}
-	if (skb_queue_len(&qp->rx_queue) >= SODP_RX_QUEUE_MAX) {
+	/* Responses to our requests must not wait behind the peer's. */
+	queue = sodp_opcode_table[opcode].flags & SODP_OPF_RESPONSE ?
+		&qp->ack_queue : &qp->rx_queue;
+	if (skb_queue_len(queue) >= SODP_RX_QUEUE_MAX) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_QUEUE_FULL);
 		sodp_qp_put(qp);
 		goto drop;
 	}
-	skb_queue_tail(&qp->rx_queue, skb);
+	skb_queue_tail(queue, skb);
 	sodp_qp_kick(qp);
 	sodp_qp_put(qp);
 	return;
@@ -127,7 +138,7 @@ drop:
  * which adds the pad and the ICRC.
  *
  * Context: process context.
- * Return: the skb, or NULL if out of memory.
+ * Return: the skb, or NULL if out of memory or the QP is in error.
  */
 struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 			       u32 payload_len, u8 **payload)
@@ -141,6 +152,9 @@ struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 	struct sk_buff *skb;
 	u8 *p;
 
+	/* Nothing leaves a QP in the error state: only the flush runs. */
+	if (READ_ONCE(qp->state) == IB_QPS_ERR)
+		return NULL;
 	pkt->pad = sodp_pad_len(payload_len);
 	pkt->tver = 0;
 	pkt->pkey = 0xffff;

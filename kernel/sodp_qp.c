@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * sodp: queue pairs: verbs, state machine, and the per-QP work item.
+ * sodp: queue pairs: verbs and the state machine.
  *
- * Everything a QP does on the wire (requester, responder, completer) runs
- * in one work item, qp->work, on the unbound sodp workqueue: it may sleep
- * (the MR access layer will fault pages for On-Demand Paging), and because a
- * work item never runs concurrently with itself, the three roles share
- * their state without locks.  Softirq context (the rx handler) and timers
- * only queue packets, set event bits and kick the work item.
+ * Everything a QP does on the wire runs in its work item (sodp_work.c).
+ * Softirq context (the rx handler) and timers only queue packets, set
+ * event bits and kick it.
  *
  * Verbs that change that state (modify, destroy) first stop the work item
  * with disable_work_sync(), change what they need, and re-enable it; a
@@ -187,6 +184,7 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	mutex_init(&qp->mutex);
 	INIT_WORK(&qp->work, sodp_qp_work);
 	skb_queue_head_init(&qp->rx_queue);
+	skb_queue_head_init(&qp->ack_queue);
 	timer_setup(&qp->retry_timer, sodp_retry_timer_fn, 0);
 	timer_setup(&qp->rnr_timer, sodp_rnr_timer_fn, 0);
 
@@ -323,9 +321,10 @@ static void sodp_qp_reset(struct sodp_qp *qp)
 	timer_delete_sync(&qp->retry_timer);
 	timer_delete_sync(&qp->rnr_timer);
 	skb_queue_purge(&qp->rx_queue);
+	skb_queue_purge(&qp->ack_queue);
 	sodp_resp_release(qp);
 	memset(&qp->req, 0, sizeof(qp->req));
-	qp->req.fetch = qp->req.head = qp->req.cur = sq_prod;
+	qp->req.fetch = qp->req.head = qp->req.cur = qp->req.sent = sq_prod;
 	smp_store_release(&qp->sq.hdr->cons, sq_prod);
 	qp->rq_cons = rq_prod;
 	smp_store_release(&qp->rq.hdr->cons, rq_prod);
@@ -374,6 +373,8 @@ static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
 	if (mask & IB_QP_SQ_PSN) {
 		qp->sq_psn = attr->sq_psn & SODP_PSN_MASK;
 		qp->req.psn = qp->sq_psn;
+		qp->req.next_psn = qp->sq_psn;
+		qp->req.sent_psn = qp->sq_psn;
 		qp->req.acked_psn = qp->sq_psn;
 	}
 	if (mask & IB_QP_TIMEOUT)
@@ -461,7 +462,7 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->path_mig_state = IB_MIG_MIGRATED;
 	attr->qkey = 0;
 	attr->rq_psn = qp->resp.epsn;
-	attr->sq_psn = qp->req.psn;
+	attr->sq_psn = qp->req.next_psn;
 	attr->dest_qp_num = qp->dest_qpn;
 	attr->qp_access_flags = qp->access;
 	attr->cap.max_send_wr = qp->sq.num_slots;
@@ -506,6 +507,7 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	timer_shutdown_sync(&qp->retry_timer);
 	timer_shutdown_sync(&qp->rnr_timer);
 	skb_queue_purge(&qp->rx_queue);
+	skb_queue_purge(&qp->ack_queue);
 	sodp_resp_release(qp);
 	sodp_resp_set_rd_atomic(qp, 0);
 	rdma_destroy_ah_attr(&qp->ah_attr);
@@ -590,7 +592,7 @@ int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
 }
 
 /* In the error state: complete every posted WQE with a flush error. */
-static void sodp_qp_flush(struct sodp_qp *qp)
+void sodp_qp_flush(struct sodp_qp *qp)
 {
 	struct sodp_cqe cqe;
 	u32 prod;
@@ -611,97 +613,4 @@ static void sodp_qp_flush(struct sodp_qp *qp)
 		if (sodp_rq_complete(qp, &cqe, false))
 			break;
 	}
-}
-
-/*
- * Validate the packet's addressing and dispatch it to its role.
- * Return: false if it is to be offered again later (sodp_comp_rx()).
- */
-static bool sodp_qp_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
-{
-	struct sodp_dev *sdev = qp->sdev;
-	const struct sodp_opcode_info *info;
-	struct sodp_pkt pkt;
-	struct sodp_l3 l3;
-	u32 bth_off, bth_len;
-	const u8 *payload;
-
-	if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off, &bth_len) ||
-	    sodp_pkt_parse(skb->data + bth_off, bth_len, &pkt)) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
-		return true;
-	}
-	if (!sodp_icrc_ok(skb->data, bth_off + bth_len)) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_ICRC);
-		return true;
-	}
-	/* An RC QP talks to one peer: the one its path names. */
-	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
-	    memcmp(l3.saddr, qp->path.ipv6 ? qp->path.dgid.raw :
-		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4) ||
-	    (pkt.pkey & 0x7fff) != 0x7fff) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
-		return true;
-	}
-	info = &sodp_opcode_table[pkt.opcode];
-	if (!(info->flags & SODP_OPF_RC)) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
-		return true;
-	}
-	payload = skb->data + bth_off + pkt.payload_off;
-	if (info->flags & SODP_OPF_RESPONSE) {
-		if (qp->state == IB_QPS_RTS)
-			return sodp_comp_rx(qp, &pkt, payload);
-		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
-	} else {
-		if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS)
-			sodp_resp_rx(qp, &pkt, payload);
-		else
-			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
-	}
-	return true;
-}
-
-#define SODP_WORK_BUDGET	64	/* packets per run, then yield */
-
-void sodp_qp_work(struct work_struct *work)
-{
-	struct sodp_qp *qp = container_of(work, struct sodp_qp, work);
-	int budget = SODP_WORK_BUDGET;
-	struct sk_buff *skb;
-	bool more = false;
-
-	if (test_and_clear_bit(SODP_EV_TIMEOUT, &qp->events) &&
-	    qp->state == IB_QPS_RTS)
-		sodp_comp_timeout(qp);
-	if (test_and_clear_bit(SODP_EV_RNR_DONE, &qp->events))
-		sodp_comp_rnr_done(qp);
-
-	while (budget > 0) {
-		if (sodp_resp_busy(qp)) {
-			more |= sodp_resp_continue(qp, &budget);
-			if (sodp_resp_busy(qp))
-				break;
-		}
-		skb = skb_dequeue(&qp->rx_queue);
-		if (!skb)
-			break;
-		budget--;
-		if (!sodp_qp_rx_one(qp, skb)) {
-			/* A local ODP page to be had later: keep the order. */
-			skb_queue_head(&qp->rx_queue, skb);
-			more = true;
-			break;
-		}
-		consume_skb(skb);
-	}
-	sodp_resp_send_acks(qp);
-
-	if (qp->state == IB_QPS_RTS)
-		more |= sodp_req_run(qp, &budget);
-	if (qp->state == IB_QPS_ERR)
-		sodp_qp_flush(qp);
-
-	if (more || !skb_queue_empty(&qp->rx_queue))
-		sodp_qp_kick(qp);
 }

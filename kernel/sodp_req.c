@@ -6,10 +6,38 @@
  * anything looks at them (sodp_req_fetch()), so a retransmission re-reads
  * our copy, never the ring.  Indices, all free-running u32:
  *
- *   head <= cur <= fetch <= ring prod
+ *   head <= cur <= fetch,  head <= sent <= fetch <= ring prod
  *   head   oldest WQE not yet completed; published as the ring's cons
  *   cur    WQE whose packets are going out (cur_off bytes already sent)
+ *   sent   WQEs before it have been given their PSN range
  *   fetch  next slot to copy from the ring
+ *
+ * Go-back-N.  A WQE gets its PSN range [first_psn, last_psn] the first
+ * time it is transmitted, and keeps it: next_psn is where the range of
+ * the WQE at sent will start.  A retransmission (timeout, sequence NAK,
+ * implied NAK) rewinds cur to head and walks forward again:
+ *  - a DONE WQE is skipped (an ACK or its response arrived since);
+ *  - a SEND/WRITE starts again at its first PSN, or after the PSNs the
+ *    peer has acknowledged (acked_psn), whichever is later;
+ *  - a READ asks for the bytes it still lacks, at the PSN the first of
+ *    them has in its range;
+ *  - an atomic is sent again with its PSN, and the responder answers a
+ *    duplicate from its saved result: it runs once.
+ * So every PSN names the same packet however often it is sent, and the
+ * responder's duplicate detection can be trusted.  Responses are taken
+ * for any WQE in [head, sent) that is not DONE, including one rewound and
+ * not yet sent again.  Each rewind costs one of retry_cnt unless
+ * something was acknowledged since the last one (IBTA 9.7.5.1); implied
+ * NAKs (a response or ACK past a READ or atomic we have no answer for)
+ * and sequence NAKs that arrive while a rewind is still unanswered are
+ * not acted on: the resent stream, or the timer, covers them.
+ *
+ * Errors complete in order.  A WQE found bad (when fetched, while its
+ * packets are built, or by a NAK) is marked DONE with its error status;
+ * transmission stops there (cur never passes a failed WQE, and a rewind
+ * resends only what lies before it).  The WQEs before it finish first,
+ * and when it reaches head it completes with its own status and the QP
+ * enters the error state, which flushes the rest.
  *
  * Runs only in the QP's work item (sodp_qp.c): no locks of its own.
  */
@@ -89,6 +117,9 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 		goto bad;
 	if (sodp_op_is_atomic(w->opcode) && (w->num_sge != 1 || total != 8))
 		goto bad;
+	/* No responder resources asked for: a READ could never go out. */
+	if (sodp_op_is_rd_atomic(w->opcode) && !qp->max_rd_atomic)
+		goto bad;
 	swqe->length = total;
 	return;
 bad:
@@ -166,15 +197,33 @@ int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
 	return len ? -ERANGE : 0;
 }
 
-/* Fail the WQE at @idx and move the QP to the error state. */
+/**
+ * sodp_req_fail() - end the WQE at @idx with an error, in order
+ * @qp: the QP
+ * @idx: SQ index in [head, fetch)
+ * @status: the completion status, unless the WQE already has an error
+ *
+ * Nothing at or after @idx is sent any more.  The WQEs before it go on to
+ * their own completions (retransmitted if need be); when @idx reaches head, sodp_req_retire()
+ * completes it with @status and moves the QP to the error state.
+ */
 void sodp_req_fail(struct sodp_qp *qp, u32 idx, enum ib_wc_status status)
 {
+	struct sodp_req *req = &qp->req;
 	struct sodp_swqe *swqe = sodp_swqe_at(qp, idx);
 
 	if (swqe->status == IB_WC_SUCCESS)
 		swqe->status = status;
+	if (swqe->state == SODP_SWQE_SENT &&
+	    sodp_op_is_rd_atomic(swqe->wqe.opcode))
+		req->rd_atomic_out--;
 	swqe->state = SODP_SWQE_DONE;
-	sodp_qp_error(qp);
+	/* Transmission stops at the first failed WQE. */
+	if (idx - req->head < req->cur - req->head) {
+		req->cur = idx;
+		req->cur_off = 0;
+	}
+	sodp_req_retire(qp);
 }
 
 static u8 sodp_req_opcode(u8 wr_op, bool first, bool last)
@@ -200,6 +249,62 @@ static u8 sodp_req_opcode(u8 wr_op, bool first, bool last)
 	return SODP_OP_WRITE_MIDDLE;
 }
 
+/* Packets a WQE's PSN range holds: READ responses, or request packets. */
+static u32 sodp_req_npsn(struct sodp_qp *qp, const struct sodp_swqe *swqe)
+{
+	if (sodp_op_is_atomic(swqe->wqe.opcode))
+		return 1;
+	return max_t(u32, DIV_ROUND_UP(swqe->length, qp->mtu), 1);
+}
+
+/*
+ * Put the transmission at the right PSN for the WQE at cur: give it its
+ * range if it never had one, or find where it resumes after a rewind or
+ * an acknowledgement (see the top of the file).
+ */
+static void sodp_req_place(struct sodp_qp *qp, struct sodp_swqe *swqe)
+{
+	struct sodp_req *req = &qp->req;
+	u32 done;
+
+	if (req->cur == req->sent) {
+		swqe->first_psn = req->next_psn;
+		swqe->last_psn = sodp_psn_add(swqe->first_psn,
+					      sodp_req_npsn(qp, swqe) - 1);
+		req->next_psn = sodp_psn_add(swqe->last_psn, 1);
+		req->sent++;
+		req->psn = swqe->first_psn;
+		req->cur_off = 0;
+		return;
+	}
+	switch (swqe->wqe.opcode) {
+	case IB_UVERBS_WR_RDMA_READ:
+		req->psn = sodp_psn_add(swqe->first_psn,
+					swqe->done_bytes / qp->mtu);
+		return;
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+		req->psn = swqe->first_psn;
+		return;
+	}
+	if (!req->cur_off)
+		req->psn = swqe->first_psn;
+	/* The peer has more of this message than we are about to send. */
+	if (sodp_psn_cmp(req->acked_psn, req->psn) > 0 &&
+	    sodp_psn_cmp(req->acked_psn, swqe->last_psn) <= 0) {
+		done = (req->acked_psn - swqe->first_psn) & SODP_PSN_MASK;
+		req->cur_off = done * qp->mtu;
+		req->psn = req->acked_psn;
+	}
+}
+
+/* Note a transmission up to @last (a PSN) for the ACK timer. */
+static void sodp_req_sent_to(struct sodp_req *req, u32 last)
+{
+	if (sodp_psn_cmp(sodp_psn_add(last, 1), req->sent_psn) > 0)
+		req->sent_psn = sodp_psn_add(last, 1);
+}
+
 /* One SEND or WRITE packet of the WQE at cur.  Return: 0 or -errno. */
 static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 {
@@ -215,8 +320,6 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 
 	pkt.opcode = sodp_req_opcode(w->opcode, first, last);
 	pkt.psn = req->psn;
-	if (first)
-		swqe->first_psn = req->psn;
 	pkt.ackreq = last ||
 		((req->psn - swqe->first_psn) % SODP_ACKREQ_EVERY) ==
 		SODP_ACKREQ_EVERY - 1;
@@ -243,11 +346,11 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 		}
 	}
 	sodp_net_send(qp, skb);
+	sodp_req_sent_to(req, pkt.psn);
 
 	req->psn = sodp_psn_add(req->psn, 1);
 	req->cur_off += n;
 	if (last) {
-		swqe->last_psn = pkt.psn;
 		swqe->state = SODP_SWQE_SENT;
 		req->cur++;
 		req->cur_off = 0;
@@ -255,7 +358,10 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	return 0;
 }
 
-/* A READ or atomic request: one packet.  Return: 0 or -ENOMEM. */
+/*
+ * A READ or atomic request: one packet.  A READ asks for what it still
+ * lacks, at that byte's PSN.  Return: 0 or -ENOMEM.
+ */
 static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 {
 	struct sodp_req *req = &qp->req;
@@ -268,28 +374,21 @@ static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	pkt.ackreq = true;
 	pkt.rkey = w->rkey;
 	if (w->opcode == IB_UVERBS_WR_RDMA_READ) {
-		u32 left = swqe->length - swqe->done_bytes;
-
 		pkt.opcode = SODP_OP_READ_REQ;
 		pkt.va = w->remote_addr + swqe->done_bytes;
-		pkt.dma_len = left;
-		if (!swqe->done_bytes)
-			swqe->first_psn = req->psn;
-		swqe->last_psn = sodp_psn_add(req->psn,
-			max_t(u32, DIV_ROUND_UP(left, qp->mtu), 1) - 1);
+		pkt.dma_len = swqe->length - swqe->done_bytes;
 	} else {
 		pkt.opcode = w->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ?
 			     SODP_OP_CMP_SWAP : SODP_OP_FETCH_ADD;
 		pkt.va = w->remote_addr;
 		pkt.compare_add = w->compare_add;
 		pkt.swap = w->swap;
-		swqe->first_psn = req->psn;
-		swqe->last_psn = req->psn;
 	}
 	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
 	if (!skb)
 		return -ENOMEM;
 	sodp_net_send(qp, skb);
+	sodp_req_sent_to(req, swqe->last_psn);
 
 	req->psn = sodp_psn_add(swqe->last_psn, 1);
 	req->rd_atomic_out++;
@@ -299,60 +398,53 @@ static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	return 0;
 }
 
-/* Arm the retransmission timer if anything is in flight. */
+/* The local ACK timeout, 4.096 us * 2^timeout, in jiffies. */
+static unsigned long sodp_req_timeout_jiffies(struct sodp_qp *qp)
+{
+	u64 j = nsecs_to_jiffies64(4096ULL << qp->timeout);
+
+	/* Never so short that TCG trips it; never past what timers take. */
+	return clamp_t(u64, j, msecs_to_jiffies(20), MAX_JIFFY_OFFSET);
+}
+
+/*
+ * Arm the retransmission timer while any WQE that went out is not retired:
+ * not while PSNs are unacknowledged, since an ACK for a later PSN covers a
+ * READ or atomic whose answer can still be missing.
+ */
 void sodp_req_arm_timer(struct sodp_qp *qp, bool restart)
 {
-	unsigned long t;
-
-	if (!qp->timeout || qp->req.psn == qp->req.acked_psn) {
+	if (!qp->timeout || qp->req.head == qp->req.sent) {
 		timer_delete(&qp->retry_timer);
 		return;
 	}
 	if (!restart && timer_pending(&qp->retry_timer))
 		return;
-	/* 4.096 us * 2^timeout, and never so short that TCG trips it. */
-	t = usecs_to_jiffies((4096ULL << qp->timeout) / 1000);
-	mod_timer(&qp->retry_timer, jiffies + max(t, msecs_to_jiffies(20)));
+	mod_timer(&qp->retry_timer, jiffies + sodp_req_timeout_jiffies(qp));
 }
 
-/*
- * Go back to the oldest unacknowledged WQE and resend from the first PSN
- * not known to have arrived (IBTA 9.7.4.1.5 "go back N").
- */
+/* Go back to head and send again what has no answer (top of the file). */
 static void sodp_req_rewind(struct sodp_qp *qp)
 {
 	struct sodp_req *req = &qp->req;
-	struct sodp_swqe *swqe;
 	u32 i;
 
 	req->need_retry = false;
-	if (req->head == req->cur && !req->cur_off)
+	if (req->head == req->sent)
 		return;	/* nothing went out */
 	sodp_count(qp->sdev, SODP_CNT_RETRANSMIT);
-
 	for (i = req->head; i != req->cur; i++) {
-		swqe = sodp_swqe_at(qp, i);
-		if (swqe->state == SODP_SWQE_SENT)
-			swqe->state = SODP_SWQE_QUEUED;
+		struct sodp_swqe *swqe = sodp_swqe_at(qp, i);
+
+		if (swqe->state != SODP_SWQE_SENT)
+			continue;
+		swqe->state = SODP_SWQE_QUEUED;
+		if (sodp_op_is_rd_atomic(swqe->wqe.opcode))
+			req->rd_atomic_out--;
 	}
-	req->rd_atomic_out = 0;
 	req->cur = req->head;
 	req->cur_off = 0;
-	swqe = sodp_swqe_at(qp, req->head);
-	if (swqe->wqe.opcode == IB_UVERBS_WR_RDMA_READ) {
-		req->psn = sodp_psn_add(swqe->first_psn,
-					swqe->done_bytes / qp->mtu);
-	} else if (sodp_op_is_atomic(swqe->wqe.opcode)) {
-		req->psn = swqe->first_psn;
-	} else if (sodp_psn_cmp(req->acked_psn, swqe->first_psn) > 0) {
-		/* Part of the message is acknowledged: resume after it. */
-		req->cur_off = (req->acked_psn - swqe->first_psn) &
-			       SODP_PSN_MASK;
-		req->cur_off *= qp->mtu;
-		req->psn = req->acked_psn;
-	} else {
-		req->psn = swqe->first_psn;
-	}
+	req->rewound = true;
 }
 
 /**
@@ -379,24 +471,25 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 	if (req->need_retry)
 		sodp_req_rewind(qp);
 
-	while (req->cur != req->fetch) {
+	while (req->cur != req->fetch && *budget > 0) {
 		struct sodp_swqe *swqe = sodp_swqe_at(qp, req->cur);
 		u8 op = swqe->wqe.opcode;
 
-		if (*budget <= 0)
-			break;
-		/*
-		 * A WQE found bad when fetched or while its packets were
-		 * built completes, with its error, in order: only once
-		 * every WQE before it has.  Until then nothing more is sent;
-		 * the earlier ones finish with their ACKs (or their retries
-		 * run out and the error is theirs).
-		 */
-		if (swqe->status != IB_WC_SUCCESS) {
-			if (req->head == req->cur)
-				sodp_req_fail(qp, req->cur, swqe->status);
-			return false;
+		if (swqe->state == SODP_SWQE_DONE) {
+			/* Transmission stops at the first failed WQE. */
+			if (swqe->status != IB_WC_SUCCESS)
+				break;
+			/* Answered since it was sent: nothing to resend. */
+			req->cur++;
+			req->cur_off = 0;
+			continue;
 		}
+		/* Found bad when fetched or while built: fail in order. */
+		if (swqe->status != IB_WC_SUCCESS) {
+			sodp_req_fail(qp, req->cur, swqe->status);
+			break;
+		}
+		sodp_req_place(qp, swqe);
 		if (sodp_psn_cmp(req->psn, sodp_psn_add(req->acked_psn,
 					SODP_MAX_UNACKED)) >= 0)
 			break;
@@ -404,7 +497,7 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		    !req->cur_off)
 			break;
 		if (sodp_op_is_rd_atomic(op)) {
-			if (req->rd_atomic_out >= max_t(u8, qp->max_rd_atomic, 1))
+			if (req->rd_atomic_out >= qp->max_rd_atomic)
 				break;
 			err = sodp_req_send_rd_atomic(qp, swqe);
 		} else {
@@ -426,7 +519,10 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		}
 		(*budget)--;
 	}
-	sodp_req_arm_timer(qp, false);
+	/* DONE WQEs skipped above may now retire. */
+	sodp_req_retire(qp);
+	if (qp->state == IB_QPS_RTS)
+		sodp_req_arm_timer(qp, false);
 	return stalled || (req->cur != req->fetch && *budget <= 0);
 }
 
@@ -475,42 +571,50 @@ static bool sodp_req_complete_head(struct sodp_qp *qp, enum ib_wc_status st)
 	return ok;
 }
 
-/* Complete finished WQEs in order (called by the completer). */
+/*
+ * Complete finished WQEs in order.  A failed one completes with its own
+ * status and moves the QP to the error state; the flush does the rest.
+ */
 void sodp_req_retire(struct sodp_qp *qp)
 {
 	struct sodp_req *req = &qp->req;
 
-	while (req->head != req->cur) {
+	while (req->head != req->fetch) {
 		struct sodp_swqe *swqe = sodp_swqe_at(qp, req->head);
+		enum ib_wc_status st = swqe->status;
 
-		if (swqe->state != SODP_SWQE_DONE ||
-		    swqe->status != IB_WC_SUCCESS)
+		if (swqe->state != SODP_SWQE_DONE)
 			break;
-		if (!sodp_req_complete_head(qp, IB_WC_SUCCESS)) {
+		/* Keep head <= cur, sent. */
+		if (req->cur == req->head) {
+			req->cur++;
+			req->cur_off = 0;
+		}
+		if (req->sent == req->head)
+			req->sent++;
+		if (!sodp_req_complete_head(qp, st) || st != IB_WC_SUCCESS) {
 			sodp_qp_error(qp);
 			return;
 		}
 	}
 }
 
-/* In the error state: complete everything posted, in order. */
+/*
+ * In the error state: complete everything posted, in order, as flushed.
+ * The WQE that failed, if one did, completed with its status already.
+ */
 void sodp_req_flush(struct sodp_qp *qp)
 {
 	struct sodp_req *req = &qp->req;
 
 	if (sodp_req_fetch(qp))
 		return;	/* a corrupt ring: nothing in it can be trusted */
-	while (req->head != req->fetch) {
-		struct sodp_swqe *swqe = sodp_swqe_at(qp, req->head);
-		enum ib_wc_status st = swqe->status;
-
-		if (st == IB_WC_SUCCESS && swqe->state != SODP_SWQE_DONE)
-			st = IB_WC_WR_FLUSH_ERR;
-		if (!sodp_req_complete_head(qp, st))
+	while (req->head != req->fetch)
+		if (!sodp_req_complete_head(qp, IB_WC_WR_FLUSH_ERR))
 			break;
-	}
-	req->cur = req->head;
+	req->cur = req->sent = req->head;
 	req->cur_off = 0;
+	req->rd_atomic_out = 0;
 }
 
 struct sodp_swqe *sodp_req_swqe(struct sodp_qp *qp, u32 idx)

@@ -313,9 +313,10 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 	bool last = info->flags & SODP_OPF_LAST;
 	int err;
 
+	/* Every packet: modify_qp may take the right away mid-message. */
+	if (!(qp->access & IB_ACCESS_REMOTE_WRITE))
+		return sodp_resp_access(qp, pkt->psn);
 	if (info->flags & SODP_OPF_FIRST) {
-		if (!(qp->access & IB_ACCESS_REMOTE_WRITE))
-			return sodp_resp_access(qp, pkt->psn);
 		if (pkt->dma_len > SODP_MAX_MSG_SIZE)
 			return sodp_resp_inval(qp, pkt->psn);
 		/* A zero-length WRITE names no memory: its rkey is not checked. */
@@ -648,9 +649,14 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
 			return true;
 		}
-		err = sodp_resp_copy(qp, resp->rd_cur->rkey, resp->rd_va,
-				     payload, n, IB_ACCESS_REMOTE_READ,
-				     SODP_FROM_MR);
+		/* As for WRITE: the QP's right is checked per packet. */
+		if (!(qp->access & IB_ACCESS_REMOTE_READ))
+			err = -EACCES;
+		else
+			err = sodp_resp_copy(qp, resp->rd_cur->rkey,
+					     resp->rd_va, payload, n,
+					     IB_ACCESS_REMOTE_READ,
+					     SODP_FROM_MR);
 		if (err == -EAGAIN) {
 			/* An ODP page to be had later: pause, resume. */
 			kfree_skb(skb);

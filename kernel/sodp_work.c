@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: the QP's work item, where everything a QP does on the wire runs.
+ *
+ * One work item per QP, qp->work, on the unbound sodp workqueue.  It may
+ * sleep (an ODP page may have to be faulted), and a work item never runs
+ * concurrently with itself, so requester, responder and completer share
+ * their state without locks.  The rx handler and the timers only queue
+ * packets, set event bits and kick it.
+ *
+ * A run shares the QP among the roles, each with a budget of its own, so
+ * that none starves another:
+ *  1. responses to our requests (qp->ack_queue: ACKs, NAKs, READ
+ *     responses, atomic ACKs) go to the completer first: they retire
+ *     WQEs, stop the ACK timer and open the send window, and a peer
+ *     serving us a long READ must not be waiting on our own traffic;
+ *  2. a READ the peer asked for sends up to SODP_READ_BUDGET responses;
+ *  3. the peer's requests (qp->rx_queue) go to the responder, but not
+ *     while a READ is being answered: what a later request causes (an
+ *     ACK, a NAK, more responses) must leave after the READ's responses,
+ *     in PSN order;
+ *  4. the requester sends new and retransmitted packets.
+ * Whatever is left over requeues the work item.  In the error state
+ * nothing is sent (sodp_net_alloc() refuses), packets are dropped, the
+ * responder forgets what it was doing and the run flushes the queues.
+ */
+#include "sodp.h"
+#include "sodp_pkt.h"
+
+#define SODP_ACK_BUDGET		64	/* responses taken per run */
+#define SODP_READ_BUDGET	32	/* READ responses sent per run */
+#define SODP_REQ_BUDGET		64	/* requests taken per run */
+#define SODP_SEND_BUDGET	64	/* request packets sent per run */
+
+/*
+ * Validate the packet's addressing and dispatch it to its role.
+ * Return: false if it is to be offered again later (sodp_comp_rx()).
+ */
+static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
+{
+	struct sodp_dev *sdev = qp->sdev;
+	const struct sodp_opcode_info *info;
+	struct sodp_pkt pkt;
+	struct sodp_l3 l3;
+	u32 bth_off, bth_len;
+	const u8 *payload;
+
+	if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off, &bth_len) ||
+	    sodp_pkt_parse(skb->data + bth_off, bth_len, &pkt)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		return true;
+	}
+	if (!sodp_icrc_ok(skb->data, bth_off + bth_len)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_ICRC);
+		return true;
+	}
+	/* An RC QP talks to one peer: the one its path names. */
+	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
+	    memcmp(l3.saddr, qp->path.ipv6 ? qp->path.dgid.raw :
+		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4) ||
+	    (pkt.pkey & 0x7fff) != 0x7fff) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+		return true;
+	}
+	info = &sodp_opcode_table[pkt.opcode];
+	if (!(info->flags & SODP_OPF_RC)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		return true;
+	}
+	payload = skb->data + bth_off + pkt.payload_off;
+	if (info->flags & SODP_OPF_RESPONSE) {
+		if (qp->state == IB_QPS_RTS)
+			return sodp_comp_rx(qp, &pkt, payload);
+		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+	} else {
+		if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS)
+			sodp_resp_rx(qp, &pkt, payload);
+		else
+			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+	}
+	return true;
+}
+
+/* 1: the completer.  Return: true if responses are left for next time. */
+static bool sodp_work_responses(struct sodp_qp *qp)
+{
+	int budget = SODP_ACK_BUDGET;
+	struct sk_buff *skb;
+
+	while (budget-- > 0 && (skb = skb_dequeue(&qp->ack_queue))) {
+		if (!sodp_work_rx_one(qp, skb)) {
+			/* A local ODP page to be had later: keep the order. */
+			skb_queue_head(&qp->ack_queue, skb);
+			return true;
+		}
+		consume_skb(skb);
+	}
+	return !skb_queue_empty(&qp->ack_queue);
+}
+
+/*
+ * 2 and 3: the responder.  Requests are taken only while no READ is
+ * being answered.  Return: true if work is left for next time.
+ */
+static bool sodp_work_requests(struct sodp_qp *qp)
+{
+	int read_budget = SODP_READ_BUDGET;
+	int budget = SODP_REQ_BUDGET;
+	struct sk_buff *skb;
+	bool more = false;
+
+	for (;;) {
+		if (sodp_resp_busy(qp)) {
+			more |= sodp_resp_continue(qp, &read_budget);
+			if (sodp_resp_busy(qp))
+				return true;
+		}
+		if (budget-- <= 0)
+			break;
+		skb = skb_dequeue(&qp->rx_queue);
+		if (!skb)
+			break;
+		/* The responder never asks for a packet back. */
+		sodp_work_rx_one(qp, skb);
+		consume_skb(skb);
+	}
+	return more || !skb_queue_empty(&qp->rx_queue);
+}
+
+void sodp_qp_work(struct work_struct *work)
+{
+	struct sodp_qp *qp = container_of(work, struct sodp_qp, work);
+	int send_budget = SODP_SEND_BUDGET;
+	bool more = false;
+
+	if (test_and_clear_bit(SODP_EV_TIMEOUT, &qp->events) &&
+	    qp->state == IB_QPS_RTS)
+		sodp_comp_timeout(qp);
+	if (test_and_clear_bit(SODP_EV_RNR_DONE, &qp->events))
+		sodp_comp_rnr_done(qp);
+
+	more |= sodp_work_responses(qp);
+	more |= sodp_work_requests(qp);
+	sodp_resp_send_acks(qp);
+	if (qp->state == IB_QPS_RTS)
+		more |= sodp_req_run(qp, &send_budget);
+	if (qp->state == IB_QPS_ERR) {
+		sodp_resp_release(qp);
+		sodp_qp_flush(qp);
+	}
+
+	if (more || !skb_queue_empty(&qp->ack_queue) ||
+	    !skb_queue_empty(&qp->rx_queue))
+		sodp_qp_kick(qp);
+}
