@@ -512,8 +512,10 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 			break;
 		}
 		if (err) {
-			/* Bad lkey, rights or bounds, or an ODP page that
-			 * cannot be had at all: complete in order (above). */
+			/*
+			 * Bad lkey, rights or bounds, or an ODP page that
+			 * cannot be had at all: complete in order (above).
+			 */
 			swqe->status = IB_WC_LOC_PROT_ERR;
 			continue;
 		}
@@ -612,7 +614,8 @@ void sodp_req_flush(struct sodp_qp *qp)
 	while (req->head != req->fetch)
 		if (!sodp_req_complete_head(qp, IB_WC_WR_FLUSH_ERR))
 			break;
-	req->cur = req->sent = req->head;
+	req->cur = req->head;
+	req->sent = req->head;
 	req->cur_off = 0;
 	req->rd_atomic_out = 0;
 }

@@ -1544,6 +1544,62 @@ static void t_local_err(struct rc_env *env, long arg)
  * may refuse it at post time instead (rxe's ibv_post_send does, EINVAL);
  * the ibv_wr_* path (arg 1) sends it to the responder on rxe.
  */
+/*
+ * A QP moved to RTS with max_rd_atomic 0 may have no READ or atomic
+ * outstanding: one posted completes with a local QP operation error (a
+ * WQE that could never be sent), and the QP goes to the error state.
+ */
+static void t_read_no_rd_atomic(struct rc_env *env, long atomic)
+{
+	struct rc_cfg cfg;
+	struct rc_pair p;
+	struct rc_buf la, tb;
+	struct ibv_send_wr wr;
+	struct ibv_sge sg;
+	struct ibv_qp_attr attr;
+	int mask;
+
+	rc_cfg_default(&cfg);
+	cfg.no_connect = true;
+	rc_pair_create(&p, env, &cfg);
+	rc_qp_to_init(&p.a, cfg.access);
+	rc_qp_to_init(&p.b, cfg.access);
+	rc_qp_to_rtr(&p.a, &p.b, &p);
+	rc_qp_to_rtr(&p.b, &p.a, &p);
+	rc_rts_attr(&p.a, &p, &attr, &mask);
+	attr.max_rd_atomic = 0;
+	T_OK(ibv_modify_qp(p.a.qp, &attr, mask));
+	rc_qp_to_rts(&p.b, &p);
+	rc_buf_alloc(&la, "A buf", p.a.pd, 4 * KiB, RC_ACCESS_ALL);
+	rc_buf_alloc(&tb, "B buf", p.b.pd, 4 * KiB, RC_ACCESS_ALL);
+
+	sg = rc_sge(&la, 0, 8);
+	if (atomic) {
+		rc_wr(&wr, &sg, 1, 0xd01, IBV_WR_ATOMIC_FETCH_AND_ADD,
+		      IBV_SEND_SIGNALED);
+		wr.wr.atomic.remote_addr = rc_addr(&tb, 0);
+		wr.wr.atomic.rkey = tb.mr->rkey;
+		wr.wr.atomic.compare_add = 1;
+	} else {
+		rc_wr(&wr, &sg, 1, 0xd01, IBV_WR_RDMA_READ, IBV_SEND_SIGNALED);
+		wr.wr.rdma.remote_addr = rc_addr(&tb, 0);
+		wr.wr.rdma.rkey = tb.mr->rkey;
+	}
+	rc_post_send(&p.a, &wr);
+	rc_expect(p.a.scq, &(struct rc_want){ .wr_id = 0xd01,
+		.status = IBV_WC_LOC_QP_OP_ERR, .opcode = RC_ANY,
+		.byte_len = RC_ANY, .qp_num = p.a.qp->qp_num },
+		"READ/atomic with max_rd_atomic 0");
+	T_CHECK(rc_wait_qp_state(p.a.qp, IBV_QPS_ERR, rc_opts.timeout_ms),
+		"QP not in the error state after the error completion");
+	/* Nothing reached B: its memory is as it was. */
+	rc_buf_verify(&tb);
+	rc_buf_verify(&la);
+	rc_buf_free(&la);
+	rc_buf_free(&tb);
+	rc_pair_destroy(&p);
+}
+
 static void t_atomic_misaligned(struct rc_env *env, long ex)
 {
 	struct rc_cfg cfg;
@@ -3086,6 +3142,8 @@ static const struct rc_test tests[] = {
 	{ "err-read-sge-past-mr-end", t_local_err, LE(LE_OOB, OP_READ) },
 	{ "err-write-lkey-other-pd", t_local_err, LE(LE_OTHER_PD, OP_WRITE) },
 	{ "err-read-into-readonly-mr", t_local_err, LE(LE_READ_ONLY, OP_READ) },
+	{ "err-read-no-rd-atomic", t_read_no_rd_atomic, 0 },
+	{ "err-atomic-no-rd-atomic", t_read_no_rd_atomic, 1 },
 	{ "err-atomic-misaligned", t_atomic_misaligned, 0 },
 	{ "err-atomic-misaligned-wr-api", t_atomic_misaligned, 1 },
 	{ "err-recv-too-small", t_recv_too_small, 0 },
