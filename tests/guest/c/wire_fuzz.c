@@ -22,7 +22,9 @@
  *
  * Passes if the device's drop counters account for the broken frames
  * (rx_drop_malformed and rx_drop_icrc moved), if an MR registered without
- * remote access is unchanged (its rkey is in the mix), and if afterwards a
+ * remote access is unchanged (its rkey is in the mix), if IPv4 frames to
+ * port 4791 with IP options or fragmented (which RoCEv2 never sends) are
+ * left to the IP stack (rx_packets does not move), and if afterwards a
  * fresh QP pair on the device moves data byte-exactly.  The guest harness adds
  * the rest: no kernel report in the log, and a clean module unload (no
  * QP, MR or packet left behind).
@@ -463,6 +465,67 @@ static size_t build_frame(const struct target *t, uint8_t *buf, int *kindp)
 	return sizeof(*eh) + n;
 }
 
+/* The IPv4 header checksum of @ip, whose header is ihl words long. */
+static void ip4_csum(uint8_t *ip)
+{
+	unsigned int hlen = (ip[0] & 0xf) * 4, i;
+	uint32_t sum = 0;
+
+	ip[10] = ip[11] = 0;
+	for (i = 0; i < hlen; i += 2)
+		sum += ip[i] << 8 | ip[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = ~sum >> 8;
+	ip[11] = ~sum & 0xff;
+}
+
+/*
+ * IPv4 frames to port 4791 that RoCEv2 never sends -- with IP options, a
+ * first fragment (MF), a later fragment (an offset) -- belong to the IP
+ * stack, not to sodp: each is a well-formed request to the QP otherwise.
+ * Return: frames sent.
+ */
+static long send_not_ours(const struct target *t, int fd)
+{
+	uint8_t frame[FRAME_MAX + 64];
+	uint8_t *ip = frame + sizeof(struct ether_header);
+	long sent = 0;
+	int kind, i;
+	size_t len, iplen;
+
+	for (i = 0; i < 90; i++) {
+		do
+			len = build_frame(t, frame, &kind);
+		while (kind != K_VALID);
+		iplen = len - sizeof(struct ether_header);
+		switch (i % 3) {
+		case 0:	/* four bytes of options: NOP, NOP, NOP, end */
+			memmove(ip + 24, ip + 20, iplen - 20);
+			memcpy(ip + 20, "\x01\x01\x01\x00", 4);
+			ip[0] = 0x46;
+			iplen += 4;
+			len += 4;
+			ip[2] = iplen >> 8;
+			ip[3] = iplen & 0xff;
+			break;
+		case 1:	/* the first fragment of a larger datagram */
+			ip[6] = 0x20;
+			ip[7] = 0;
+			break;
+		default: /* a later fragment, 1024 bytes in */
+			ip[6] = 0;
+			ip[7] = 1024 / 8;
+			break;
+		}
+		ip4_csum(ip);
+		if (send(fd, frame, len, 0) < 0 && errno != ENOBUFS)
+			rc_fail("send: %s", strerror(errno));
+		sent++;
+	}
+	return sent;
+}
+
 static int open_tx(void)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
@@ -505,6 +568,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	long long before[NCOUNTERS], after[NCOUNTERS];
+	long long other_before[NCOUNTERS], other_after[NCOUNTERS];
 	long sent[K_NUM] = { 0 }, n;
 	uint8_t frame[FRAME_MAX + 64];
 	struct rc_pair pair;
@@ -561,6 +625,18 @@ int main(int argc, char **argv)
 	rc_sleep_ms(500);	/* the tail of the queue */
 	read_counters(rc_opts.dev[0], after);
 	rc_buf_verify(&t.ro);
+
+	/* Not ours: the rx handler must leave them to the stack. */
+	read_counters(rc_opts.dev[0], other_before);
+	n = send_not_ours(&t, fd);
+	rc_sleep_ms(300);
+	read_counters(rc_opts.dev[0], other_after);
+	printf("  sent %ld IPv4 frames to port 4791 with options or as fragments: "
+	       "sodp took %lld\n", n, counter(other_after, "rx_packets") -
+	       counter(other_before, "rx_packets"));
+	T_EQ(counter(other_after, "rx_packets") -
+	     counter(other_before, "rx_packets"), 0,
+	     "IPv4 frames with options or fragments claimed by sodp");
 	target_destroy(&t);
 	close(fd);
 
