@@ -1545,6 +1545,54 @@ static void t_local_err(struct rc_env *env, long arg)
  * the ibv_wr_* path (arg 1) sends it to the responder on rxe.
  */
 /*
+ * The responder QP loses REMOTE_WRITE (modify_qp RTS -> RTS) while a
+ * 16 MiB WRITE is arriving: the right is checked on every packet, so the
+ * WRITE fails with a remote access error part-way, and the bytes after
+ * the packet that was refused are untouched.
+ */
+static void t_write_right_revoked(struct rc_env *env, long arg)
+{
+	const size_t len = 16 * MiB;
+	struct rc_pair p;
+	struct rc_buf la, tb;
+	struct ibv_send_wr wr;
+	struct ibv_sge sg;
+	struct ibv_qp_attr attr = {
+		.qp_access_flags = IBV_ACCESS_REMOTE_READ,
+	};
+	size_t landed = 0;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&la, "A src", p.a.pd, len, RC_ACCESS_ALL);
+	rc_buf_alloc(&tb, "B dst", p.b.pd, len, RC_ACCESS_ALL);
+	sg = rc_sge(&la, 0, len);
+	rc_wr(&wr, &sg, 1, 0xa11, IBV_WR_RDMA_WRITE, IBV_SEND_SIGNALED);
+	wr.wr.rdma.remote_addr = rc_addr(&tb, 0);
+	wr.wr.rdma.rkey = tb.mr->rkey;
+	rc_post_send(&p.a, &wr);
+	/* Wait for the first bytes to land, then take the right away. */
+	while (landed < 1000 && tb.p[0] != la.p[0])
+		rc_sleep_ms(1), landed++;
+	T_OK(ibv_modify_qp(p.b.qp, &attr, IBV_QP_ACCESS_FLAGS));
+	rc_expect(p.a.scq, &(struct rc_want){ .wr_id = 0xa11,
+		.status = IBV_WC_REM_ACCESS_ERR, .opcode = RC_ANY,
+		.byte_len = RC_ANY, .qp_num = p.a.qp->qp_num },
+		"WRITE whose right went away mid-message");
+	for (landed = 0; landed < len && tb.p[landed] == la.p[landed]; landed++)
+		;
+	rc_note("%zu of %zu bytes landed before the refused packet", landed,
+		len);
+	T_CHECK(landed < len, "the whole WRITE landed after the right was revoked");
+	T_CHECK(!memcmp(tb.p + landed + 4096, tb.exp + landed + 4096,
+			len - landed - 4096 > len ? 0 : len - landed - 4096),
+		"bytes past the refused packet were written");
+	rc_buf_free(&la);
+	rc_buf_free(&tb);
+	rc_pair_destroy(&p);
+}
+
+/*
  * A QP moved to RTS with max_rd_atomic 0 may have no READ or atomic
  * outstanding: one posted completes with a local QP operation error (a
  * WQE that could never be sent), and the QP goes to the error state.
@@ -3142,6 +3190,7 @@ static const struct rc_test tests[] = {
 	{ "err-read-sge-past-mr-end", t_local_err, LE(LE_OOB, OP_READ) },
 	{ "err-write-lkey-other-pd", t_local_err, LE(LE_OTHER_PD, OP_WRITE) },
 	{ "err-read-into-readonly-mr", t_local_err, LE(LE_READ_ONLY, OP_READ) },
+	{ "err-write-right-revoked", t_write_right_revoked, 0 },
 	{ "err-read-no-rd-atomic", t_read_no_rd_atomic, 0 },
 	{ "err-atomic-no-rd-atomic", t_read_no_rd_atomic, 1 },
 	{ "err-atomic-misaligned", t_atomic_misaligned, 0 },
