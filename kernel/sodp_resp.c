@@ -288,6 +288,19 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
 				       IB_WC_LOC_QP_OP_ERR,
 				       IB_EVENT_QP_FATAL);
+	/*
+	 * SEND with Invalidate: the key it names would have to be a memory
+	 * window or a fast-registration key, and sodp has neither (the keys
+	 * of ibv_reg_mr() MRs cannot be invalidated), so the invalidation
+	 * fails: the receive completes with REM_INV_REQ_ERR and the QP goes
+	 * to error (IBTA class J, as rxe does).  Unlike rxe, the requester is
+	 * told with an invalid request NAK instead of retrying until
+	 * RETRY_EXC.
+	 */
+	if (info->hdrs & SODP_HDR_IETH)
+		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_INV_REQ,
+				       IB_WC_REM_INV_REQ_ERR,
+				       IB_EVENT_QP_REQ_ERR);
 	err = sodp_resp_scatter(qp, payload, pkt->payload_len);
 	if (err == -EMSGSIZE)
 		return sodp_resp_inval(qp, pkt->psn);

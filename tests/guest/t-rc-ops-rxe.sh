@@ -10,8 +10,12 @@
 sodp_reset
 trap topo_teardown EXIT
 topo_split rxe sodp || fail "cannot build rxeA <-> sodpB"
+status=0
 
 "$(cprog rc_ops)" -d rxeA -D sodpB --mr all --mr-a pinned \
-	--known-rxe-deviation -t "$RC_MR_TESTS"
+	--known-rxe-deviation -t "$RC_MR_TESTS" || status=1
+# SEND with Invalidate can only come from rxe: sodp's requester has none.
+"$(cprog rc_ops)" -d rxeA -D sodpB -t err-send-with-inv || status=1
 topo_teardown
 sodp_reset
+exit "$status"

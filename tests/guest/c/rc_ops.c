@@ -1545,6 +1545,49 @@ static void t_local_err(struct rc_env *env, long arg)
  * the ibv_wr_* path (arg 1) sends it to the responder on rxe.
  */
 /*
+ * SEND with Invalidate naming an ordinary MR's rkey: on sodp nothing can
+ * be invalidated (no memory windows, no fast registration), so the
+ * receive completes with REM_INV_REQ_ERR, the responder QP goes to error
+ * and the requester is NAKed (REM_INV_REQ_ERR).  Needs a requester that
+ * sends SEND_WITH_INV (rxe: t-rc-ops-rxe); sodp's does not yet.
+ */
+static void t_send_with_inv(struct rc_env *env, long arg)
+{
+	struct rc_pair p;
+	struct rc_buf la, rb;
+	struct ibv_send_wr wr, *bad;
+	struct ibv_sge sg, rsg;
+	int ret;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&la, "A src", p.a.pd, 4 * KiB, RC_ACCESS_ALL);
+	rc_buf_alloc(&rb, "B recv", p.b.pd, 4 * KiB, RC_ACCESS_ALL);
+	rsg = rc_sge(&rb, 0, 4 * KiB);
+	rc_post_recv(&p.b, 0xb01, &rsg, 1);
+	sg = rc_sge(&la, 0, 64);
+	rc_wr(&wr, &sg, 1, 0xa01, IBV_WR_SEND_WITH_INV, IBV_SEND_SIGNALED);
+	wr.invalidate_rkey = rb.mr->rkey;
+	ret = ibv_post_send(p.a.qp, &wr, &bad);
+	if (ret)
+		rc_skip("requester", "%s cannot post SEND_WITH_INV (%s)",
+			p.a.dev->name, strerror(ret));
+	rc_expect(p.b.rcq, &(struct rc_want){ .wr_id = 0xb01,
+		.status = IBV_WC_REM_INV_REQ_ERR, .opcode = RC_ANY,
+		.byte_len = RC_ANY, .qp_num = p.b.qp->qp_num },
+		"receive of a SEND_WITH_INV");
+	rc_expect(p.a.scq, &(struct rc_want){ .wr_id = 0xa01,
+		.status = IBV_WC_REM_INV_REQ_ERR, .opcode = RC_ANY,
+		.byte_len = RC_ANY, .qp_num = p.a.qp->qp_num },
+		"SEND_WITH_INV");
+	T_CHECK(rc_wait_qp_state(p.b.qp, IBV_QPS_ERR, rc_opts.timeout_ms),
+		"responder QP not in the error state");
+	rc_buf_free(&la);
+	rc_buf_free(&rb);
+	rc_pair_destroy(&p);
+}
+
+/*
  * The responder QP loses REMOTE_WRITE (modify_qp RTS -> RTS) while a
  * 16 MiB WRITE is arriving: the right is checked on every packet, so the
  * WRITE fails with a remote access error part-way, and the bytes after
@@ -3190,6 +3233,7 @@ static const struct rc_test tests[] = {
 	{ "err-read-sge-past-mr-end", t_local_err, LE(LE_OOB, OP_READ) },
 	{ "err-write-lkey-other-pd", t_local_err, LE(LE_OTHER_PD, OP_WRITE) },
 	{ "err-read-into-readonly-mr", t_local_err, LE(LE_READ_ONLY, OP_READ) },
+	{ "err-send-with-inv", t_send_with_inv, 0 },
 	{ "err-write-right-revoked", t_write_right_revoked, 0 },
 	{ "err-read-no-rd-atomic", t_read_no_rd_atomic, 0 },
 	{ "err-atomic-no-rd-atomic", t_read_no_rd_atomic, 1 },
