@@ -276,6 +276,22 @@ enum sodp_swqe_state {
 };
 
 /*
+ * Dynamic debug about one QP (enable with
+ * echo 'module sodp +p' > /sys/kernel/debug/dynamic_debug/control);
+ * the events of the data path are trace events (sodp_trace.h).
+ */
+#define sodp_dbg_qp(qp, fmt, ...)					\
+	ibdev_dbg((qp)->ibqp.device, "qp 0x%x state %d: " fmt,		\
+		  (qp)->ibqp.qp_num, READ_ONCE((qp)->state), ##__VA_ARGS__)
+
+/* Why the requester retransmits (trace event sodp_retry). */
+enum sodp_retry_reason {
+	SODP_RETRY_TIMEOUT,
+	SODP_RETRY_SEQ_NAK,
+	SODP_RETRY_IMPLIED_NAK,
+};
+
+/*
  * Requester and completer state; touched only by the QP's work item.
  * The SQ indices and PSNs, and what a rewind does to them, are described
  * at the top of sodp_req.c.

@@ -10,6 +10,7 @@
 
 #include "sodp.h"
 #include "sodp_pkt.h"
+#include "sodp_trace.h"
 
 /* IBTA table 45: RNR NAK timer field to microseconds. */
 static const u32 sodp_rnr_usecs[32] = {
@@ -43,12 +44,16 @@ static void sodp_comp_progress(struct sodp_qp *qp, u32 psn)
  * Retransmit from head (timeout, sequence NAK, implied NAK), at the cost
  * of one retry; out of retries, head fails with RETRY_EXC.
  */
-static void sodp_comp_retry(struct sodp_qp *qp)
+static void sodp_comp_retry(struct sodp_qp *qp,
+			    enum sodp_retry_reason reason)
 {
 	struct sodp_req *req = &qp->req;
 
 	if (req->need_retry)
 		return;
+	trace_sodp_retry(qp->ibqp.qp_num, reason,
+			 sodp_req_swqe(qp, req->head)->first_psn,
+			 req->acked_psn, req->retry_left);
 	if (!req->retry_left) {
 		sodp_req_fail(qp, req->head, IB_WC_RETRY_EXC_ERR);
 		return;
@@ -67,7 +72,7 @@ static void sodp_comp_implied_nak(struct sodp_qp *qp)
 	if (qp->req.rewound)
 		return;
 	sodp_count(qp->sdev, SODP_CNT_IMPLIED_NAK);
-	sodp_comp_retry(qp);
+	sodp_comp_retry(qp, SODP_RETRY_IMPLIED_NAK);
 }
 
 /*
@@ -218,6 +223,7 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 	enum ib_wc_status st;
 	u32 idx;
 
+	trace_sodp_nak_recv(qp->ibqp.qp_num, pkt->psn, pkt->syndrome);
 	if (sodp_psn_cmp(pkt->psn, req->sent_psn) >= 0 ||
 	    sodp_psn_cmp(pkt->psn, req->acked_psn) < 0)
 		return;	/* stale */
@@ -250,7 +256,7 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 		/* The RNR NAK's rewind, or one still unanswered, covers it. */
 		if (req->rnr_wait || req->rewound)
 			return;
-		sodp_comp_retry(qp);
+		sodp_comp_retry(qp, SODP_RETRY_SEQ_NAK);
 		return;
 	case SODP_NAK_INV_REQ:
 		st = IB_WC_REM_INV_REQ_ERR;
@@ -311,7 +317,7 @@ void sodp_comp_timeout(struct sodp_qp *qp)
 
 	if (req->head == req->sent || req->rnr_wait)
 		return;
-	sodp_comp_retry(qp);
+	sodp_comp_retry(qp, SODP_RETRY_TIMEOUT);
 }
 
 void sodp_comp_rnr_done(struct sodp_qp *qp)

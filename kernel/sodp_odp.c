@@ -118,6 +118,7 @@
 #include <linux/slab.h>
 
 #include "sodp_odp.h"
+#include "sodp_trace.h"
 
 /* One entry per page: the pfn and what the device may do with it. */
 #define SODP_PTE_VALID		BIT(BITS_PER_LONG - 1)
@@ -375,6 +376,7 @@ static bool sodp_odp_invalidate(struct mmu_interval_notifier *mni,
 	cleared = start < end ? sodp_odp_clear(odp, start, end, &excl) : 0;
 	mutex_unlock(&odp->lock);
 
+	trace_sodp_odp_inval(start, end, range->event, cleared, excl);
 	sodp_odp_count(odp, SODP_CNT_ODP_INVALIDATIONS, 1);
 	sodp_odp_count(odp, SODP_CNT_ODP_PAGES_INVALIDATED, cleared);
 	sodp_odp_count(odp, SODP_CNT_ODP_EXCL_REVOKED, excl);
@@ -556,6 +558,7 @@ out:
 	mmput_async(mm);
 	if (err)
 		sodp_odp_count(odp, SODP_CNT_ODP_FAULT_ERRORS, 1);
+	trace_sodp_odp_fault(odp->start, addr, len, need, err);
 	return sodp_odp_transient(err);
 }
 
@@ -711,6 +714,7 @@ out_walk:
 	sodp_odp_walk_end(odp, &walk, false);
 out:
 	mmput_async(mm);
+	trace_sodp_odp_excl(addr, err);
 	return err;
 }
 

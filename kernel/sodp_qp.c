@@ -552,6 +552,8 @@ void sodp_qp_error(struct sodp_qp *qp)
 {
 	if (qp->state == IB_QPS_ERR)
 		return;
+	sodp_dbg_qp(qp, "to the error state from %pS\n",
+		    __builtin_return_address(0));
 	WRITE_ONCE(qp->state, IB_QPS_ERR);
 	sodp_qp_publish_state(qp);
 	timer_delete(&qp->retry_timer);

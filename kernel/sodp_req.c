@@ -45,6 +45,7 @@
 
 #include "sodp.h"
 #include "sodp_pkt.h"
+#include "sodp_trace.h"
 
 /* PSNs in flight before the requester waits for an ACK. */
 #define SODP_MAX_UNACKED	128
@@ -433,6 +434,9 @@ static void sodp_req_rewind(struct sodp_qp *qp)
 	if (req->head == req->sent)
 		return;	/* nothing went out */
 	sodp_count(qp->sdev, SODP_CNT_RETRANSMIT);
+	trace_sodp_rewind(qp->ibqp.qp_num, req->sent - req->head,
+			  sodp_swqe_at(qp, req->head)->first_psn,
+			  req->next_psn);
 	for (i = req->head; i != req->cur; i++) {
 		struct sodp_swqe *swqe = sodp_swqe_at(qp, i);
 

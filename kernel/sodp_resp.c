@@ -20,6 +20,7 @@
  */
 #include "sodp.h"
 #include "sodp_pkt.h"
+#include "sodp_trace.h"
 
 /* ACK at least this often during a long burst, even without AckReq. */
 #define SODP_ACK_EVERY	32
@@ -46,6 +47,8 @@ static void sodp_resp_send_aeth(struct sodp_qp *qp, u32 psn, u8 syndrome)
 	struct sk_buff *skb;
 	u8 *payload;
 
+	if ((syndrome & SODP_AETH_TYPE_MASK) != SODP_AETH_ACK)
+		trace_sodp_nak_sent(qp->ibqp.qp_num, psn, syndrome);
 	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
 	if (skb)
 		sodp_net_send(qp, skb);
