@@ -18,6 +18,12 @@
  *                   twice would find k + 1)
  *   mixed           WRITE, READ, SEND and FETCH_ADD interleaved on one QP
  *
+ * --soak SECONDS runs rounds of WRITEs, READs back and FETCH_ADDs for that
+ * long, and between rounds has the kernel take the pages away:
+ * munmap + mmap at the same address, MADV_DONTNEED, fork with the child
+ * writing, mprotect read-only and back, the CPU rewriting the source;
+ * every byte and every fetched value is checked (tools/sodp-vm soak).
+ *
  * A is the requester (-d), B the responder (-D).  --mr KIND registers
  * both sides' memory pinned, as explicit ODP or implicit ODP; a side on
  * an rxe device stays pinned (rxe's ODP is no reference for data).
@@ -28,6 +34,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "rc_common.h"
 #include "rc_runner.h"
@@ -458,6 +467,193 @@ static void t_mixed(struct rc_env *env, long arg)
 	rc_pair_destroy(&p);
 }
 
+/* ---- soak: mixed traffic while the kernel keeps moving the pages ---- */
+
+#define SOAK_LEN	(512u << 10)
+
+struct soak_mem {
+	uint8_t *p;		/* mmap()ed, so that it can be remapped */
+	uint8_t *exp;		/* what it must hold */
+	struct ibv_mr *mr;
+};
+
+static void soak_map(struct soak_mem *m, bool fixed)
+{
+	void *p = mmap(fixed ? m->p : NULL, SOAK_LEN, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0),
+		       -1, 0);
+
+	T_CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
+	m->p = p;
+}
+
+static void soak_fill(struct soak_mem *m, uint32_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < SOAK_LEN; i++)
+		m->p[i] = m->exp[i] = rc_pat(seed, i);
+}
+
+/*
+ * What the kernel does to the pages between two rounds of traffic: each
+ * leaves the memory with known contents, and every one invalidates the
+ * device's view of some of it.
+ */
+static const char *soak_churn(struct soak_mem *src, struct soak_mem *dst,
+			      unsigned int round)
+{
+	pid_t pid;
+
+	switch (round % 5) {
+	case 0:	/* a new mapping at the same address, new contents */
+		T_CHECK(!munmap(src->p, SOAK_LEN), "munmap: %s", strerror(errno));
+		soak_map(src, true);
+		soak_fill(src, 7000 + round);
+		return "munmap+mmap";
+	case 1:	/* dropped pages read back as zeroes */
+		T_CHECK(!madvise(dst->p, SOAK_LEN, MADV_DONTNEED),
+			"madvise: %s", strerror(errno));
+		memset(dst->exp, 0, SOAK_LEN);
+		return "MADV_DONTNEED";
+	case 2:	/* a child shares the pages; our writes break CoW */
+		pid = fork();
+		T_CHECK(pid >= 0, "fork: %s", strerror(errno));
+		if (!pid) {
+			memset(src->p, 0x5a, SOAK_LEN);	/* its own copies */
+			_exit(0);
+		}
+		T_CHECK(waitpid(pid, NULL, 0) == pid, "waitpid");
+		soak_fill(src, 7000 + round);
+		return "fork";
+	case 3:	/* read-only for a moment: the device's write right goes */
+		T_CHECK(!mprotect(dst->p, SOAK_LEN, PROT_READ) &&
+			!mprotect(dst->p, SOAK_LEN, PROT_READ | PROT_WRITE),
+			"mprotect: %s", strerror(errno));
+		return "mprotect";
+	default: /* the CPU rewrites what the device will read */
+		soak_fill(src, 7000 + round);
+		return "rewrite";
+	}
+}
+
+static int soak(int seconds)
+{
+	struct soak_mem src = {}, dst = {}, back = {};
+	struct rc_env env;
+	struct rc_pair p;
+	struct rc_cfg cfg;
+	struct rc_buf words, fetched;
+	uint64_t end, adds = 0, bytes = 0;
+	unsigned int round = 0, kinds[5] = {};
+	struct soak_mem *all[3] = { &src, &dst, &back };
+	struct ibv_pd *pds[3];
+	int i;
+
+	rc_test_name = "soak";
+	rc_env_open(&env);
+	lossy_cfg(&cfg);
+	rc_pair_create(&p, &env, &cfg);
+	pds[0] = p.a.pd;
+	pds[1] = p.b.pd;
+	pds[2] = p.a.pd;
+	for (i = 0; i < 3; i++) {
+		all[i]->exp = malloc(SOAK_LEN);
+		T_CHECK(all[i]->exp, "out of memory");
+		soak_map(all[i], false);
+		soak_fill(all[i], 6000 + i);
+		all[i]->mr = rc_reg(pds[i], all[i]->p, SOAK_LEN, RC_ACCESS_ALL);
+		T_CHECK(all[i]->mr, "ibv_reg_mr: %s", strerror(errno));
+	}
+	rc_buf_alloc(&words, "B.words", p.b.pd, 4096, RC_ACCESS_ALL);
+	memset(words.p, 0, words.len);
+	rc_buf_alloc(&fetched, "A.fetched", p.a.pd, 64 * 8, RC_ACCESS_ALL);
+
+	end = rc_now_ms() + (uint64_t)seconds * 1000;
+	while (rc_now_ms() < end) {
+		uint64_t *fw = (uint64_t *)fetched.p;
+		unsigned int n = 0, out = 0, k;
+		size_t off;
+
+		soak_churn(&src, &dst, round);
+		kinds[round % 5]++;
+		/* WRITE src to dst, mixed sizes, 32 in flight */
+		for (off = 0; off < SOAK_LEN; n++) {
+			uint32_t len = mixed_len(n + round, SOAK_LEN - off);
+			struct ibv_sge sg = { (uintptr_t)src.p + off, len,
+					      src.mr->lkey };
+			struct ibv_send_wr wr;
+
+			if (out == WRITE_DEPTH) {
+				wait_ok(&p.a, p.a.scq, 1, "soak WRITE");
+				out--;
+			}
+			rc_wr(&wr, &sg, 1, n, IBV_WR_RDMA_WRITE,
+			      IBV_SEND_SIGNALED);
+			wr.wr.rdma.remote_addr = (uintptr_t)dst.p + off;
+			wr.wr.rdma.rkey = dst.mr->rkey;
+			rc_post_send(&p.a, &wr);
+			memcpy(dst.exp + off, src.exp + off, len);
+			off += len;
+			out++;
+		}
+		wait_ok(&p.a, p.a.scq, out, "soak WRITE");
+		T_CHECK(!memcmp(dst.p, dst.exp, SOAK_LEN),
+			"round %u: B differs from what A wrote", round);
+		/* READ it all back, 16 outstanding, and 64 FETCH_ADDs */
+		out = 0;
+		for (k = 0; k < SOAK_LEN / READ_LEN; k++) {
+			struct ibv_sge sg = { (uintptr_t)back.p + k * READ_LEN,
+					      READ_LEN, back.mr->lkey };
+			struct ibv_send_wr wr;
+
+			if (out == cfg.max_rd_atomic) {
+				wait_ok(&p.a, p.a.scq, 1, "soak READ");
+				out--;
+			}
+			rc_wr(&wr, &sg, 1, k, IBV_WR_RDMA_READ,
+			      IBV_SEND_SIGNALED);
+			wr.wr.rdma.remote_addr = (uintptr_t)dst.p + k * READ_LEN;
+			wr.wr.rdma.rkey = dst.mr->rkey;
+			rc_post_send(&p.a, &wr);
+			out++;
+		}
+		wait_ok(&p.a, p.a.scq, out, "soak READ");
+		T_CHECK(!memcmp(back.p, dst.exp, SOAK_LEN),
+			"round %u: what A read back differs from B", round);
+		for (k = 0; k < 64; k++) {
+			if (k >= cfg.max_rd_atomic)
+				wait_ok(&p.a, p.a.scq, 1, "soak FETCH_ADD");
+			post_atomic(&p.a, IBV_WR_ATOMIC_FETCH_AND_ADD, &fetched,
+				    k * 8, rc_addr(&words, 0), words.mr->rkey,
+				    1, 0, k);
+		}
+		wait_ok(&p.a, p.a.scq, cfg.max_rd_atomic, "soak FETCH_ADD");
+		for (k = 0; k < 64; k++)
+			T_EQ(fw[k], adds + k, "FETCH_ADD result (in order)");
+		adds += 64;
+		T_EQ(*(uint64_t *)words.p, adds, "FETCH_ADD word");
+		bytes += 2 * SOAK_LEN;
+		round++;
+	}
+	printf("soak: %u rounds in %d s, %llu MiB moved and checked, %llu FETCH_ADDs exact; "
+	       "churn: %u munmap+mmap, %u MADV_DONTNEED, %u fork, %u mprotect, %u rewrite\n",
+	       round, seconds, (unsigned long long)(bytes >> 20),
+	       (unsigned long long)adds, kinds[0], kinds[1], kinds[2],
+	       kinds[3], kinds[4]);
+	rc_pair_quiet(&p, 50);
+	for (i = 0; i < 3; i++) {
+		T_OK(ibv_dereg_mr(all[i]->mr));
+		munmap(all[i]->p, SOAK_LEN);
+		free(all[i]->exp);
+	}
+	rc_buf_free(&words);
+	rc_buf_free(&fetched);
+	rc_pair_destroy(&p);
+	rc_env_close(&env);
+	return round ? 0 : 1;
+}
+
 static const struct rc_test tests[] = {
 	{ "write", t_write, 0 },
 	{ "read", t_read, 0 },
@@ -470,7 +666,8 @@ static const struct rc_test tests[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: rc_lossy -d DEV -D DEV2 [-t PATTERN[,...]] "
-		"[--mr pinned|odp|implicit] [--timeout SEC]\n");
+		"[--mr pinned|odp|implicit] [--timeout SEC]\n"
+		"       rc_lossy -d DEV -D DEV2 --mr KIND --soak SECONDS\n");
 }
 
 int main(int argc, char **argv)
@@ -478,11 +675,12 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "mr", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "soak", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *patterns = NULL, *mr = "pinned";
-	int c, side;
+	int c, side, soak_s = -1;
 
 	rc_opts.timeout_ms = 60000;
 	while ((c = getopt_long(argc, argv, "d:D:t:vh", lopts, NULL)) != -1) {
@@ -493,6 +691,7 @@ int main(int argc, char **argv)
 		case 'v': rc_opts.verbose = true; break;
 		case 'M': mr = optarg; break;
 		case 'T': rc_opts.timeout_ms = atoi(optarg) * 1000; break;
+		case 'S': soak_s = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -513,6 +712,8 @@ int main(int argc, char **argv)
 			       rc_opts.mr_kind],
 	       rc_mr_kind_name[rc_opts.mr_force[1] >= 0 ? rc_opts.mr_force[1] :
 			       rc_opts.mr_kind]);
+	if (soak_s >= 0)
+		return soak(soak_s);
 	return rc_run_tests("rc_lossy", tests,
 			    sizeof(tests) / sizeof(tests[0]), patterns, NULL);
 }
