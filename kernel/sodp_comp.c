@@ -290,6 +290,16 @@ bool sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 {
 	bool taken = true;
 
+	/*
+	 * Any response, even one for a WQE long retired, shows the peer is
+	 * working through what we sent: after a rewind it may first serve
+	 * every duplicate READ it was sent, and on a slow host that took
+	 * longer than retry_cnt timeouts (RETRY_EXC with nothing lost).  The
+	 * timer restarts; the retry budget does not.
+	 */
+	if (qp->req.head != qp->req.sent)
+		sodp_req_arm_timer(qp, true);
+
 	switch (pkt->opcode) {
 	case SODP_OP_ACK:
 		if ((pkt->syndrome & SODP_AETH_TYPE_MASK) == SODP_AETH_ACK)
