@@ -37,7 +37,7 @@ static void sodp_comp_progress(struct sodp_qp *qp, u32 psn)
 	req->retry_left = qp->retry_cnt;
 	req->rnr_left = qp->rnr_retry;
 	req->rewound = false;
-	sodp_req_arm_timer(qp, true);
+	/* The ACK timer was restarted by sodp_comp_rx() for this response. */
 }
 
 /*
