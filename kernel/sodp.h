@@ -554,7 +554,7 @@ void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb);
 bool sodp_req_run(struct sodp_qp *qp, int *budget);
 void sodp_req_flush(struct sodp_qp *qp);
 void sodp_req_retire(struct sodp_qp *qp);
-void sodp_req_fail(struct sodp_qp *qp, u32 idx, enum ib_wc_status status);
+void sodp_req_fail(struct sodp_qp *qp, u32 idx, int err);
 void sodp_req_arm_timer(struct sodp_qp *qp, bool restart);
 struct sodp_swqe *sodp_req_swqe(struct sodp_qp *qp, u32 idx);
 int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,

@@ -55,7 +55,7 @@ static void sodp_comp_retry(struct sodp_qp *qp,
 			 sodp_req_swqe(qp, req->head)->first_psn,
 			 req->acked_psn, req->retry_left);
 	if (!req->retry_left) {
-		sodp_req_fail(qp, req->head, IB_WC_RETRY_EXC_ERR);
+		sodp_req_fail(qp, req->head, -ETIMEDOUT);
 		return;
 	}
 	req->retry_left--;
@@ -167,7 +167,7 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	if (pkt->payload_len > qp->mtu || pkt->payload_len > left ||
 	    (last && pkt->payload_len != left) ||
 	    (!last && pkt->payload_len != qp->mtu)) {
-		sodp_req_fail(qp, idx, IB_WC_BAD_RESP_ERR);
+		sodp_req_fail(qp, idx, -EBADMSG);
 		return true;
 	}
 	err = sodp_req_sge_copy(qp, idx, swqe->done_bytes, (void *)payload,
@@ -175,7 +175,7 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	if (err == -EAGAIN)
 		return false;
 	if (err) {
-		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
+		sodp_req_fail(qp, idx, err);
 		return true;
 	}
 	swqe->done_bytes += pkt->payload_len;
@@ -207,7 +207,7 @@ static bool sodp_comp_atomic_ack(struct sodp_qp *qp,
 	if (err == -EAGAIN)
 		return false;
 	if (err) {
-		sodp_req_fail(qp, idx, IB_WC_LOC_PROT_ERR);
+		sodp_req_fail(qp, idx, err);
 		return true;
 	}
 	sodp_comp_progress(qp, pkt->psn);
@@ -220,8 +220,8 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 	struct sodp_req *req = &qp->req;
 	u8 type = pkt->syndrome & SODP_AETH_TYPE_MASK;
 	u8 code = pkt->syndrome & ~SODP_AETH_TYPE_MASK;
-	enum ib_wc_status st;
 	u32 idx;
+	int err;
 
 	trace_sodp_nak_recv(qp->ibqp.qp_num, pkt->psn, pkt->syndrome);
 	if (sodp_psn_cmp(pkt->psn, req->sent_psn) >= 0 ||
@@ -236,7 +236,7 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 		sodp_count(qp->sdev, SODP_CNT_RNR_NAK_RCVD);
 		if (qp->rnr_retry != 7) {
 			if (!req->rnr_left) {
-				sodp_req_fail(qp, idx, IB_WC_RNR_RETRY_EXC_ERR);
+				sodp_req_fail(qp, idx, -ENOBUFS);
 				return;
 			}
 			req->rnr_left--;
@@ -258,17 +258,18 @@ static void sodp_comp_nak(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 			return;
 		sodp_comp_retry(qp, SODP_RETRY_SEQ_NAK);
 		return;
+	/* The NAK's code, as sodp_req_wc_status() knows it. */
 	case SODP_NAK_INV_REQ:
-		st = IB_WC_REM_INV_REQ_ERR;
+		err = -EBADR;
 		break;
 	case SODP_NAK_REM_ACCESS:
-		st = IB_WC_REM_ACCESS_ERR;
+		err = -EKEYREJECTED;
 		break;
 	default:
-		st = IB_WC_REM_OP_ERR;
+		err = -EREMOTEIO;
 		break;
 	}
-	sodp_req_fail(qp, idx, st);
+	sodp_req_fail(qp, idx, err);
 }
 
 /**

@@ -81,6 +81,48 @@ static bool sodp_op_is_atomic(u8 op)
 	       op == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
 }
 
+/*
+ * The requester's one mapping from what went wrong to the status the
+ * failed WQE completes with.  Local errors come from the MR access layer
+ * or from checking the WQE; remote ones are the responder's NAKs, decoded
+ * by sodp_comp_nak(), and the retry budgets running out.
+ *
+ *   -EINVAL         the WQE itself is malformed (opcode, SGE count,
+ *                   length, an atomic that is not 8 bytes)    LOC_QP_OP_ERR
+ *   -EBADMSG        a response that cannot answer this WQE    BAD_RESP_ERR
+ *   -ETIMEDOUT      retry_cnt used up (timeouts, seq NAKs)    RETRY_EXC_ERR
+ *   -ENOBUFS        rnr_retry used up (RNR NAKs)              RNR_RETRY_EXC_ERR
+ *   -EBADR          NAK: Invalid Request                      REM_INV_REQ_ERR
+ *   -EKEYREJECTED   NAK: Remote Access Error                  REM_ACCESS_ERR
+ *   -EREMOTEIO      NAK: Remote Operational Error (or a NAK
+ *                   code this side does not know)             REM_OP_ERR
+ *   anything else   a local SGE's lkey, rights, bounds or ODP
+ *                   page that cannot be had                   LOC_PROT_ERR
+ *
+ * -EAGAIN and -ENOMEM never get here: they mean "send it later".
+ */
+static enum ib_wc_status sodp_req_wc_status(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return IB_WC_LOC_QP_OP_ERR;
+	case -EBADMSG:
+		return IB_WC_BAD_RESP_ERR;
+	case -ETIMEDOUT:
+		return IB_WC_RETRY_EXC_ERR;
+	case -ENOBUFS:
+		return IB_WC_RNR_RETRY_EXC_ERR;
+	case -EBADR:
+		return IB_WC_REM_INV_REQ_ERR;
+	case -EKEYREJECTED:
+		return IB_WC_REM_ACCESS_ERR;
+	case -EREMOTEIO:
+		return IB_WC_REM_OP_ERR;
+	default:
+		return IB_WC_LOC_PROT_ERR;
+	}
+}
+
 /* Check a freshly copied WQE; mark it failed rather than refuse it. */
 static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 {
@@ -124,7 +166,7 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 	swqe->length = total;
 	return;
 bad:
-	swqe->status = IB_WC_LOC_QP_OP_ERR;
+	swqe->status = sodp_req_wc_status(-EINVAL);
 }
 
 /* Copy newly posted WQEs.  Return: 0, or -EINVAL for a corrupt ring. */
@@ -202,19 +244,21 @@ int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
  * sodp_req_fail() - end the WQE at @idx with an error, in order
  * @qp: the QP
  * @idx: SQ index in [head, fetch)
- * @status: the completion status, unless the WQE already has an error
+ * @err: what went wrong, a negative errno (sodp_req_wc_status()); the
+ *	WQE keeps the status of an earlier failure
  *
  * Nothing at or after @idx is sent any more.  The WQEs before it go on to
- * their own completions (retransmitted if need be); when @idx reaches head, sodp_req_retire()
- * completes it with @status and moves the QP to the error state.
+ * their own completions (retransmitted if need be); when @idx reaches
+ * head, sodp_req_retire() completes it and moves the QP to the error
+ * state.
  */
-void sodp_req_fail(struct sodp_qp *qp, u32 idx, enum ib_wc_status status)
+void sodp_req_fail(struct sodp_qp *qp, u32 idx, int err)
 {
 	struct sodp_req *req = &qp->req;
 	struct sodp_swqe *swqe = sodp_swqe_at(qp, idx);
 
 	if (swqe->status == IB_WC_SUCCESS)
-		swqe->status = status;
+		swqe->status = sodp_req_wc_status(err);
 	if (swqe->state == SODP_SWQE_SENT &&
 	    sodp_op_is_rd_atomic(swqe->wqe.opcode))
 		req->rd_atomic_out--;
@@ -488,9 +532,9 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 			req->cur_off = 0;
 			continue;
 		}
-		/* Found bad when fetched or while built: fail in order. */
+		/* Found bad when fetched (the status is set): fail in order. */
 		if (swqe->status != IB_WC_SUCCESS) {
-			sodp_req_fail(qp, req->cur, swqe->status);
+			sodp_req_fail(qp, req->cur, -EINVAL);
 			break;
 		}
 		sodp_req_place(qp, swqe);
@@ -518,10 +562,10 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		if (err) {
 			/*
 			 * Bad lkey, rights or bounds, or an ODP page that
-			 * cannot be had at all: complete in order (above).
+			 * cannot be had at all.
 			 */
-			swqe->status = IB_WC_LOC_PROT_ERR;
-			continue;
+			sodp_req_fail(qp, req->cur, err);
+			break;
 		}
 		(*budget)--;
 	}

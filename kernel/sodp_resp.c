@@ -5,9 +5,12 @@
  * with ACKs (coalesced), NAKs, READ responses and atomic ACKs.
  *
  * Errors follow the IBTA's RC rules: a PSN gap gets one sequence NAK until
- * the gap closes; a SEND without a posted receive gets an RNR NAK; bad
- * rkeys, bounds or rights get a remote access NAK, malformed requests an
- * invalid request NAK, and both move this QP to the error state too.
+ * the gap closes; every other failed request is answered by
+ * sodp_resp_error(), the one place that turns an errno into a NAK, a
+ * receive completion status and an asynchronous event: a SEND without a
+ * posted receive gets an RNR NAK; bad rkeys, bounds or rights a remote
+ * access NAK, malformed requests an invalid request NAK, and both move
+ * this QP to the error state too.
  *
  * An ODP page that cannot be had now but may be later (the MR access
  * layer says -EAGAIN: invalidations kept winning, or memory ran out) is
@@ -155,31 +158,6 @@ static void sodp_resp_fail_rwqe(struct sodp_qp *qp, enum ib_wc_status st)
 	sodp_rq_complete(qp, &cqe, false);
 }
 
-/* NAK @psn, complete a held receive with @st, and go to error. */
-static enum sodp_resp_result sodp_resp_fatal(struct sodp_qp *qp, u32 psn,
-					     u8 nak, enum ib_wc_status st,
-					     enum ib_event_type ev)
-{
-	sodp_count(qp->sdev, SODP_CNT_ERR_NAK_SENT);
-	sodp_resp_send_aeth(qp, psn, SODP_AETH_NAK | nak);
-	sodp_resp_fail_rwqe(qp, st);
-	sodp_qp_event(qp, ev);
-	sodp_qp_error(qp);
-	return SODP_RESP_FATAL;
-}
-
-static enum sodp_resp_result sodp_resp_inval(struct sodp_qp *qp, u32 psn)
-{
-	return sodp_resp_fatal(qp, psn, SODP_NAK_INV_REQ, IB_WC_LOC_LEN_ERR,
-			       IB_EVENT_QP_REQ_ERR);
-}
-
-static enum sodp_resp_result sodp_resp_access(struct sodp_qp *qp, u32 psn)
-{
-	return sodp_resp_fatal(qp, psn, SODP_NAK_REM_ACCESS,
-			       IB_WC_LOC_PROT_ERR, IB_EVENT_QP_ACCESS_ERR);
-}
-
 /* Not now: the requester is to send @psn again after its RNR timer. */
 static enum sodp_resp_result sodp_resp_rnr(struct sodp_qp *qp, u32 psn)
 {
@@ -189,7 +167,82 @@ static enum sodp_resp_result sodp_resp_rnr(struct sodp_qp *qp, u32 psn)
 	return SODP_RESP_RNR;
 }
 
-/* Take the receive WQE at the head of the RQ.  -EAGAIN: none posted. */
+/**
+ * sodp_resp_error() - answer a request that cannot be carried out
+ * @qp: the QP
+ * @psn: the request's PSN
+ * @err: what went wrong, a negative errno (below)
+ * @its_rwqe: a receive WQE held now belongs to this request (false while
+ *	a READ is answered: the receive is a later SEND's)
+ *
+ * The responder's one mapping from an error to what the requester is told
+ * (the AETH), how a held receive WQE completes and which asynchronous
+ * event the consumer gets.  Checks here and the MR access layer report
+ * with an errno:
+ *
+ *   -EAGAIN        not now: no receive posted, or an ODP page that may
+ *                  be had later: RNR NAK, and the QP lives on
+ *   -EINVAL        malformed: opcode sequence, payload against the MTU
+ *                  or the length, a misaligned atomic, no responder
+ *                  resources: Invalid Request NAK, LOC_LEN_ERR, REQ_ERR
+ *   -EMSGSIZE      a SEND longer than its receive: the same
+ *   -EKEYREJECTED  SEND with Invalidate, and nothing here can be
+ *                  invalidated: Invalid Request NAK, REM_INV_REQ_ERR,
+ *                  REQ_ERR
+ *   -EPROTO        the receive queue is corrupt: Remote Operational
+ *                  Error NAK, LOC_QP_OP_ERR, QP_FATAL
+ *   -EIO           the receive WQE's own buffers (lkey, rights, bounds,
+ *                  an ODP page that cannot be had): Remote Operational
+ *                  Error NAK, LOC_PROT_ERR, ACCESS_ERR
+ *   anything else  the request's rkey, PD, bounds or rights (the MR's or
+ *                  the QP's), or an ODP page that cannot be had: Remote
+ *                  Access Error NAK, LOC_PROT_ERR, ACCESS_ERR
+ *
+ * All but -EAGAIN move the QP to the error state.
+ */
+static enum sodp_resp_result sodp_resp_error(struct sodp_qp *qp, u32 psn,
+					     int err, bool its_rwqe)
+{
+	enum ib_event_type ev = IB_EVENT_QP_ACCESS_ERR;
+	enum ib_wc_status st = IB_WC_LOC_PROT_ERR;
+	u8 nak = SODP_NAK_REM_ACCESS;
+
+	switch (err) {
+	case -EAGAIN:
+		return sodp_resp_rnr(qp, psn);
+	case -EINVAL:
+	case -EMSGSIZE:
+		nak = SODP_NAK_INV_REQ;
+		st = IB_WC_LOC_LEN_ERR;
+		ev = IB_EVENT_QP_REQ_ERR;
+		break;
+	case -EKEYREJECTED:
+		nak = SODP_NAK_INV_REQ;
+		st = IB_WC_REM_INV_REQ_ERR;
+		ev = IB_EVENT_QP_REQ_ERR;
+		break;
+	case -EPROTO:
+		nak = SODP_NAK_REM_OP;
+		st = IB_WC_LOC_QP_OP_ERR;
+		ev = IB_EVENT_QP_FATAL;
+		break;
+	case -EIO:
+		nak = SODP_NAK_REM_OP;
+		break;
+	}
+	sodp_count(qp->sdev, SODP_CNT_ERR_NAK_SENT);
+	sodp_resp_send_aeth(qp, psn, SODP_AETH_NAK | nak);
+	if (its_rwqe)
+		sodp_resp_fail_rwqe(qp, st);
+	sodp_qp_event(qp, ev);
+	sodp_qp_error(qp);
+	return SODP_RESP_FATAL;
+}
+
+/*
+ * Take the receive WQE at the head of the RQ.  Return: 0, -EAGAIN if none
+ * is posted, -EPROTO if user space corrupted the ring.
+ */
 static int sodp_resp_get_rwqe(struct sodp_qp *qp)
 {
 	struct sodp_resp *resp = &qp->resp;
@@ -201,11 +254,11 @@ static int sodp_resp_get_rwqe(struct sodp_qp *qp)
 	if (prod == qp->rq_cons)
 		return -EAGAIN;
 	if (prod - qp->rq_cons > qp->rq.num_slots)
-		return -EINVAL;
+		return -EPROTO;
 	slot = sodp_ring_slot(&qp->rq, qp->rq_cons);
 	memcpy(&resp->rwqe, slot, sizeof(resp->rwqe));
 	if (resp->rwqe.num_sge > qp->max_recv_sge)
-		return -EINVAL;
+		return -EPROTO;
 	memcpy(resp->rsge, slot + sizeof(resp->rwqe),
 	       resp->rwqe.num_sge * sizeof(struct sodp_sge));
 	resp->recv_off = 0;
@@ -216,7 +269,8 @@ static int sodp_resp_get_rwqe(struct sodp_qp *qp)
 /*
  * Scatter SEND payload into the held receive WQE.  Return: 0, -EMSGSIZE
  * if it does not fit, -EAGAIN if an ODP page cannot be had now (nothing
- * of the packet counts as received: it comes again), -EACCES.
+ * of the packet counts as received: it comes again), -EIO if the receive
+ * buffers cannot take it (lkey, rights, bounds, an ODP page).
  */
 static int sodp_resp_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
 {
@@ -236,17 +290,19 @@ static int sodp_resp_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
 		n = min(len, sge->length - off);
 		mr = sodp_mr_get(qp->sdev, sge->lkey, sodp_resp_pdn(qp),
 				 sge->addr + off, n, IB_ACCESS_LOCAL_WRITE);
-		if (IS_ERR(mr))
-			return -EACCES;
-		err = sodp_mr_copy(mr, sge->addr + off, (void *)data, n,
-				   SODP_TO_MR);
-		sodp_mr_put(mr);
+		if (IS_ERR(mr)) {
+			err = PTR_ERR(mr);
+		} else {
+			err = sodp_mr_copy(mr, sge->addr + off, (void *)data,
+					   n, SODP_TO_MR);
+			sodp_mr_put(mr);
+		}
 		if (err == -EAGAIN) {
 			resp->recv_off = start;
 			return err;
 		}
 		if (err)
-			return -EACCES;
+			return -EIO;
 		data += n;
 		len -= n;
 		resp->recv_off += n;
@@ -285,12 +341,8 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	int err;
 
 	err = sodp_resp_get_rwqe(qp);
-	if (err == -EAGAIN)
-		return sodp_resp_rnr(qp, pkt->psn);
 	if (err)
-		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
-				       IB_WC_LOC_QP_OP_ERR,
-				       IB_EVENT_QP_FATAL);
+		return sodp_resp_error(qp, pkt->psn, err, true);
 	/*
 	 * SEND with Invalidate: the key it names would have to be a memory
 	 * window or a fast-registration key, and sodp has neither (the keys
@@ -301,18 +353,10 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	 * RETRY_EXC.
 	 */
 	if (info->hdrs & SODP_HDR_IETH)
-		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_INV_REQ,
-				       IB_WC_REM_INV_REQ_ERR,
-				       IB_EVENT_QP_REQ_ERR);
+		return sodp_resp_error(qp, pkt->psn, -EKEYREJECTED, true);
 	err = sodp_resp_scatter(qp, payload, pkt->payload_len);
-	if (err == -EMSGSIZE)
-		return sodp_resp_inval(qp, pkt->psn);
-	if (err == -EAGAIN)
-		return sodp_resp_rnr(qp, pkt->psn);
 	if (err)
-		return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
-				       IB_WC_LOC_PROT_ERR,
-				       IB_EVENT_QP_ACCESS_ERR);
+		return sodp_resp_error(qp, pkt->psn, err, true);
 	resp->in_send = !(info->flags & SODP_OPF_LAST);
 	if (resp->in_send)
 		return SODP_RESP_OK;
@@ -331,15 +375,16 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 
 	/* Every packet: modify_qp may take the right away mid-message. */
 	if (!(qp->access & IB_ACCESS_REMOTE_WRITE))
-		return sodp_resp_access(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, -EACCES, true);
 	if (info->flags & SODP_OPF_FIRST) {
 		if (pkt->dma_len > SODP_MAX_MSG_SIZE)
-			return sodp_resp_inval(qp, pkt->psn);
+			return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 		/* A zero-length WRITE names no memory: its rkey is not checked. */
-		if (pkt->dma_len &&
-		    sodp_resp_check_mr(qp, pkt->rkey, pkt->va, pkt->dma_len,
-				       IB_ACCESS_REMOTE_WRITE))
-			return sodp_resp_access(qp, pkt->psn);
+		err = pkt->dma_len ?
+		      sodp_resp_check_mr(qp, pkt->rkey, pkt->va, pkt->dma_len,
+					 IB_ACCESS_REMOTE_WRITE) : 0;
+		if (err)
+			return sodp_resp_error(qp, pkt->psn, err, true);
 		resp->write_rkey = pkt->rkey;
 		resp->write_va = pkt->va;
 		resp->write_left = pkt->dma_len;
@@ -347,27 +392,19 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 	}
 	if (pkt->payload_len > resp->write_left ||
 	    (last && pkt->payload_len != resp->write_left))
-		return sodp_resp_inval(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 
 	/* WRITE with immediate consumes a receive: make sure there is one. */
 	if (info->hdrs & SODP_HDR_IMMDT) {
 		err = sodp_resp_get_rwqe(qp);
-		if (err == -EAGAIN)
-			return sodp_resp_rnr(qp, pkt->psn);
 		if (err)
-			return sodp_resp_fatal(qp, pkt->psn, SODP_NAK_REM_OP,
-					       IB_WC_LOC_QP_OP_ERR,
-					       IB_EVENT_QP_FATAL);
+			return sodp_resp_error(qp, pkt->psn, err, true);
 	}
-	if (pkt->payload_len) {
-		err = sodp_resp_copy(qp, resp->write_rkey, resp->write_va,
-				     (void *)payload, pkt->payload_len,
-				     IB_ACCESS_REMOTE_WRITE, SODP_TO_MR);
-		if (err == -EAGAIN)
-			return sodp_resp_rnr(qp, pkt->psn);
-		if (err)
-			return sodp_resp_access(qp, pkt->psn);
-	}
+	err = sodp_resp_copy(qp, resp->write_rkey, resp->write_va,
+			     (void *)payload, pkt->payload_len,
+			     IB_ACCESS_REMOTE_WRITE, SODP_TO_MR);
+	if (err)
+		return sodp_resp_error(qp, pkt->psn, err, true);
 	resp->write_va += pkt->payload_len;
 	resp->write_left -= pkt->payload_len;
 	resp->in_write = !last;
@@ -418,11 +455,12 @@ static enum sodp_resp_result sodp_resp_read(struct sodp_qp *qp,
 {
 	struct sodp_rd_res *res;
 	u32 npkts;
+	int err;
 
 	if (!(qp->access & IB_ACCESS_REMOTE_READ))
-		return sodp_resp_access(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, -EACCES, true);
 	if (!qp->resp.rd_num || pkt->dma_len > SODP_MAX_MSG_SIZE)
-		return sodp_resp_inval(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 	npkts = max_t(u32, DIV_ROUND_UP(pkt->dma_len, qp->mtu), 1);
 	res = sodp_resp_new_res(qp);
 	res->opcode = SODP_OP_READ_REQ;
@@ -431,8 +469,9 @@ static enum sodp_resp_result sodp_resp_read(struct sodp_qp *qp,
 	res->va = pkt->va;
 	res->rkey = pkt->rkey;
 	res->length = pkt->dma_len;
-	if (sodp_resp_start_read(qp, res, pkt->psn, pkt->va, pkt->dma_len))
-		return sodp_resp_access(qp, pkt->psn);
+	err = sodp_resp_start_read(qp, res, pkt->psn, pkt->va, pkt->dma_len);
+	if (err)
+		return sodp_resp_error(qp, pkt->psn, err, true);
 	res->valid = true;
 	/* The READ takes one PSN per response packet. */
 	qp->resp.epsn = res->last_psn;
@@ -465,27 +504,22 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 	int err;
 
 	if (!(qp->access & IB_ACCESS_REMOTE_ATOMIC))
-		return sodp_resp_access(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, -EACCES, true);
 	if (!qp->resp.rd_num || (pkt->va & 7))
-		return sodp_resp_inval(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 	mr = sodp_mr_get(qp->sdev, pkt->rkey, sodp_resp_pdn(qp), pkt->va, 8,
 			 IB_ACCESS_REMOTE_ATOMIC);
 	if (IS_ERR(mr))
-		return sodp_resp_access(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
 	err = sodp_mr_atomic(mr, pkt->va, pkt->opcode == SODP_OP_CMP_SWAP,
 			     pkt->compare_add, pkt->swap, &orig);
 	sodp_mr_put(mr);
 	/*
-	 * A misaligned target is a malformed request; an ODP page that
-	 * cannot be had now is asked for again, one that cannot be had at
-	 * all is an access error, as for a WRITE or READ.
+	 * -EINVAL: a target misaligned in user memory (iova and address
+	 * may differ), a malformed request.
 	 */
-	if (err == -EINVAL)
-		return sodp_resp_inval(qp, pkt->psn);
-	if (err == -EAGAIN)
-		return sodp_resp_rnr(qp, pkt->psn);
 	if (err)
-		return sodp_resp_access(qp, pkt->psn);
+		return sodp_resp_error(qp, pkt->psn, err, true);
 
 	res = sodp_resp_new_res(qp);
 	res->opcode = pkt->opcode;
@@ -592,7 +626,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	    pkt->payload_len > qp->mtu ||
 	    ((info->flags & (SODP_OPF_FIRST | SODP_OPF_MIDDLE)) &&
 	     !(info->flags & SODP_OPF_LAST) && pkt->payload_len != qp->mtu)) {
-		sodp_resp_inval(qp, pkt->psn);
+		sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 		return;
 	}
 
@@ -605,7 +639,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	else if (info->flags & SODP_OPF_ATOMIC)
 		res = sodp_resp_atomic(qp, pkt);
 	else
-		res = sodp_resp_inval(qp, pkt->psn);
+		res = sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 	if (res != SODP_RESP_OK)
 		return;
 
@@ -686,8 +720,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 			 * ODP page cannot be had at all.
 			 */
 			kfree_skb(skb);
-			sodp_resp_fatal(qp, resp->rd_psn, SODP_NAK_REM_ACCESS,
-					IB_WC_SUCCESS, IB_EVENT_QP_ACCESS_ERR);
+			sodp_resp_error(qp, resp->rd_psn, err, false);
 			resp->rd_cur = NULL;
 			return false;
 		}
