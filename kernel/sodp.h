@@ -530,16 +530,20 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
 int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr);
+
+/* sodp_qp_state.c */
+extern struct workqueue_struct *sodp_wq;
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
 void sodp_qp_kick(struct sodp_qp *qp);
-void sodp_qp_work(struct work_struct *work);
-void sodp_qp_flush(struct sodp_qp *qp);
+void sodp_qp_publish_state(struct sodp_qp *qp);
 void sodp_qp_error(struct sodp_qp *qp);
 void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type);
 int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe,
 		     bool solicited);
-extern struct workqueue_struct *sodp_wq;
+
+/* sodp_work.c */
+void sodp_qp_work(struct work_struct *work);
 
 /* sodp_net.c */
 int sodp_net_attach(struct sodp_dev *sdev, struct net_device *ndev);

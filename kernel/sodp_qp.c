@@ -25,32 +25,6 @@
 #include "sodp.h"
 #include "sodp_pkt.h"
 
-struct workqueue_struct *sodp_wq;
-
-struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn)
-{
-	struct sodp_qp *qp;
-	unsigned long flags;
-
-	xa_lock_irqsave(&sdev->qps, flags);
-	qp = xa_load(&sdev->qps, qpn);
-	if (qp && !refcount_inc_not_zero(&qp->ref))
-		qp = NULL;
-	xa_unlock_irqrestore(&sdev->qps, flags);
-	return qp;
-}
-
-void sodp_qp_put(struct sodp_qp *qp)
-{
-	if (refcount_dec_and_test(&qp->ref))
-		complete(&qp->released);
-}
-
-void sodp_qp_kick(struct sodp_qp *qp)
-{
-	queue_work(sodp_wq, &qp->work);
-}
-
 static void sodp_retry_timer_fn(struct timer_list *t)
 {
 	struct sodp_qp *qp = timer_container_of(qp, t, retry_timer);
@@ -331,18 +305,6 @@ static void sodp_qp_reset(struct sodp_qp *qp)
 	qp->events = 0;
 }
 
-/*
- * Tell the provider whether the QP is in error (see SODP_RING_F_QP_ERR).
- * The barrier pairs with the provider's between publishing a receive and
- * reading the flag: either it sees the flag, or our flush sees its receive.
- */
-static void sodp_qp_publish_state(struct sodp_qp *qp)
-{
-	WRITE_ONCE(qp->rq.hdr->flags,
-		   qp->state == IB_QPS_ERR ? SODP_RING_F_QP_ERR : 0);
-	smp_mb();
-}
-
 static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
 			 int mask, enum ib_qp_state new_state)
 {
@@ -539,80 +501,5 @@ int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	default:
 		/* Posting is allowed from INIT on; sending starts at RTS. */
 		return 0;
-	}
-}
-
-/**
- * sodp_qp_error() - move the QP to the error state
- * @qp: the QP; called from its work item
- *
- * Outstanding work is flushed by the work item's next pass.
- */
-void sodp_qp_error(struct sodp_qp *qp)
-{
-	if (qp->state == IB_QPS_ERR)
-		return;
-	sodp_dbg_qp(qp, "to the error state from %pS\n",
-		    __builtin_return_address(0));
-	WRITE_ONCE(qp->state, IB_QPS_ERR);
-	sodp_qp_publish_state(qp);
-	timer_delete(&qp->retry_timer);
-	timer_delete(&qp->rnr_timer);
-	sodp_qp_kick(qp);
-}
-
-/* Raise an asynchronous QP event (fatal errors seen by the responder). */
-void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type)
-{
-	struct ib_event ev = {
-		.device = qp->ibqp.device,
-		.element.qp = &qp->ibqp,
-		.event = type,
-	};
-
-	if (qp->ibqp.event_handler)
-		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
-}
-
-/*
- * Complete the receive WQE at the head of the RQ.  Return: 0, or
- * -EOVERFLOW if the CQ overflowed (the QP is then in error).
- */
-int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
-{
-	int err;
-
-	cqe->qp_num = qp->ibqp.qp_num;
-	cqe->src_qp = qp->dest_qpn;
-	/* Free the slot first: the poller may repost it on seeing the CQE. */
-	qp->rq_cons++;
-	smp_store_release(&qp->rq.hdr->cons, qp->rq_cons);
-	err = sodp_cq_post(qp->rcq, cqe, solicited);
-	if (err)
-		sodp_qp_error(qp);
-	return err;
-}
-
-/* In the error state: complete every posted WQE with a flush error. */
-void sodp_qp_flush(struct sodp_qp *qp)
-{
-	struct sodp_cqe cqe;
-	u32 prod;
-
-	sodp_req_flush(qp);
-
-	prod = smp_load_acquire(&qp->rq.hdr->prod);
-	if (prod - qp->rq_cons > qp->rq.num_slots)
-		prod = qp->rq_cons;	/* scribbled on: nothing to trust */
-	while (qp->rq_cons != prod) {
-		const struct sodp_recv_wqe *slot =
-			sodp_ring_slot(&qp->rq, qp->rq_cons);
-
-		memset(&cqe, 0, sizeof(cqe));
-		cqe.wr_id = READ_ONCE(slot->wr_id);
-		cqe.status = IB_WC_WR_FLUSH_ERR;
-		cqe.opcode = IB_WC_RECV;
-		if (sodp_rq_complete(qp, &cqe, false))
-			break;
 	}
 }

@@ -127,6 +127,30 @@ static bool sodp_work_requests(struct sodp_qp *qp)
 	return more || !skb_queue_empty(&qp->rx_queue);
 }
 
+/* In the error state: complete every posted WQE with a flush error. */
+static void sodp_work_flush(struct sodp_qp *qp)
+{
+	struct sodp_cqe cqe;
+	u32 prod;
+
+	sodp_req_flush(qp);
+
+	prod = smp_load_acquire(&qp->rq.hdr->prod);
+	if (prod - qp->rq_cons > qp->rq.num_slots)
+		prod = qp->rq_cons;	/* scribbled on: nothing to trust */
+	while (qp->rq_cons != prod) {
+		const struct sodp_recv_wqe *slot =
+			sodp_ring_slot(&qp->rq, qp->rq_cons);
+
+		memset(&cqe, 0, sizeof(cqe));
+		cqe.wr_id = READ_ONCE(slot->wr_id);
+		cqe.status = IB_WC_WR_FLUSH_ERR;
+		cqe.opcode = IB_WC_RECV;
+		if (sodp_rq_complete(qp, &cqe, false))
+			break;
+	}
+}
+
 void sodp_qp_work(struct work_struct *work)
 {
 	struct sodp_qp *qp = container_of(work, struct sodp_qp, work);
@@ -146,7 +170,7 @@ void sodp_qp_work(struct work_struct *work)
 		more |= sodp_req_run(qp, &send_budget);
 	if (qp->state == IB_QPS_ERR) {
 		sodp_resp_release(qp);
-		sodp_qp_flush(qp);
+		sodp_work_flush(qp);
 	}
 
 	if (more || !skb_queue_empty(&qp->ack_queue) ||

@@ -38,7 +38,8 @@ fetch_pool() {
 host_prereqs() {
 	local want="" cmd pkg
 	for pair in mmdebstrap:mmdebstrap qemu-system-x86_64:qemu-system-x86 \
-		    cpio:cpio busybox:busybox-static xz:xz-utils curl:curl cmake:cmake gcc:gcc make:make; do
+		    cpio:cpio busybox:busybox-static xz:xz-utils curl:curl cmake:cmake gcc:gcc make:make \
+		    python3:python3; do
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || want="$want $pkg"
 	done

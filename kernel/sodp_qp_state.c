@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: what every part of a QP's data path may do to the QP: find it by
+ * number, kick its work item, move it to the error state, raise an
+ * asynchronous event and complete a receive.
+ *
+ * The verbs and the state machine (sodp_qp.c) sit above the work item
+ * (sodp_work.c), which runs the requester, responder and completer; all
+ * of them, and the rx handler (sodp_net.c), call down into this file and
+ * nothing here calls back up, so the data path has no call cycle.
+ *
+ * Locking: sodp_qp_get() takes sdev->qps' xa_lock (irqsave: it is called
+ * from the rx softirq) and nothing inside it; sodp_rq_complete() takes
+ * cq->lock (sodp_cq.c).  The rest runs in the QP's work item or with it
+ * disabled (see sodp_qp.c).
+ */
+#include "sodp.h"
+
+struct workqueue_struct *sodp_wq;
+
+struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn)
+{
+	struct sodp_qp *qp;
+	unsigned long flags;
+
+	xa_lock_irqsave(&sdev->qps, flags);
+	qp = xa_load(&sdev->qps, qpn);
+	if (qp && !refcount_inc_not_zero(&qp->ref))
+		qp = NULL;
+	xa_unlock_irqrestore(&sdev->qps, flags);
+	return qp;
+}
+
+void sodp_qp_put(struct sodp_qp *qp)
+{
+	if (refcount_dec_and_test(&qp->ref))
+		complete(&qp->released);
+}
+
+void sodp_qp_kick(struct sodp_qp *qp)
+{
+	queue_work(sodp_wq, &qp->work);
+}
+
+/*
+ * Tell the provider whether the QP is in error (see SODP_RING_F_QP_ERR).
+ * The barrier pairs with the provider's between publishing a receive and
+ * reading the flag: either it sees the flag, or our flush sees its receive.
+ */
+void sodp_qp_publish_state(struct sodp_qp *qp)
+{
+	WRITE_ONCE(qp->rq.hdr->flags,
+		   qp->state == IB_QPS_ERR ? SODP_RING_F_QP_ERR : 0);
+	/* Flag before the flush reads prod: pairs with the provider. */
+	smp_mb();
+}
+
+/**
+ * sodp_qp_error() - move the QP to the error state
+ * @qp: the QP; called from its work item
+ *
+ * Outstanding work is flushed by the work item's next pass.
+ */
+void sodp_qp_error(struct sodp_qp *qp)
+{
+	if (qp->state == IB_QPS_ERR)
+		return;
+	sodp_dbg_qp(qp, "to the error state from %pS\n",
+		    __builtin_return_address(0));
+	WRITE_ONCE(qp->state, IB_QPS_ERR);
+	sodp_qp_publish_state(qp);
+	timer_delete(&qp->retry_timer);
+	timer_delete(&qp->rnr_timer);
+	sodp_qp_kick(qp);
+}
+
+/* Raise an asynchronous QP event (fatal errors seen by the responder). */
+void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type)
+{
+	struct ib_event ev = {
+		.device = qp->ibqp.device,
+		.element.qp = &qp->ibqp,
+		.event = type,
+	};
+
+	if (qp->ibqp.event_handler)
+		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+}
+
+/*
+ * Complete the receive WQE at the head of the RQ.  Return: 0, or
+ * -EOVERFLOW if the CQ overflowed (the QP is then in error).
+ */
+int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
+{
+	int err;
+
+	cqe->qp_num = qp->ibqp.qp_num;
+	cqe->src_qp = qp->dest_qpn;
+	qp->rq_cons++;
+	/* Free the slot first: the poller may repost it on seeing the CQE. */
+	smp_store_release(&qp->rq.hdr->cons, qp->rq_cons);
+	err = sodp_cq_post(qp->rcq, cqe, solicited);
+	if (err)
+		sodp_qp_error(qp);
+	return err;
+}
