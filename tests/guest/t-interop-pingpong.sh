@@ -15,7 +15,8 @@
 # veths), and the test must also run with rxe alone (run.sh --no-sodp).
 
 pairs=${SODP_INTEROP_PAIRS:-"rxe:sodp sodp:rxe sodp:sodp loop:sodp"}
-TOPO_RUN_TIMEOUT=20
+# 16-20 s a run on the debug kernel; under a second on Debian's.
+TOPO_RUN_TIMEOUT=$(scaled 20)
 out=/tmp/interop-pp
 port=18600
 failures=
@@ -31,7 +32,7 @@ run() {
 		note "ok   $what ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
 		return 0
 	fi
-	note "FAIL $what (exit $rc)"
+	note "FAIL $what (client exit $TOPO_CLIENT_RC, server $TOPO_SERVER_RC; 124: timed out)"
 	topo_tool_errors "$out.server" | head -n 10 | sed 's/^/      server: /'
 	topo_tool_errors "$out.client" | head -n 10 | sed 's/^/      client: /'
 	failures="$failures [$what]"
