@@ -7,7 +7,9 @@
 #ifndef SODP_H
 #define SODP_H
 
+#include <linux/hashtable.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
@@ -30,12 +32,20 @@
 #define SODP_MAX_QP_WR		(1 << 14)
 #define SODP_MAX_SGE		32
 #define SODP_MAX_INLINE		512
+#define SODP_MAX_PAYLOAD	4096	/* per packet: the largest IB MTU */
 #define SODP_MAX_MR		(1 << 16)
+#define SODP_MAX_AH		(1 << 16)
+#define SODP_MAX_AH_NUM		(1 << 20)	/* numbers cycle below this */
 #define SODP_MAX_RD_ATOMIC	128
 #define SODP_MAX_MSG_SIZE	(1U << 31)	/* IBTA's limit */
 #define SODP_MIN_QPN		16		/* below: special QPs */
 #define SODP_MAX_QPN		(SODP_MIN_QPN + SODP_MAX_QP)
+#define SODP_MAX_SRQ		(1 << 14)
 #define SODP_RX_QUEUE_MAX	8192		/* packets queued per QP */
+#define SODP_MAX_MCAST_GRP	8192
+#define SODP_MAX_MCAST_QP_ATTACH 56		/* members of one group */
+#define SODP_MAX_MCAST_TOTAL_ATTACH \
+	(SODP_MAX_MCAST_GRP * SODP_MAX_MCAST_QP_ATTACH)
 
 /**
  * struct sodp_dev - one sodp RDMA device, bound to one Ethernet netdev
@@ -55,12 +65,19 @@ struct sodp_dev {
 	atomic_t num_ucontext;
 	atomic_t num_cq;
 	atomic_t num_qp;
+	atomic_t num_ah;
+	atomic_t num_srq;
 	struct xarray qps;	/* qpn -> struct sodp_qp, RCU-read */
 	struct xarray mrs;	/* key >> 8 -> struct sodp_mr, RCU-read */
+	struct xarray ahs;	/* AH number -> struct sodp_av, RCU-read */
 	u32 next_qpn;
 	u32 next_mr;
+	u32 next_ah;
 	struct net_device *rx_ndev;	/* rx handler installed; rtnl */
 	struct sodp_counters *stats;
+	struct mutex mcast_lock;	/* attach/detach; sodp_mcast.c */
+	DECLARE_HASHTABLE(mcgs, 8);	/* multicast groups, RCU-read */
+	u32 mcast_groups;		/* under mcast_lock */
 };
 
 /* Per-device counters, shown by `rdma statistic`; see sodp_stats.c. */
@@ -82,6 +99,12 @@ enum sodp_counter {
 	SODP_CNT_DUP_REQ,
 	SODP_CNT_ERR_NAK_SENT,
 	SODP_CNT_LOOPBACK_PKTS,
+	SODP_CNT_RX_DROP_QKEY,
+	SODP_CNT_RX_DROP_NO_RWQE,
+	SODP_CNT_RX_DROP_TOO_SMALL,
+	SODP_CNT_RX_DROP_ODP,
+	SODP_CNT_UD_OVERSIZE,
+	SODP_CNT_RX_DROP_NOMEM,
 	/* ODP: kept together, FAULTS first and ATOMIC_FALLBACK last */
 	SODP_CNT_ODP_FAULTS,
 	SODP_CNT_ODP_PAGES_FAULTED,
@@ -179,6 +202,12 @@ struct sodp_ring {
 	u32 slot_size;
 	struct sodp_mmap_entry *entry;
 };
+
+/* Slot size for a header plus @payload bytes: a power of two. */
+static inline u32 sodp_slot_size(u32 hdr, u32 payload)
+{
+	return roundup_pow_of_two(hdr + payload);
+}
 
 static inline void *sodp_ring_slot(const struct sodp_ring *r, u32 idx)
 {
@@ -312,6 +341,7 @@ struct sodp_req {
 	bool need_retry;	/* timeout or NAK: rewind to head */
 	bool rewound;		/* rewound, and no progress since */
 	bool rnr_wait;		/* RNR timer running */
+	bool heard;		/* a response came in during this run */
 };
 
 /* Saved READ/ATOMIC requests, to answer duplicates (IBTA 9.7.5.1.2). */
@@ -359,6 +389,7 @@ struct sodp_path {
 	bool valid;
 	bool ipv6;
 	bool loopback;		/* destination GID is one of ours */
+	bool mcast;		/* destination GID is a multicast group */
 	u8 smac[ETH_ALEN];
 	u8 dmac[ETH_ALEN];
 	union ib_gid sgid;
@@ -369,6 +400,49 @@ struct sodp_path {
 	u16 sport;
 	const struct ib_gid_attr *sgid_attr;	/* held: keeps the netdev */
 };
+
+/*
+ * An address handle's address (sodp_ah.c), apart from the ib_ah so that a
+ * UD packet being built can hold it past destroy_ah.
+ */
+struct sodp_av {
+	refcount_t ref;
+	struct rcu_head rcu;
+	u32 pdn;
+	struct sodp_path path;	/* holds its sgid_attr */
+};
+
+struct sodp_ah {
+	struct ib_ah ibah;
+	struct sodp_av *av;
+	u32 num;
+	struct rdma_ah_attr attr;	/* as given, for query_ah */
+};
+
+static inline struct sodp_ah *to_sodp_ah(struct ib_ah *ibah)
+{
+	return container_of(ibah, struct sodp_ah, ibah);
+}
+
+/*
+ * A shared receive queue (sodp_srq.c): an RQ ring that the work items of
+ * every QP attached to it take WQEs from, in parallel.
+ */
+struct sodp_srq {
+	struct ib_srq ibsrq;
+	struct sodp_dev *sdev;
+	spinlock_t lock;	/* cons, limit; taken in the QPs' work items */
+	struct sodp_ring rq;
+	u32 cons;		/* kernel copy of the ring's consumer */
+	u32 max_sge;
+	u32 limit;		/* armed while non-zero (IB_SRQ_LIMIT) */
+	bool broken;		/* user space corrupted the ring */
+};
+
+static inline struct sodp_srq *to_sodp_srq(struct ib_srq *ibsrq)
+{
+	return container_of(ibsrq, struct sodp_srq, ibsrq);
+}
 
 struct sodp_qp {
 	struct ib_qp ibqp;
@@ -381,7 +455,10 @@ struct sodp_qp {
 	struct sodp_cq *scq;
 	struct sodp_cq *rcq;
 	struct sodp_ring sq;
-	struct sodp_ring rq;
+	struct sodp_ring rq;		/* none (hdr NULL) with an SRQ */
+	struct sodp_srq *srq;
+	bool last_wqe_sent;		/* IB_EVENT_QP_LAST_WQE_REACHED raised */
+	u32 mcast_attached;		/* groups (UD); under sdev->mcast_lock */
 	struct sodp_swqe *swqe;		/* sq.num_slots shadows */
 	void *sq_shadow;		/* sq.num_slots copied slots */
 	u32 rq_cons;			/* kernel copy of the RQ consumer */
@@ -391,6 +468,7 @@ struct sodp_qp {
 	bool sig_all;
 
 	/* attributes (ib_qp_attr) */
+	u32 qkey;			/* UD */
 	u32 dest_qpn;
 	enum ib_mtu path_mtu;
 	u32 mtu;
@@ -487,6 +565,8 @@ int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
 		     u32 num_slots, u32 slot_size,
 		     struct sodp_ring_info *info);
 void sodp_ring_destroy(struct sodp_ring *ring);
+int sodp_rwqe_copy(const struct sodp_ring *ring, u32 cons, u32 max_sge,
+		   struct sodp_recv_wqe *wqe, struct sodp_sge *sge, u32 *posted);
 
 /* sodp_cq.c */
 int sodp_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
@@ -520,6 +600,51 @@ int sodp_mr_pinned_init(struct sodp_mr *mr);
 int sodp_odp_mr_init(struct sodp_mr *mr);
 int sodp_imr_mr_init(struct sodp_mr *mr);
 
+struct sodp_pkt;
+
+/* sodp_recvq.c */
+int sodp_recvq_get(struct sodp_qp *qp);
+int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len);
+u64 sodp_recvq_capacity(const struct sodp_qp *qp);
+void sodp_recvq_fail(struct sodp_qp *qp, enum ib_wc_status st);
+
+/* sodp_mcast.c */
+int sodp_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
+int sodp_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
+void sodp_mcast_detach_all(struct sodp_qp *qp);
+unsigned int sodp_mcast_members(struct sodp_dev *sdev,
+				const union ib_gid *mgid, u32 *qpns);
+bool sodp_mcast_has_members(struct sodp_dev *sdev, const union ib_gid *mgid);
+
+/* sodp_srq.c */
+int sodp_srq_take(struct sodp_srq *srq, struct sodp_recv_wqe *wqe,
+		  struct sodp_sge *sge);
+int sodp_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
+		    struct ib_udata *udata);
+int sodp_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
+		    enum ib_srq_attr_mask mask, struct ib_udata *udata);
+int sodp_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr);
+int sodp_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata);
+
+/* sodp_ud.c */
+bool sodp_ud_run(struct sodp_qp *qp, int *budget);
+void sodp_ud_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+		const u8 *l3, bool ipv6, const u8 *payload);
+
+/* sodp_path.c */
+int sodp_path_check(const struct rdma_ah_attr *ah);
+u16 sodp_path_sport(const struct sodp_path *p, u32 lqpn, u32 rqpn);
+int sodp_path_init(struct sodp_dev *sdev, struct sodp_path *p,
+		   const struct rdma_ah_attr *ah);
+
+/* sodp_ah.c */
+int sodp_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
+		   struct ib_udata *udata);
+int sodp_query_ah(struct ib_ah *ibah, struct rdma_ah_attr *attr);
+int sodp_destroy_ah(struct ib_ah *ibah, u32 flags);
+struct sodp_av *sodp_av_get(struct sodp_dev *sdev, u32 num, u32 pdn);
+void sodp_av_put(struct sodp_av *av);
+
 /* sodp_qp.c */
 int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		   struct ib_udata *udata);
@@ -528,6 +653,7 @@ int sodp_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		  struct ib_qp_init_attr *init);
 int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int sodp_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
 int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr);
 
@@ -539,6 +665,7 @@ void sodp_qp_kick(struct sodp_qp *qp);
 void sodp_qp_publish_state(struct sodp_qp *qp);
 void sodp_qp_error(struct sodp_qp *qp);
 void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type);
+void sodp_qp_sq_error(struct sodp_qp *qp);
 int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe,
 		     bool solicited);
 
@@ -549,9 +676,14 @@ void sodp_qp_work(struct work_struct *work);
 int sodp_net_attach(struct sodp_dev *sdev, struct net_device *ndev);
 void sodp_net_detach(struct sodp_dev *sdev);
 void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb);
-struct sodp_pkt;
 struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 			       u32 payload_len, u8 **payload);
+struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
+				  const struct sodp_path *path, u16 sport,
+				  struct sodp_pkt *pkt, u32 payload_len,
+				  u8 **payload);
+void sodp_net_send_to(struct sodp_qp *qp, const struct sodp_path *path,
+		      struct sk_buff *skb);
 void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb);
 
 /* sodp_req.c, sodp_resp.c, sodp_comp.c: run only from the QP work item */
@@ -559,8 +691,13 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget);
 void sodp_req_flush(struct sodp_qp *qp);
 void sodp_req_retire(struct sodp_qp *qp);
 void sodp_req_fail(struct sodp_qp *qp, u32 idx, int err);
+bool sodp_req_stop(struct sodp_qp *qp, int err, bool *stalled);
+u64 sodp_ack_timeout_us(u8 timeout);
 void sodp_req_arm_timer(struct sodp_qp *qp, bool restart);
 struct sodp_swqe *sodp_req_swqe(struct sodp_qp *qp, u32 idx);
+int sodp_req_fetch(struct sodp_qp *qp);
+int sodp_req_gather(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
+		    u32 len);
 int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
 		      u32 len, enum sodp_mr_dir dir);
 void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
@@ -572,8 +709,20 @@ void sodp_resp_release(struct sodp_qp *qp);
 int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num);
 bool sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		  const u8 *payload);
+void sodp_comp_rx_done(struct sodp_qp *qp);
 void sodp_comp_timeout(struct sodp_qp *qp);
 void sodp_comp_rnr_done(struct sodp_qp *qp);
+
+/* sodp_fault.c */
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+bool sodp_fail_skb(size_t size);
+void sodp_fault_init(void);
+void sodp_fault_exit(void);
+#else
+static inline bool sodp_fail_skb(size_t size) { return false; }
+static inline void sodp_fault_init(void) { }
+static inline void sodp_fault_exit(void) { }
+#endif
 
 /* sodp_stats.c */
 struct rdma_hw_stats *sodp_alloc_hw_port_stats(struct ib_device *ibdev,

@@ -37,7 +37,7 @@ static void sodp_comp_progress(struct sodp_qp *qp, u32 psn)
 	req->retry_left = qp->retry_cnt;
 	req->rnr_left = qp->rnr_retry;
 	req->rewound = false;
-	/* The ACK timer was restarted by sodp_comp_rx() for this response. */
+	/* The ACK timer restarts in sodp_comp_rx_done(). */
 }
 
 /*
@@ -291,15 +291,7 @@ bool sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 {
 	bool taken = true;
 
-	/*
-	 * Any response, even one for a WQE long retired, shows the peer is
-	 * working through what we sent: after a rewind it may first serve
-	 * every duplicate READ it was sent, and on a slow host that took
-	 * longer than retry_cnt timeouts (RETRY_EXC with nothing lost).  The
-	 * timer restarts; the retry budget does not.
-	 */
-	if (qp->req.head != qp->req.sent)
-		sodp_req_arm_timer(qp, true);
+	qp->req.heard = true;
 
 	switch (pkt->opcode) {
 	case SODP_OP_ACK:
@@ -319,6 +311,32 @@ bool sodp_comp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	if (qp->req.need_retry || qp->req.cur != qp->req.fetch)
 		sodp_qp_kick(qp);
 	return taken;
+}
+
+/**
+ * sodp_comp_rx_done() - after a run's responses: restart the ACK timer
+ * @qp: the QP
+ *
+ * Any response, even one for a WQE long retired, shows the peer is
+ * working through what we sent: after a rewind it may first serve every
+ * duplicate READ it was sent, and on a slow host that took longer than
+ * retry_cnt timeouts (RETRY_EXC with nothing lost).  So the timer
+ * restarts, once per run rather than once per packet, and the retry
+ * budget does not; with nothing left outstanding the timer stops.  An RNR
+ * NAK stopped it for the RNR wait; the resend arms it again.  A timeout
+ * that fired before or while this run took the responses (they may wait
+ * in the queue behind a slow run, and an ODP fault while copying one can
+ * take a while) is stale: the peer was heard.  The work item looks at the
+ * timeout only after the responses, so dropping it here is enough.
+ */
+void sodp_comp_rx_done(struct sodp_qp *qp)
+{
+	if (!qp->req.heard)
+		return;
+	qp->req.heard = false;
+	clear_bit(SODP_EV_TIMEOUT, &qp->events);
+	if (qp->state == IB_QPS_RTS && !qp->req.rnr_wait)
+		sodp_req_arm_timer(qp, true);
 }
 
 /* The retransmission timer fired with WQEs still unanswered. */

@@ -61,6 +61,7 @@ static struct attribute *sodp_dev_attrs[] = {
 
 /* See sodp_add_device(). */
 static struct lock_class_key sodp_qps_lock_key;
+static struct lock_class_key sodp_ahs_lock_key;
 
 static const struct attribute_group sodp_dev_attr_group = {
 	.attrs = sodp_dev_attrs,
@@ -82,6 +83,10 @@ static void sodp_dealloc_driver(struct ib_device *ibdev)
 	WARN_ON(!xa_empty(&sdev->pd_ids));
 	WARN_ON(!xa_empty(&sdev->qps));
 	WARN_ON(!xa_empty(&sdev->mrs));
+	WARN_ON(!xa_empty(&sdev->ahs));
+	WARN_ON(!hash_empty(sdev->mcgs));
+	mutex_destroy(&sdev->mcast_lock);
+	xa_destroy(&sdev->ahs);
 	xa_destroy(&sdev->pd_ids);
 	xa_destroy(&sdev->qps);
 	xa_destroy(&sdev->mrs);
@@ -97,35 +102,48 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.alloc_hw_port_stats = sodp_alloc_hw_port_stats,
 	.alloc_pd = sodp_alloc_pd,
 	.alloc_ucontext = sodp_alloc_ucontext,
+	.attach_mcast = sodp_attach_mcast,
+	.create_ah = sodp_create_ah,
 	.create_qp = sodp_create_qp,
+	.create_srq = sodp_create_srq,
+	.create_user_ah = sodp_create_ah,
 	.create_user_cq = sodp_create_cq,
 	.dealloc_driver = sodp_dealloc_driver,
 	.dealloc_pd = sodp_dealloc_pd,
 	.dealloc_ucontext = sodp_dealloc_ucontext,
 	.dereg_mr = sodp_dereg_mr,
+	.destroy_ah = sodp_destroy_ah,
 	.destroy_cq = sodp_destroy_cq,
 	.destroy_qp = sodp_destroy_qp,
+	.destroy_srq = sodp_destroy_srq,
+	.detach_mcast = sodp_detach_mcast,
 	.device_group = &sodp_dev_attr_group,
 	.disassociate_ucontext = sodp_disassociate_ucontext,
 	.fill_res_mr_entry = sodp_fill_res_mr_entry,
+	.fill_res_qp_entry = sodp_fill_res_qp_entry,
 	.get_hw_stats = sodp_get_hw_stats,
 	.get_link_layer = sodp_get_link_layer,
 	.get_port_immutable = sodp_get_port_immutable,
 	.mmap = sodp_mmap,
 	.mmap_free = sodp_mmap_free,
 	.modify_qp = sodp_modify_qp,
+	.modify_srq = sodp_modify_srq,
 	.post_send = sodp_post_send,
 	.query_device = sodp_query_device,
+	.query_ah = sodp_query_ah,
 	.query_pkey = sodp_query_pkey,
 	.query_port = sodp_query_port,
 	.query_qp = sodp_query_qp,
+	.query_srq = sodp_query_srq,
 	.reg_user_mr = sodp_reg_user_mr,
 	.req_notify_cq = sodp_req_notify_cq,
 	.resize_user_cq = sodp_resize_cq,
 
+	INIT_RDMA_OBJ_SIZE(ib_ah, sodp_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, sodp_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, sodp_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, sodp_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_srq, sodp_srq, ibsrq),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, sodp_ucontext, ibuc),
 };
 
@@ -196,7 +214,12 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	 */
 	lockdep_set_class(&sdev->qps.xa_lock, &sodp_qps_lock_key);
 	xa_init_flags(&sdev->mrs, XA_FLAGS_ALLOC1);
+	/* Locked with interrupts off, maybe inside a caller's irq lock. */
+	xa_init_flags(&sdev->ahs, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
+	lockdep_set_class(&sdev->ahs.xa_lock, &sodp_ahs_lock_key);
 	atomic_set(&sdev->num_ucontext, 0);
+	mutex_init(&sdev->mcast_lock);
+	hash_init(sdev->mcgs);
 	sdev->stats = kzalloc(sizeof(*sdev->stats), GFP_KERNEL);
 	if (!sdev->stats) {
 		err = -ENOMEM;
@@ -306,6 +329,7 @@ static int __init sodp_init(void)
 		destroy_workqueue(sodp_wq);
 		return err;
 	}
+	sodp_fault_init();
 	rdma_link_register(&sodp_link_ops);
 	return 0;
 }
@@ -316,6 +340,7 @@ static void __exit sodp_exit(void)
 	sodp_remove_all_devices();
 	unregister_netdevice_notifier(&sodp_netdev_nb);
 	destroy_workqueue(sodp_wq);
+	sodp_fault_exit();
 }
 
 module_init(sodp_init);

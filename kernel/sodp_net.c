@@ -13,10 +13,13 @@
  * Transmit: packets are built whole (IP, UDP, BTH..., payload, ICRC) and
  * sent with dev_queue_xmit() to the MAC the core resolved for the QP's
  * path; a path whose destination GID is one of our own never touches the
- * netdev and is handed straight to our receive function.
+ * netdev and is handed straight to our receive function, and a datagram
+ * to a multicast group goes to the netdev and to the group's members
+ * here (sodp_mcast.c).
  *
- * Locking: the rx handler runs under RCU in softirq context; attach and
- * detach run under rtnl, which also protects sdev->rx_ndev.
+ * Locking: the rx handler runs under RCU in softirq context; installing
+ * and removing it (sodp_net_attach/detach) run under rtnl, which also
+ * protects sdev->rx_ndev.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_ether.h>
@@ -24,6 +27,8 @@
 #include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
+#include <rdma/ib_addr.h>
 #include <rdma/ib_cache.h>
 
 #include "sodp.h"
@@ -68,19 +73,93 @@ static rx_handler_result_t sodp_rx_handler(struct sk_buff **pskb)
 	struct sk_buff *skb = *pskb;
 	struct sodp_dev *sdev = rcu_dereference(skb->dev->rx_handler_data);
 
-	if (skb->pkt_type != PACKET_HOST || !sodp_is_roce(skb))
+	if ((skb->pkt_type != PACKET_HOST &&
+	     skb->pkt_type != PACKET_MULTICAST) || !sodp_is_roce(skb))
 		return RX_HANDLER_PASS;
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (!skb)
+	if (!skb) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_NOMEM);
 		return RX_HANDLER_CONSUMED;
+	}
 	if (skb_linearize(skb)) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		sodp_count(sdev, SODP_CNT_RX_DROP_NOMEM);
 		kfree_skb(skb);
 		return RX_HANDLER_CONSUMED;
 	}
 	sodp_net_rcv(sdev, skb);
 	return RX_HANDLER_CONSUMED;
+}
+
+/*
+ * Queue @skb on @qp for its work item.  Responses to our requests must not
+ * wait behind the peer's requests, so they have a queue of their own.
+ */
+static void sodp_net_queue(struct sodp_dev *sdev, struct sodp_qp *qp,
+			   struct sk_buff *skb, u8 opcode)
+{
+	struct sk_buff_head *queue;
+
+	queue = sodp_opcode_table[opcode].flags & SODP_OPF_RESPONSE ?
+		&qp->ack_queue : &qp->rx_queue;
+	if (skb_queue_len(queue) >= SODP_RX_QUEUE_MAX) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_QUEUE_FULL);
+		kfree_skb(skb);
+		return;
+	}
+	skb_queue_tail(queue, skb);
+	sodp_qp_kick(qp);
+}
+
+/* Is the packet's destination a multicast address (IPv4 224/4, IPv6 ff/8)? */
+static bool sodp_net_dst_mcast(const struct sodp_l3 *l3)
+{
+	if (l3->ipv6)
+		return l3->daddr[0] == 0xff;
+	return ipv4_is_multicast(get_unaligned((const __be32 *)l3->daddr));
+}
+
+/*
+ * A datagram to a multicast group: every member on this device gets it,
+ * the last the packet itself and the others a clone (the work items only
+ * read a packet, so they can share its data).
+ */
+static void sodp_net_rcv_group(struct sodp_dev *sdev, struct sk_buff *skb,
+			       const struct sodp_l3 *l3, u8 opcode)
+{
+	u32 qpns[SODP_MAX_MCAST_QP_ATTACH];
+	struct sodp_qp *qp, *next = NULL;
+	unsigned int i, n;
+	struct sk_buff *clone;
+	union ib_gid mgid;
+
+	if (l3->ipv6)
+		memcpy(mgid.raw, l3->daddr, sizeof(mgid.raw));
+	else
+		ipv6_addr_set_v4mapped(get_unaligned((const __be32 *)l3->daddr),
+				       (struct in6_addr *)mgid.raw);
+	n = sodp_mcast_members(sdev, &mgid, qpns);
+	for (i = 0; i < n; i++) {
+		qp = sodp_qp_get(sdev, qpns[i]);
+		if (!qp)
+			continue;
+		if (next) {
+			clone = skb_clone(skb, GFP_ATOMIC);
+			if (clone)
+				sodp_net_queue(sdev, next, clone, opcode);
+			else
+				sodp_count(sdev, SODP_CNT_RX_DROP_NOMEM);
+			sodp_qp_put(next);
+		}
+		next = qp;
+	}
+	if (!next) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_NO_QP);
+		kfree_skb(skb);
+		return;
+	}
+	sodp_net_queue(sdev, next, skb, opcode);
+	sodp_qp_put(next);
 }
 
 /**
@@ -92,7 +171,6 @@ static rx_handler_result_t sodp_rx_handler(struct sk_buff **pskb)
  */
 void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
 {
-	struct sk_buff_head *queue;
 	struct sodp_qp *qp;
 	struct sodp_l3 l3;
 	u32 bth_off, bth_len, qpn;
@@ -106,21 +184,27 @@ void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
 	}
 	qpn = get_unaligned_be32(skb->data + bth_off + 4) & SODP_QPN_MASK;
 	opcode = skb->data[bth_off];
+	/*
+	 * A group's packets are datagrams to QP 0xFFFFFF, and only they go
+	 * to that number: anything else naming a group, or that number, is
+	 * malformed.
+	 */
+	if (sodp_net_dst_mcast(&l3) != (qpn == IB_MULTICAST_QPN) ||
+	    (qpn == IB_MULTICAST_QPN &&
+	     !(sodp_opcode_table[opcode].flags & SODP_OPF_UD))) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		goto drop;
+	}
+	if (qpn == IB_MULTICAST_QPN) {
+		sodp_net_rcv_group(sdev, skb, &l3, opcode);
+		return;
+	}
 	qp = sodp_qp_get(sdev, qpn);
 	if (!qp) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_NO_QP);
 		goto drop;
 	}
-	/* Responses to our requests must not wait behind the peer's. */
-	queue = sodp_opcode_table[opcode].flags & SODP_OPF_RESPONSE ?
-		&qp->ack_queue : &qp->rx_queue;
-	if (skb_queue_len(queue) >= SODP_RX_QUEUE_MAX) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_QUEUE_FULL);
-		sodp_qp_put(qp);
-		goto drop;
-	}
-	skb_queue_tail(queue, skb);
-	sodp_qp_kick(qp);
+	sodp_net_queue(sdev, qp, skb, opcode);
 	sodp_qp_put(qp);
 	return;
 drop:
@@ -128,22 +212,25 @@ drop:
 }
 
 /**
- * sodp_net_alloc() - allocate and fill a packet's headers
- * @qp: the sending QP, with a valid path
- * @pkt: transport header fields; pad is filled in here
+ * sodp_net_alloc_to() - allocate and fill a packet's headers
+ * @qp: the sending QP
+ * @path: where the packet goes (the QP's for RC, a handle's for UD)
+ * @sport: its UDP source port
+ * @pkt: transport header fields, dqpn included; pad is filled in here
  * @payload_len: payload bytes the caller will write
  * @payload: set to where they go
  *
- * The caller writes the payload and passes the skb to sodp_net_send(),
- * which adds the pad and the ICRC.
+ * The caller writes the payload and passes the skb to sodp_net_send_to()
+ * with the same @path, which adds the pad and the ICRC.
  *
  * Context: process context.
  * Return: the skb, or NULL if out of memory or the QP is in error.
  */
-struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
-			       u32 payload_len, u8 **payload)
+struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
+				  const struct sodp_path *path, u16 sport,
+				  struct sodp_pkt *pkt, u32 payload_len,
+				  u8 **payload)
 {
-	const struct sodp_path *path = &qp->path;
 	u32 l3_len = (path->ipv6 ? SODP_IPV6_HDR_LEN : SODP_IPV4_HDR_LEN) +
 		     SODP_UDP_HDR_LEN;
 	u32 tp_len = sodp_opcode_table[pkt->opcode].hdr_len;
@@ -158,9 +245,13 @@ struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 	pkt->pad = sodp_pad_len(payload_len);
 	pkt->tver = 0;
 	pkt->pkey = 0xffff;
-	pkt->dqpn = qp->dest_qpn;
 	total = l3_len + tp_len + payload_len + pkt->pad + SODP_ICRC_LEN;
 
+	/* Callers cut messages to the MTU: a bigger packet is a bug here. */
+	if (WARN_ON_ONCE(payload_len > SODP_MAX_PAYLOAD))
+		return NULL;
+	if (sodp_fail_skb(total))
+		return NULL;
 	skb = alloc_skb(LL_MAX_HEADER + total, GFP_KERNEL);
 	if (!skb)
 		return NULL;
@@ -179,9 +270,13 @@ struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 	l3.tos = path->tclass;
 	l3.ttl = path->hop_limit;
 	l3.flow_label = path->flow_label;
-	l3.sport = path->sport;
+	l3.sport = sport;
 	l3.ip_id = 0;
-	sodp_l3_build(p, &l3, tp_len + payload_len + pkt->pad + SODP_ICRC_LEN);
+	if (WARN_ON_ONCE(!sodp_l3_build(p, &l3, tp_len + payload_len +
+					 pkt->pad + SODP_ICRC_LEN))) {
+		kfree_skb(skb);
+		return NULL;
+	}
 	sodp_pkt_build(p + l3_len, pkt);
 	*payload = p + l3_len + tp_len;
 	memset(*payload + payload_len, 0, pkt->pad);
@@ -189,14 +284,51 @@ struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 	return skb;
 }
 
+/* An RC QP's packet, to its peer: sodp_net_alloc_to() on the QP's path. */
+struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
+			       u32 payload_len, u8 **payload)
+{
+	pkt->dqpn = qp->dest_qpn;
+	return sodp_net_alloc_to(qp, &qp->path, qp->path.sport, pkt,
+				 payload_len, payload);
+}
+
+/*
+ * A datagram to a group also reaches the group's members on the sending
+ * device, as a NIC loops multicast back: a copy of their own, since the
+ * original is about to take its Ethernet header and leave.  A datagram
+ * to the group's address but not to QP 0xFFFFFF is dropped here as
+ * malformed, as it is by every other receiver.
+ */
+static void sodp_net_loop_group(struct sodp_dev *sdev,
+				const struct sodp_path *path,
+				const struct sk_buff *skb)
+{
+	struct sk_buff *copy;
+
+	if (!sodp_mcast_has_members(sdev, &path->dgid))
+		return;
+	copy = skb_copy(skb, GFP_KERNEL);
+	if (!copy) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_NOMEM);
+		return;
+	}
+	sodp_count(sdev, SODP_CNT_LOOPBACK_PKTS);
+	local_bh_disable();
+	sodp_net_rcv(sdev, copy);
+	local_bh_enable();
+}
+
 /**
- * sodp_net_send() - seal a packet with its ICRC and send it
+ * sodp_net_send_to() - seal a packet with its ICRC and send it
  * @qp: the sending QP
- * @skb: from sodp_net_alloc(), payload written; consumed
+ * @path: the path the packet was built for
+ * @skb: from sodp_net_alloc_to(), payload written; consumed
  *
  * Context: process context.
  */
-void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb)
+void sodp_net_send_to(struct sodp_qp *qp, const struct sodp_path *path,
+		      struct sk_buff *skb)
 {
 	struct sodp_dev *sdev = qp->sdev;
 	struct net_device *ndev;
@@ -204,16 +336,18 @@ void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb)
 	sodp_icrc_set(skb->data, skb->len);
 	sodp_count(sdev, SODP_CNT_TX_PKTS);
 
-	if (qp->path.loopback) {
+	if (path->loopback) {
 		sodp_count(sdev, SODP_CNT_LOOPBACK_PKTS);
 		local_bh_disable();
 		sodp_net_rcv(sdev, skb);
 		local_bh_enable();
 		return;
 	}
+	if (path->mcast)
+		sodp_net_loop_group(sdev, path, skb);
 
 	rcu_read_lock();
-	ndev = rdma_read_gid_attr_ndev_rcu(qp->path.sgid_attr);
+	ndev = rdma_read_gid_attr_ndev_rcu(path->sgid_attr);
 	if (IS_ERR(ndev) || !(ndev->flags & IFF_UP)) {
 		rcu_read_unlock();
 		sodp_count(sdev, SODP_CNT_TX_ERR);
@@ -221,7 +355,7 @@ void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb)
 		return;
 	}
 	skb->dev = ndev;
-	if (dev_hard_header(skb, ndev, ntohs(skb->protocol), qp->path.dmac,
+	if (dev_hard_header(skb, ndev, ntohs(skb->protocol), path->dmac,
 			    ndev->dev_addr, skb->len) < 0) {
 		rcu_read_unlock();
 		sodp_count(sdev, SODP_CNT_TX_ERR);
@@ -232,6 +366,11 @@ void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb)
 	if (dev_queue_xmit(skb))
 		sodp_count(sdev, SODP_CNT_TX_ERR);
 	rcu_read_unlock();
+}
+
+void sodp_net_send(struct sodp_qp *qp, struct sk_buff *skb)
+{
+	sodp_net_send_to(qp, &qp->path, skb);
 }
 
 /**

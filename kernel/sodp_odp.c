@@ -556,10 +556,15 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 out:
 	/* Never the last put in a QP's work item: leave exit_mmap to others. */
 	mmput_async(mm);
-	if (err)
-		sodp_odp_count(odp, SODP_CNT_ODP_FAULT_ERRORS, 1);
 	trace_sodp_odp_fault(odp->start, addr, len, need, err);
-	return sodp_odp_transient(err);
+	err = sodp_odp_transient(err);
+	/*
+	 * Only a refusal is an error: -EAGAIN sends the access round again
+	 * (an RNR NAK, a later retry) and odp_deferred counts that.
+	 */
+	if (err && err != -EAGAIN)
+		sodp_odp_count(odp, SODP_CNT_ODP_FAULT_ERRORS, 1);
+	return err;
 }
 
 /*

@@ -19,7 +19,10 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/log2.h>
+#include <net/netlink.h>
+#include <rdma/ib_addr.h>
 #include <rdma/ib_cache.h>
+#include <rdma/restrack.h>
 #include <rdma/uverbs_ioctl.h>
 
 #include "sodp.h"
@@ -39,12 +42,6 @@ static void sodp_rnr_timer_fn(struct timer_list *t)
 
 	set_bit(SODP_EV_RNR_DONE, &qp->events);
 	sodp_qp_kick(qp);
-}
-
-/* Slot size for a header plus @payload bytes, at least the header. */
-static u32 sodp_slot_size(u32 hdr, u32 payload)
-{
-	return roundup_pow_of_two(hdr + payload);
 }
 
 static int sodp_qp_check_cap(struct ib_qp_cap *cap)
@@ -75,9 +72,13 @@ static int sodp_qp_alloc_queues(struct sodp_qp *qp, struct ib_ucontext *uc,
 	err = sodp_ring_create(uc, &qp->sq, sq_slots, sq_slot, &resp->sq);
 	if (err)
 		return err;
-	err = sodp_ring_create(uc, &qp->rq, rq_slots, rq_slot, &resp->rq);
-	if (err)
-		goto err_sq;
+	/* With an SRQ there is no RQ ring: resp->rq stays all zero. */
+	if (!qp->srq) {
+		err = sodp_ring_create(uc, &qp->rq, rq_slots, rq_slot,
+				       &resp->rq);
+		if (err)
+			goto err_sq;
+	}
 
 	qp->swqe = kvcalloc(sq_slots, sizeof(*qp->swqe), GFP_KERNEL_ACCOUNT);
 	qp->sq_shadow = kvcalloc(sq_slots, sq_slot, GFP_KERNEL_ACCOUNT);
@@ -94,8 +95,10 @@ static int sodp_qp_alloc_queues(struct sodp_qp *qp, struct ib_ucontext *uc,
 	qp->max_recv_sge = min_t(u32, rq_payload / sizeof(struct sodp_sge),
 				 SODP_MAX_SGE);
 	qp->max_inline = min_t(u32, sq_payload, SODP_MAX_INLINE);
+	if (qp->srq)
+		qp->max_recv_sge = 0;
 	cap->max_send_wr = sq_slots;
-	cap->max_recv_wr = rq_slots;
+	cap->max_recv_wr = qp->srq ? 0 : rq_slots;
 	cap->max_send_sge = qp->max_send_sge;
 	cap->max_recv_sge = qp->max_recv_sge;
 	cap->max_inline_data = qp->max_inline;
@@ -132,11 +135,17 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	/* Kernel consumers need kverbs (poll_cq etc.), which sodp lacks. */
 	if (!udata)
 		return -EOPNOTSUPP;
-	if (init->qp_type != IB_QPT_RC || init->srq || init->create_flags)
+	if ((init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UD) ||
+	    init->create_flags)
 		return -EOPNOTSUPP;
 	err = ib_is_udata_in_empty(udata);
 	if (err)
 		return err;
+	if (init->srq) {
+		/* The receive capabilities are the SRQ's. */
+		init->cap.max_recv_wr = 0;
+		init->cap.max_recv_sge = 0;
+	}
 	err = sodp_qp_check_cap(&init->cap);
 	if (err)
 		return err;
@@ -149,6 +158,7 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->sdev = sdev;
 	qp->scq = to_sodp_cq(init->send_cq);
 	qp->rcq = to_sodp_cq(init->recv_cq);
+	qp->srq = init->srq ? to_sodp_srq(init->srq) : NULL;
 	qp->sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
 	qp->state = IB_QPS_RESET;
 	qp->path_mtu = IB_MTU_1024;
@@ -168,7 +178,7 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 	/* Reserve a number; publish the QP only once it can take packets. */
 	err = xa_alloc_cyclic_irq(&sdev->qps, &qpn, NULL,
-				  XA_LIMIT(SODP_MIN_QPN, SODP_QPN_MASK),
+				  XA_LIMIT(SODP_MIN_QPN, IB_MULTICAST_QPN - 1),
 				  &sdev->next_qpn, GFP_KERNEL);
 	if (err < 0)
 		goto err_queues;
@@ -190,42 +200,18 @@ err_count:
 	return err == -EBUSY ? -ENOMEM : err;
 }
 
-/* Fill qp->path from an address vector; the caller validated it. */
+/* Fill qp->path from an address vector sodp_path_check() took. */
 static int sodp_qp_set_path(struct sodp_qp *qp, struct rdma_ah_attr *ah)
 {
-	const struct ib_global_route *grh = rdma_ah_read_grh(ah);
-	const struct ib_gid_attr *sgid_attr = grh->sgid_attr;
-	struct sodp_path *p = &qp->path;
-	const struct ib_gid_attr *mine;
-	struct net_device *ndev;
+	int err;
 
-	rcu_read_lock();
-	ndev = rdma_read_gid_attr_ndev_rcu(sgid_attr);
-	if (IS_ERR(ndev)) {
-		rcu_read_unlock();
-		return PTR_ERR(ndev);
-	}
-	ether_addr_copy(p->smac, ndev->dev_addr);
-	rcu_read_unlock();
-
+	err = sodp_path_init(qp->sdev, &qp->path, ah);
+	if (err)
+		return err;
+	/* The copy holds the source GID attribute the path points to. */
 	rdma_destroy_ah_attr(&qp->ah_attr);
 	rdma_copy_ah_attr(&qp->ah_attr, ah);
-	p->sgid_attr = qp->ah_attr.grh.sgid_attr;
-	p->sgid = sgid_attr->gid;
-	p->dgid = grh->dgid;
-	p->ipv6 = !ipv6_addr_v4mapped((struct in6_addr *)p->sgid.raw);
-	ether_addr_copy(p->dmac, ah->roce.dmac);
-	p->tclass = grh->traffic_class;
-	p->hop_limit = grh->hop_limit;
-	p->flow_label = grh->flow_label;
-
-	mine = rdma_find_gid_by_port(&qp->sdev->ibdev, &p->dgid,
-				     IB_GID_TYPE_ROCE_UDP_ENCAP, SODP_PORT,
-				     NULL);
-	p->loopback = !IS_ERR(mine);
-	if (!IS_ERR(mine))
-		rdma_put_gid_attr(mine);
-	p->valid = true;
+	qp->path.sgid_attr = qp->ah_attr.grh.sgid_attr;
 	return 0;
 }
 
@@ -268,21 +254,13 @@ static int sodp_qp_check_attr(struct sodp_qp *qp, struct ib_qp_attr *attr,
 	if (mask & (IB_QP_ALT_PATH | IB_QP_PATH_MIG_STATE |
 		    IB_QP_EN_SQD_ASYNC_NOTIFY | IB_QP_RATE_LIMIT))
 		return -EOPNOTSUPP;
-	if (mask & IB_QP_AV) {
-		const struct ib_global_route *grh;
-
-		/* RoCEv2 only: a GRH and a "RoCE v2" source GID. */
-		if (!(rdma_ah_get_ah_flags(&attr->ah_attr) & IB_AH_GRH))
-			return -EINVAL;
-		grh = rdma_ah_read_grh(&attr->ah_attr);
-		if (!grh->sgid_attr ||
-		    grh->sgid_attr->gid_type != IB_GID_TYPE_ROCE_UDP_ENCAP)
-			return -EINVAL;
-		if (ipv6_addr_v4mapped((struct in6_addr *)grh->dgid.raw) !=
-		    ipv6_addr_v4mapped((struct in6_addr *)
-				       grh->sgid_attr->gid.raw))
-			return -EINVAL;
-	}
+	if ((mask & IB_QP_AV) && sodp_path_check(&attr->ah_attr))
+		return -EINVAL;
+	/* RC is unicast: a group is a destination for datagrams only. */
+	if ((mask & IB_QP_AV) &&
+	    rdma_is_multicast_addr((struct in6_addr *)
+				   rdma_ah_read_grh(&attr->ah_attr)->dgid.raw))
+		return -EINVAL;
 	return 0;
 }
 
@@ -290,7 +268,7 @@ static int sodp_qp_check_attr(struct sodp_qp *qp, struct ib_qp_attr *attr,
 static void sodp_qp_reset(struct sodp_qp *qp)
 {
 	u32 sq_prod = READ_ONCE(qp->sq.hdr->prod);
-	u32 rq_prod = READ_ONCE(qp->rq.hdr->prod);
+	u32 rq_prod = qp->srq ? 0 : READ_ONCE(qp->rq.hdr->prod);
 
 	timer_delete_sync(&qp->retry_timer);
 	timer_delete_sync(&qp->rnr_timer);
@@ -301,7 +279,9 @@ static void sodp_qp_reset(struct sodp_qp *qp)
 	qp->req.fetch = qp->req.head = qp->req.cur = qp->req.sent = sq_prod;
 	smp_store_release(&qp->sq.hdr->cons, sq_prod);
 	qp->rq_cons = rq_prod;
-	smp_store_release(&qp->rq.hdr->cons, rq_prod);
+	if (!qp->srq)
+		smp_store_release(&qp->rq.hdr->cons, rq_prod);
+	qp->last_wqe_sent = false;
 	qp->events = 0;
 }
 
@@ -339,6 +319,8 @@ static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
 		qp->req.sent_psn = qp->sq_psn;
 		qp->req.acked_psn = qp->sq_psn;
 	}
+	if (mask & IB_QP_QKEY)
+		qp->qkey = attr->qkey;
 	if (mask & IB_QP_TIMEOUT)
 		qp->timeout = attr->timeout;
 	if (mask & IB_QP_RETRY_CNT) {
@@ -354,12 +336,9 @@ static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
 	if (mask & IB_QP_MAX_QP_RD_ATOMIC)
 		qp->max_rd_atomic = attr->max_rd_atomic;
 
-	if (qp->path.valid && (mask & (IB_QP_AV | IB_QP_DEST_QPN))) {
-		u32 fl = qp->path.flow_label ?:
-			rdma_calc_flow_label(qp->ibqp.qp_num, qp->dest_qpn);
-
-		qp->path.sport = rdma_flow_label_to_udp_sport(fl);
-	}
+	if (qp->path.valid && (mask & (IB_QP_AV | IB_QP_DEST_QPN)))
+		qp->path.sport = sodp_path_sport(&qp->path, qp->ibqp.qp_num,
+						 qp->dest_qpn);
 
 	if (new_state == IB_QPS_RESET)
 		sodp_qp_reset(qp);
@@ -372,7 +351,7 @@ int sodp_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		   struct ib_udata *udata)
 {
 	struct sodp_qp *qp = to_sodp_qp(ibqp);
-	enum ib_qp_state cur, new;
+	enum ib_qp_state cur, new, seen;
 	int err;
 
 	err = ib_is_udata_in_empty(udata);
@@ -382,27 +361,38 @@ int sodp_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		return -EOPNOTSUPP;
 
 	mutex_lock(&qp->mutex);
-	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : qp->state;
+	seen = READ_ONCE(qp->state);
+	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : seen;
 	new = (mask & IB_QP_STATE) ? attr->qp_state : cur;
 	err = -EINVAL;
-	if (cur != qp->state && !(cur == IB_QPS_SQE && qp->state == IB_QPS_ERR))
+	if (cur != seen && !(cur == IB_QPS_SQE && seen == IB_QPS_ERR))
 		goto out;
-	if (!ib_modify_qp_is_ok(cur, new, IB_QPT_RC, mask))
+	if (!ib_modify_qp_is_ok(cur, new, ibqp->qp_type, mask))
 		goto out;
-	if (new == IB_QPS_SQD || new == IB_QPS_SQE) {
+	/* SQE is entered only by an error (sodp_qp_sq_error()), SQD never. */
+	if (new == IB_QPS_SQD || (new == IB_QPS_SQE && cur != IB_QPS_SQE)) {
 		err = -EOPNOTSUPP;
 		goto out;
 	}
 	err = sodp_qp_check_attr(qp, attr, mask);
 	if (err)
 		goto out;
-	if (new == IB_QPS_RTR && !qp->path.valid && !(mask & IB_QP_AV)) {
+	/* An RC QP needs its peer's address by RTR; a UD QP has none. */
+	if (ibqp->qp_type == IB_QPT_RC && new == IB_QPS_RTR &&
+	    !qp->path.valid && !(mask & IB_QP_AV)) {
 		err = -EINVAL;
 		goto out;
 	}
 
 	disable_work_sync(&qp->work);
-	err = sodp_qp_apply(qp, attr, mask, new);
+	/*
+	 * The work item may have moved the QP to ERR or SQE since the
+	 * checks above; only RESET and ERR are reachable from anywhere.
+	 */
+	if (qp->state != seen && new != IB_QPS_RESET && new != IB_QPS_ERR)
+		err = -EINVAL;
+	else
+		err = sodp_qp_apply(qp, attr, mask, new);
 	enable_work(&qp->work);
 	sodp_qp_kick(qp);
 out:
@@ -422,7 +412,7 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->cur_qp_state = attr->qp_state;
 	attr->path_mtu = qp->path_mtu;
 	attr->path_mig_state = IB_MIG_MIGRATED;
-	attr->qkey = 0;
+	attr->qkey = qp->qkey;
 	attr->rq_psn = qp->resp.epsn;
 	attr->sq_psn = qp->req.next_psn;
 	attr->dest_qp_num = qp->dest_qpn;
@@ -447,11 +437,55 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	attr->rnr_retry = qp->rnr_retry;
 	mutex_unlock(&qp->mutex);
 
-	init->qp_type = IB_QPT_RC;
+	init->qp_type = qp->ibqp.qp_type;
 	init->send_cq = qp->ibqp.send_cq;
 	init->recv_cq = qp->ibqp.recv_cq;
+	init->srq = qp->ibqp.srq;
 	init->cap = attr->cap;
 	init->sq_sig_type = qp->sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
+	return 0;
+}
+
+/**
+ * sodp_fill_res_qp_entry() - restrack's driver table for one QP
+ * @msg: the netlink message being built
+ * @ibqp: the QP
+ *
+ * What the core does not show and a stall under loss is read against
+ * (`rdma -dd resource show qp`): the local ACK timeout the QP's timeout
+ * field works out to, and the two retry budgets as set.
+ *
+ * Context: process; takes qp->mutex.
+ * Return: 0, or -EMSGSIZE with nothing added when the message is full.
+ */
+int sodp_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
+{
+	struct sodp_qp *qp = to_sodp_qp(ibqp);
+	u8 timeout, retry_cnt, rnr_retry;
+	struct nlattr *table;
+
+	mutex_lock(&qp->mutex);
+	timeout = qp->timeout;
+	retry_cnt = qp->retry_cnt;
+	rnr_retry = qp->rnr_retry;
+	mutex_unlock(&qp->mutex);
+
+	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!table)
+		return -EMSGSIZE;
+	/*
+	 * In ms and 32 bits: `rdma -j` prints driver values as a C int, and
+	 * 2^31 ACK timeouts in us would not survive that.
+	 */
+	if (rdma_nl_put_driver_u32(msg, "ack_timeout_ms",
+				   div_u64(sodp_ack_timeout_us(timeout),
+					   USEC_PER_MSEC)) ||
+	    rdma_nl_put_driver_u32(msg, "retry_cnt", retry_cnt) ||
+	    rdma_nl_put_driver_u32(msg, "rnr_retry", rnr_retry)) {
+		nla_nest_cancel(msg, table);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, table);
 	return 0;
 }
 
@@ -464,6 +498,7 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	xa_erase_irq(&sdev->qps, ibqp->qp_num);
 	sodp_qp_put(qp);
 	wait_for_completion(&qp->released);
+	sodp_mcast_detach_all(qp);
 
 	disable_work_sync(&qp->work);
 	timer_shutdown_sync(&qp->retry_timer);
@@ -495,6 +530,7 @@ int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	}
 	switch (READ_ONCE(qp->state)) {
 	case IB_QPS_RTS:
+	case IB_QPS_SQE:
 	case IB_QPS_ERR:
 		sodp_qp_kick(qp);
 		return 0;

@@ -49,6 +49,8 @@ void sodp_qp_kick(struct sodp_qp *qp)
  */
 void sodp_qp_publish_state(struct sodp_qp *qp)
 {
+	if (qp->srq)
+		return;		/* no RQ ring: the SRQ has no QP state */
 	WRITE_ONCE(qp->rq.hdr->flags,
 		   qp->state == IB_QPS_ERR ? SODP_RING_F_QP_ERR : 0);
 	/* Flag before the flush reads prod: pairs with the provider. */
@@ -74,6 +76,23 @@ void sodp_qp_error(struct sodp_qp *qp)
 	sodp_qp_kick(qp);
 }
 
+/**
+ * sodp_qp_sq_error() - move a UD QP to the Send Queue Error state
+ * @qp: the QP, in RTS; called from its work item after a send WQE failed
+ *
+ * Only the send side stops: datagrams are still received, and WQEs posted
+ * from now on complete flushed until the consumer moves the QP back to
+ * RTS (IBTA 10.3.1, SQEr).
+ */
+void sodp_qp_sq_error(struct sodp_qp *qp)
+{
+	if (qp->state != IB_QPS_RTS)
+		return;
+	sodp_dbg_qp(qp, "to the SQ error state\n");
+	WRITE_ONCE(qp->state, IB_QPS_SQE);
+	sodp_qp_kick(qp);
+}
+
 /* Raise an asynchronous QP event (fatal errors seen by the responder). */
 void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type)
 {
@@ -88,7 +107,8 @@ void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type)
 }
 
 /*
- * Complete the receive WQE at the head of the RQ.  Return: 0, or
+ * Complete the receive WQE at the head of the RQ (or the one taken from
+ * the SRQ).  Return: 0, or
  * -EOVERFLOW if the CQ overflowed (the QP is then in error).
  */
 int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
@@ -96,10 +116,15 @@ int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
 	int err;
 
 	cqe->qp_num = qp->ibqp.qp_num;
-	cqe->src_qp = qp->dest_qpn;
-	qp->rq_cons++;
-	/* Free the slot first: the poller may repost it on seeing the CQE. */
-	smp_store_release(&qp->rq.hdr->cons, qp->rq_cons);
+	/* A datagram's source is in its DETH: the caller filled it in. */
+	if (qp->ibqp.qp_type == IB_QPT_RC)
+		cqe->src_qp = qp->dest_qpn;
+	/* An SRQ's slot was freed when the WQE was taken. */
+	if (!qp->srq) {
+		qp->rq_cons++;
+		/* Free the slot first: the poller may repost it on the CQE. */
+		smp_store_release(&qp->rq.hdr->cons, qp->rq_cons);
+	}
 	err = sodp_cq_post(qp->rcq, cqe, solicited);
 	if (err)
 		sodp_qp_error(qp);

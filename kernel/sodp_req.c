@@ -144,6 +144,11 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 	default:
 		goto bad;
 	}
+	/* A datagram is a SEND; it has no responder resources to ask. */
+	if (qp->ibqp.qp_type != IB_QPT_RC &&
+	    w->opcode != IB_UVERBS_WR_SEND &&
+	    w->opcode != IB_UVERBS_WR_SEND_WITH_IMM)
+		goto bad;
 	if (w->flags & SODP_WQE_INLINE) {
 		if (w->inline_len > qp->max_inline ||
 		    w->opcode == IB_UVERBS_WR_RDMA_READ ||
@@ -170,7 +175,7 @@ bad:
 }
 
 /* Copy newly posted WQEs.  Return: 0, or -EINVAL for a corrupt ring. */
-static int sodp_req_fetch(struct sodp_qp *qp)
+int sodp_req_fetch(struct sodp_qp *qp)
 {
 	struct sodp_req *req = &qp->req;
 	u32 prod = smp_load_acquire(&qp->sq.hdr->prod);
@@ -238,6 +243,31 @@ int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
 		off = 0;
 	}
 	return len ? -ERANGE : 0;
+}
+
+/**
+ * sodp_req_gather() - the bytes [@off, @off + @len) of a WQE's message
+ * @qp: the QP
+ * @idx: the WQE's SQ index
+ * @off: offset in the message
+ * @buf: where they go
+ * @len: bytes
+ *
+ * From the WQE's inline payload (our copy of the slot) or through its
+ * SGEs (sodp_req_sge_copy()).
+ *
+ * Return: 0, or a negative errno from the MR access layer.
+ */
+int sodp_req_gather(struct sodp_qp *qp, u32 idx, u32 off, void *buf, u32 len)
+{
+	const struct sodp_swqe *swqe = sodp_swqe_at(qp, idx);
+
+	if (swqe->wqe.flags & SODP_WQE_INLINE) {
+		memcpy(buf, sodp_shadow_at(qp, idx) +
+		       sizeof(struct sodp_send_wqe) + off, len);
+		return 0;
+	}
+	return sodp_req_sge_copy(qp, idx, off, buf, len, SODP_FROM_MR);
 }
 
 /**
@@ -379,16 +409,10 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	skb = sodp_net_alloc(qp, &pkt, n, &payload);
 	if (!skb)
 		return -ENOMEM;
-	if (w->flags & SODP_WQE_INLINE) {
-		memcpy(payload, sodp_shadow_at(qp, req->cur) +
-		       sizeof(struct sodp_send_wqe) + off, n);
-	} else {
-		err = sodp_req_sge_copy(qp, req->cur, off, payload, n,
-					SODP_FROM_MR);
-		if (err) {
-			kfree_skb(skb);
-			return err;
-		}
+	err = sodp_req_gather(qp, req->cur, off, payload, n);
+	if (err) {
+		kfree_skb(skb);
+		return err;
 	}
 	sodp_net_send(qp, skb);
 	sodp_req_sent_to(req, pkt.psn);
@@ -443,13 +467,32 @@ static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	return 0;
 }
 
-/* The local ACK timeout, 4.096 us * 2^timeout, in jiffies. */
+/* Never so short that a slow (TCG) host trips it. */
+#define SODP_ACK_TIMEOUT_MIN_US	(20 * USEC_PER_MSEC)
+
+/**
+ * sodp_ack_timeout_us() - the local ACK timeout a QP's timeout field names
+ * @timeout: the 5-bit field of ibv_modify_qp()
+ *
+ * IBTA 9.7.6.1.3: 4.096 us * 2^timeout, 0 for no timer.  Computed in 64
+ * bits (2^31 of them is about 2.4 hours) and never below 20 ms.
+ *
+ * Return: microseconds, 0 for no timer.
+ */
+u64 sodp_ack_timeout_us(u8 timeout)
+{
+	if (!timeout)
+		return 0;
+	return max_t(u64, div_u64(4096ULL << timeout, NSEC_PER_USEC),
+		     SODP_ACK_TIMEOUT_MIN_US);
+}
+
 static unsigned long sodp_req_timeout_jiffies(struct sodp_qp *qp)
 {
-	u64 j = nsecs_to_jiffies64(4096ULL << qp->timeout);
+	u64 j = nsecs_to_jiffies64(sodp_ack_timeout_us(qp->timeout) *
+				   NSEC_PER_USEC);
 
-	/* Never so short that TCG trips it; never past what timers take. */
-	return clamp_t(u64, j, msecs_to_jiffies(20), MAX_JIFFY_OFFSET);
+	return min_t(u64, j, MAX_JIFFY_OFFSET);
 }
 
 /*
@@ -493,6 +536,32 @@ static void sodp_req_rewind(struct sodp_qp *qp)
 	req->cur = req->head;
 	req->cur_off = 0;
 	req->rewound = true;
+}
+
+/**
+ * sodp_req_stop() - what a failed attempt to send the WQE at cur means
+ * @qp: the QP
+ * @err: the attempt's result
+ * @stalled: set if the run is to be tried again
+ *
+ * No skb, or an ODP page to be had later: stop, and the caller schedules
+ * another run.  Anything else (a bad lkey, rights or bounds, an ODP page
+ * that cannot be had at all, a WQE that names no address handle) fails
+ * the WQE, in order.
+ *
+ * Return: true if the send loop stops here.
+ */
+bool sodp_req_stop(struct sodp_qp *qp, int err, bool *stalled)
+{
+	if (err == -ENOMEM || err == -EAGAIN) {
+		*stalled = true;
+		return true;
+	}
+	if (err) {
+		sodp_req_fail(qp, qp->req.cur, err);
+		return true;
+	}
+	return false;
 }
 
 /**
@@ -551,22 +620,8 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		} else {
 			err = sodp_req_send_data(qp, swqe);
 		}
-		/*
-		 * No skb, or an ODP page to be had later: try again on the
-		 * next run, which the caller schedules.
-		 */
-		if (err == -ENOMEM || err == -EAGAIN) {
-			stalled = true;
+		if (sodp_req_stop(qp, err, &stalled))
 			break;
-		}
-		if (err) {
-			/*
-			 * Bad lkey, rights or bounds, or an ODP page that
-			 * cannot be had at all.
-			 */
-			sodp_req_fail(qp, req->cur, err);
-			break;
-		}
 		(*budget)--;
 	}
 	/* DONE WQEs skipped above may now retire. */
@@ -642,8 +697,16 @@ void sodp_req_retire(struct sodp_qp *qp)
 		}
 		if (req->sent == req->head)
 			req->sent++;
-		if (!sodp_req_complete_head(qp, st) || st != IB_WC_SUCCESS) {
-			sodp_qp_error(qp);
+		if (!sodp_req_complete_head(qp, st)) {
+			sodp_qp_error(qp);	/* the CQ overflowed */
+			return;
+		}
+		if (st != IB_WC_SUCCESS) {
+			/* IBTA: RC goes to Error, UD to Send Queue Error. */
+			if (qp->ibqp.qp_type == IB_QPT_RC)
+				sodp_qp_error(qp);
+			else
+				sodp_qp_sq_error(qp);
 			return;
 		}
 	}

@@ -144,20 +144,6 @@ int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num)
 	return 0;
 }
 
-/* Complete the held receive WQE with an error, if there is one. */
-static void sodp_resp_fail_rwqe(struct sodp_qp *qp, enum ib_wc_status st)
-{
-	struct sodp_cqe cqe = {};
-
-	if (!qp->resp.have_rwqe || st == IB_WC_SUCCESS)
-		return;
-	cqe.wr_id = qp->resp.rwqe.wr_id;
-	cqe.status = st;
-	cqe.opcode = IB_WC_RECV;
-	qp->resp.have_rwqe = false;
-	sodp_rq_complete(qp, &cqe, false);
-}
-
 /* Not now: the requester is to send @psn again after its RNR timer. */
 static enum sodp_resp_result sodp_resp_rnr(struct sodp_qp *qp, u32 psn)
 {
@@ -233,82 +219,10 @@ static enum sodp_resp_result sodp_resp_error(struct sodp_qp *qp, u32 psn,
 	sodp_count(qp->sdev, SODP_CNT_ERR_NAK_SENT);
 	sodp_resp_send_aeth(qp, psn, SODP_AETH_NAK | nak);
 	if (its_rwqe)
-		sodp_resp_fail_rwqe(qp, st);
+		sodp_recvq_fail(qp, st);
 	sodp_qp_event(qp, ev);
 	sodp_qp_error(qp);
 	return SODP_RESP_FATAL;
-}
-
-/*
- * Take the receive WQE at the head of the RQ.  Return: 0, -EAGAIN if none
- * is posted, -EPROTO if user space corrupted the ring.
- */
-static int sodp_resp_get_rwqe(struct sodp_qp *qp)
-{
-	struct sodp_resp *resp = &qp->resp;
-	u32 prod = smp_load_acquire(&qp->rq.hdr->prod);
-	const void *slot;
-
-	if (resp->have_rwqe)
-		return 0;
-	if (prod == qp->rq_cons)
-		return -EAGAIN;
-	if (prod - qp->rq_cons > qp->rq.num_slots)
-		return -EPROTO;
-	slot = sodp_ring_slot(&qp->rq, qp->rq_cons);
-	memcpy(&resp->rwqe, slot, sizeof(resp->rwqe));
-	if (resp->rwqe.num_sge > qp->max_recv_sge)
-		return -EPROTO;
-	memcpy(resp->rsge, slot + sizeof(resp->rwqe),
-	       resp->rwqe.num_sge * sizeof(struct sodp_sge));
-	resp->recv_off = 0;
-	resp->have_rwqe = true;
-	return 0;
-}
-
-/*
- * Scatter SEND payload into the held receive WQE.  Return: 0, -EMSGSIZE
- * if it does not fit, -EAGAIN if an ODP page cannot be had now (nothing
- * of the packet counts as received: it comes again), -EIO if the receive
- * buffers cannot take it (lkey, rights, bounds, an ODP page).
- */
-static int sodp_resp_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
-{
-	struct sodp_resp *resp = &qp->resp;
-	u32 off = resp->recv_off, start = resp->recv_off, i;
-
-	for (i = 0; i < resp->rwqe.num_sge && len; i++) {
-		const struct sodp_sge *sge = &resp->rsge[i];
-		struct sodp_mr *mr;
-		u32 n;
-		int err;
-
-		if (off >= sge->length) {
-			off -= sge->length;
-			continue;
-		}
-		n = min(len, sge->length - off);
-		mr = sodp_mr_get(qp->sdev, sge->lkey, sodp_resp_pdn(qp),
-				 sge->addr + off, n, IB_ACCESS_LOCAL_WRITE);
-		if (IS_ERR(mr)) {
-			err = PTR_ERR(mr);
-		} else {
-			err = sodp_mr_copy(mr, sge->addr + off, (void *)data,
-					   n, SODP_TO_MR);
-			sodp_mr_put(mr);
-		}
-		if (err == -EAGAIN) {
-			resp->recv_off = start;
-			return err;
-		}
-		if (err)
-			return -EIO;
-		data += n;
-		len -= n;
-		resp->recv_off += n;
-		off = 0;
-	}
-	return len ? -EMSGSIZE : 0;
 }
 
 static enum sodp_resp_result sodp_resp_finish_recv(struct sodp_qp *qp,
@@ -340,7 +254,7 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	struct sodp_resp *resp = &qp->resp;
 	int err;
 
-	err = sodp_resp_get_rwqe(qp);
+	err = sodp_recvq_get(qp);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
 	/*
@@ -354,7 +268,7 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	 */
 	if (info->hdrs & SODP_HDR_IETH)
 		return sodp_resp_error(qp, pkt->psn, -EKEYREJECTED, true);
-	err = sodp_resp_scatter(qp, payload, pkt->payload_len);
+	err = sodp_recvq_scatter(qp, payload, pkt->payload_len);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
 	resp->in_send = !(info->flags & SODP_OPF_LAST);
@@ -396,7 +310,7 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 
 	/* WRITE with immediate consumes a receive: make sure there is one. */
 	if (info->hdrs & SODP_HDR_IMMDT) {
-		err = sodp_resp_get_rwqe(qp);
+		err = sodp_recvq_get(qp);
 		if (err)
 			return sodp_resp_error(qp, pkt->psn, err, true);
 	}

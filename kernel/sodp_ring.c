@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * sodp: rings shared with user space.
+ * sodp: rings shared with user space, and the one reader of receive WQEs
+ * from them (RQ and SRQ rings share a layout).
  *
  * A ring is vmalloc() memory handed to user space through an
  * rdma_user_mmap_entry.  The entry owns the buffer: destroying the object
@@ -123,4 +124,35 @@ void sodp_mmap_free(struct rdma_user_mmap_entry *rdma_entry)
 
 	vfree(entry->buf);
 	kfree(entry);
+}
+
+/**
+ * sodp_rwqe_copy() - copy out the receive WQE at @cons of an RQ or SRQ ring
+ * @ring: the ring, produced by user space
+ * @cons: the kernel's consumer index
+ * @max_sge: the most SGEs a WQE of this ring may have
+ * @wqe: filled with the WQE's header
+ * @sge: filled with its SGEs
+ * @posted: set to the number of WQEs posted and not yet taken
+ *
+ * Return: 0, -EAGAIN if none is posted, -EPROTO if user space corrupted
+ * the ring.
+ */
+int sodp_rwqe_copy(const struct sodp_ring *ring, u32 cons, u32 max_sge,
+		   struct sodp_recv_wqe *wqe, struct sodp_sge *sge, u32 *posted)
+{
+	const void *slot;
+
+	/* Pairs with the provider's release of prod after filling slots. */
+	*posted = smp_load_acquire(&ring->hdr->prod) - cons;
+	if (!*posted)
+		return -EAGAIN;
+	if (*posted > ring->num_slots)
+		return -EPROTO;
+	slot = sodp_ring_slot(ring, cons);
+	memcpy(wqe, slot, sizeof(*wqe));
+	if (wqe->num_sge > max_sge)
+		return -EPROTO;
+	memcpy(sge, slot + sizeof(*wqe), wqe->num_sge * sizeof(*sge));
+	return 0;
 }

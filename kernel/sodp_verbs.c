@@ -79,7 +79,11 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->odp_caps.per_transport_caps.rc_odp_caps =
 		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
 		IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
-		IB_ODP_SUPPORT_ATOMIC;
+		IB_ODP_SUPPORT_ATOMIC | IB_ODP_SUPPORT_SRQ_RECV;
+	/* Datagrams go through the same MR layer as RC SENDs. */
+	attr->odp_caps.per_transport_caps.ud_odp_caps =
+		IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
+		IB_ODP_SUPPORT_SRQ_RECV;
 	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN |
 				 IB_DEVICE_PORT_ACTIVE_EVENT |
 				 IB_DEVICE_SYS_IMAGE_GUID;
@@ -92,6 +96,13 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->max_cq = SODP_MAX_CQ;
 	attr->max_cqe = SODP_MAX_CQE;
 	attr->max_mr = SODP_MAX_MR;
+	attr->max_ah = SODP_MAX_AH;
+	attr->max_srq = SODP_MAX_SRQ;
+	attr->max_srq_wr = SODP_MAX_QP_WR;
+	attr->max_srq_sge = SODP_MAX_SGE;
+	attr->max_mcast_grp = SODP_MAX_MCAST_GRP;
+	attr->max_mcast_qp_attach = SODP_MAX_MCAST_QP_ATTACH;
+	attr->max_total_mcast_qp_attach = SODP_MAX_MCAST_TOTAL_ATTACH;
 	attr->max_qp_rd_atom = SODP_MAX_RD_ATOMIC;
 	attr->max_qp_init_rd_atom = SODP_MAX_RD_ATOMIC;
 	attr->max_res_rd_atom = SODP_MAX_RD_ATOMIC * SODP_MAX_QP;
@@ -167,6 +178,7 @@ int sodp_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 	struct sodp_dev *sdev = to_sodp_dev(ibuc->device);
 	struct sodp_alloc_ucontext_resp resp = {
 		.abi_version = SODP_ABI_VERSION,
+		.caps = SODP_CAP_UD | SODP_CAP_SRQ,
 	};
 	int err;
 

@@ -54,20 +54,33 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 		sodp_count(sdev, SODP_CNT_RX_DROP_ICRC);
 		return true;
 	}
-	/* An RC QP talks to one peer: the one its path names. */
-	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
-	    memcmp(l3.saddr, qp->path.ipv6 ? qp->path.dgid.raw :
-		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4) ||
-	    (pkt.pkey & 0x7fff) != 0x7fff) {
+	if ((pkt.pkey & 0x7fff) != 0x7fff) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
 		return true;
 	}
 	info = &sodp_opcode_table[pkt.opcode];
+	payload = skb->data + bth_off + pkt.payload_off;
+	if (qp->ibqp.qp_type != IB_QPT_RC) {
+		if (!(info->flags & SODP_OPF_UD))
+			sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		else if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS ||
+			 qp->state == IB_QPS_SQE)
+			sodp_ud_rx(qp, &pkt, skb->data, l3.ipv6, payload);
+		else
+			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+		return true;
+	}
+	/* An RC QP talks to one peer: the one its path names. */
+	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
+	    memcmp(l3.saddr, qp->path.ipv6 ? qp->path.dgid.raw :
+		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4)) {
+		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+		return true;
+	}
 	if (!(info->flags & SODP_OPF_RC)) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
 		return true;
 	}
-	payload = skb->data + bth_off + pkt.payload_off;
 	if (info->flags & SODP_OPF_RESPONSE) {
 		if (qp->state == IB_QPS_RTS)
 			return sodp_comp_rx(qp, &pkt, payload);
@@ -86,16 +99,21 @@ static bool sodp_work_responses(struct sodp_qp *qp)
 {
 	int budget = SODP_ACK_BUDGET;
 	struct sk_buff *skb;
+	bool more;
 
 	while (budget-- > 0 && (skb = skb_dequeue(&qp->ack_queue))) {
 		if (!sodp_work_rx_one(qp, skb)) {
 			/* A local ODP page to be had later: keep the order. */
 			skb_queue_head(&qp->ack_queue, skb);
-			return true;
+			more = true;
+			goto out;
 		}
 		consume_skb(skb);
 	}
-	return !skb_queue_empty(&qp->ack_queue);
+	more = !skb_queue_empty(&qp->ack_queue);
+out:
+	sodp_comp_rx_done(qp);
+	return more;
 }
 
 /*
@@ -127,13 +145,35 @@ static bool sodp_work_requests(struct sodp_qp *qp)
 	return more || !skb_queue_empty(&qp->rx_queue);
 }
 
-/* In the error state: complete every posted WQE with a flush error. */
+/*
+ * With an SRQ, only the receive WQE the QP took is the QP's to flush; the
+ * rest belong to the SRQ and stay.  The consumer learns that this QP will
+ * take no more from IB_EVENT_QP_LAST_WQE_REACHED, raised once per entry
+ * into the error state.
+ */
+static void sodp_work_flush_srq(struct sodp_qp *qp)
+{
+	sodp_recvq_fail(qp, IB_WC_WR_FLUSH_ERR);
+	if (!qp->last_wqe_sent) {
+		qp->last_wqe_sent = true;
+		sodp_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
+	}
+}
+
+/*
+ * In the error state: complete every posted WQE with a flush error.
+ * Runs before sodp_resp_release(), which forgets a held receive WQE.
+ */
 static void sodp_work_flush(struct sodp_qp *qp)
 {
 	struct sodp_cqe cqe;
 	u32 prod;
 
 	sodp_req_flush(qp);
+	if (qp->srq) {
+		sodp_work_flush_srq(qp);
+		return;
+	}
 
 	prod = smp_load_acquire(&qp->rq.hdr->prod);
 	if (prod - qp->rq_cons > qp->rq.num_slots)
@@ -157,20 +197,28 @@ void sodp_qp_work(struct work_struct *work)
 	int send_budget = SODP_SEND_BUDGET;
 	bool more = false;
 
-	if (test_and_clear_bit(SODP_EV_TIMEOUT, &qp->events) &&
-	    qp->state == IB_QPS_RTS)
-		sodp_comp_timeout(qp);
 	if (test_and_clear_bit(SODP_EV_RNR_DONE, &qp->events))
 		sodp_comp_rnr_done(qp);
 
 	more |= sodp_work_responses(qp);
+	/*
+	 * After the responses: a response that was queued when the timer
+	 * fired answers it (sodp_comp_rx_done() drops the timeout then).
+	 */
+	if (test_and_clear_bit(SODP_EV_TIMEOUT, &qp->events) &&
+	    qp->state == IB_QPS_RTS)
+		sodp_comp_timeout(qp);
 	more |= sodp_work_requests(qp);
 	sodp_resp_send_acks(qp);
-	if (qp->state == IB_QPS_RTS)
+	if (qp->state == IB_QPS_RTS && qp->ibqp.qp_type == IB_QPT_RC)
 		more |= sodp_req_run(qp, &send_budget);
+	else if (qp->state == IB_QPS_RTS)
+		more |= sodp_ud_run(qp, &send_budget);
+	if (qp->state == IB_QPS_SQE)
+		sodp_req_flush(qp);	/* the receive side goes on */
 	if (qp->state == IB_QPS_ERR) {
-		sodp_resp_release(qp);
 		sodp_work_flush(qp);
+		sodp_resp_release(qp);
 	}
 
 	if (more || !skb_queue_empty(&qp->ack_queue) ||

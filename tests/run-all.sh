@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # The whole sodp test suite, from a fresh machine: host unit tests, the
 # guest harness's own tests, then every guest test in one guest boot.
-# Ends with "N passed, N failed"; exits non-zero on any failure.
+# Ends with "N passed, N failed, N skipped" (skips listed with their
+# reasons above it); exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$top"
 vm=tools/sodp-vm
-pass=0 failed=0 failures=
+pass=0 failed=0 skipped=0 failures=
 
 result() {	# result NAME STATUS
 	if [ "$2" = 0 ]; then
@@ -68,10 +69,13 @@ echo "== guest tests"
 SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh --timeout 3600 -- tests/guest/run-tests.sh |
 	tee build/guest-tests.log
 rc=${PIPESTATUS[0]}
-n_ok=$(grep -c '^ok ' build/guest-tests.log)
+n_ok=$(grep '^ok ' build/guest-tests.log | grep -vc ' # SKIP ')
 n_bad=$(grep -c '^not ok ' build/guest-tests.log)
+# Whole tests skipped, and checks a passing test left out (run-tests.sh).
+n_skip=$(grep -c -e '^ok .* # SKIP ' -e '^# skipped check in ' build/guest-tests.log)
 pass=$((pass + n_ok))
 failed=$((failed + n_bad))
+skipped=$((skipped + n_skip))
 [ "$n_bad" = 0 ] || failures="$failures $(sed -n 's/^not ok [0-9]* - \([^ ]*\).*/guest\/\1/p' build/guest-tests.log | tr '\n' ' ')"
 # The run itself failing (kernel report, unload failure) is a failure too.
 if [ "$rc" != 0 ] && [ "$n_bad" = 0 ]; then
@@ -80,6 +84,11 @@ elif [ "$n_ok" = 0 ] && [ "$n_bad" = 0 ]; then
 	result guest/ran-nothing 1
 fi
 
+if [ "$skipped" -gt 0 ]; then
+	echo "skipped, with the reason:"
+	grep -e '^ok .* # SKIP ' -e '^# skipped check in ' build/guest-tests.log |
+		sed -e 's/^ok [0-9]* - /  /' -e 's/^# skipped check in /  /'
+fi
 [ -z "$failures" ] || echo "failed:$failures"
-echo "$pass passed, $failed failed"
+echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

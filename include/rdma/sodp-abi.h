@@ -30,6 +30,22 @@
  */
 struct sodp_alloc_ucontext_resp {
 	__u32 abi_version;	/* == SODP_ABI_VERSION */
+	__u32 caps;		/* SODP_CAP_*: what this kernel does */
+};
+
+/*
+ * sodp_alloc_ucontext_resp.caps.  A kernel from before a capability
+ * answers 0 for it (the word was reserved and zero), and a provider
+ * refuses what the kernel it runs on does not do.
+ */
+enum {
+	SODP_CAP_UD		= 1 << 0,	/* UD QPs, AHs */
+	SODP_CAP_SRQ		= 1 << 1,	/* shared receive queues */
+};
+
+/* Response to IB_USER_VERBS_CMD_CREATE_AH: the handle's number. */
+struct sodp_create_ah_resp {
+	__u32 ah_num;		/* goes into sodp_send_wqe.ah_num */
 	__u32 reserved;		/* zero */
 };
 
@@ -123,7 +139,10 @@ struct sodp_send_wqe {
 	__aligned_u64 remote_addr;
 	__aligned_u64 compare_add;	/* atomics: compare (CAS) or addend */
 	__aligned_u64 swap;		/* atomics: swap value (CAS) */
-	__u32 reserved[4];		/* zero */
+	__u32 ah_num;			/* UD: the destination's handle */
+	__u32 remote_qpn;		/* UD: the destination QP */
+	__u32 remote_qkey;		/* UD: Q_Key; MSB set: the QP's own */
+	__u32 reserved;			/* zero */
 };
 
 /* Receive WQE: the header, then num_sge struct sodp_sge. */
@@ -180,6 +199,17 @@ struct sodp_create_qp_resp {
 	struct sodp_ring_info rq;
 	__u32 max_inline;
 	__u32 reserved;
+};
+
+/*
+ * Response to CREATE_SRQ.  The ring is an RQ ring (struct sodp_recv_wqe
+ * plus max_sge sges per slot) that every QP attached to the SRQ takes
+ * from; cons moves when a QP takes a WQE, not when it completes.  A QP
+ * created with an SRQ has no RQ ring of its own (its rq ring_info in
+ * struct sodp_create_qp_resp is all zero).
+ */
+struct sodp_create_srq_resp {
+	struct sodp_ring_info rq;
 };
 
 #endif /* SODP_ABI_USER_H */

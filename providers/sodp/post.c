@@ -118,6 +118,16 @@ static int sodp_build_send(struct sodp_qp *qp, const struct ibv_send_wr *wr,
 		.flags = sodp_wqe_flags(wr->send_flags, qp->sq_sig_all),
 	};
 
+	if (sq->ud) {
+		if (unlikely(!wr->wr.ud.ah ||
+			     (wr->opcode != IBV_WR_SEND &&
+			      wr->opcode != IBV_WR_SEND_WITH_IMM)))
+			return EINVAL;
+		wqe->ah_num = to_sodp_ah(wr->wr.ud.ah)->num;
+		wqe->remote_qpn = wr->wr.ud.remote_qpn;
+		wqe->remote_qkey = wr->wr.ud.remote_qkey;
+	}
+
 	switch (wr->opcode) {
 	case IBV_WR_SEND:
 		break;
@@ -167,6 +177,16 @@ int sodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	bool posted;
 	int err = 0;
 
+	/*
+	 * Sends wait for RTS: in RESET, INIT and RTR posting is an
+	 * immediate error (the state table of IBTA 10.3.1).  The state is the one the process
+	 * last set; one the device moved the QP to (ERR, SQE) takes WRs and
+	 * flushes them.
+	 */
+	if (unlikely(ibqp->state < IBV_QPS_RTS)) {
+		*bad_wr = wr;
+		return EINVAL;
+	}
 	pthread_spin_lock(&sq->lock);
 	start = sq->ring.idx;
 	for (; wr; wr = wr->next) {
@@ -207,10 +227,18 @@ int sodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	return err;
 }
 
-int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
-		   struct ibv_recv_wr **bad_wr)
+/**
+ * sodp_rq_post() - write receive WRs into a receive ring (a QP's or an SRQ's)
+ * @rq: the queue
+ * @wr: the list
+ * @bad_wr: set to the first WR not posted, if one is not
+ * @posted: set if any WR was
+ *
+ * Return: 0 or a positive errno.
+ */
+int sodp_rq_post(struct sodp_rq *rq, struct ibv_recv_wr *wr,
+		 struct ibv_recv_wr **bad_wr, bool *posted)
 {
-	struct sodp_rq *rq = &to_sodp_qp(ibqp)->rq;
 	struct sodp_recv_wqe *wqe;
 	uint32_t start, space = 0;
 	int err = 0;
@@ -240,9 +268,33 @@ int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		rq->ring.idx++;
 		space--;
 	}
-	if (rq->ring.idx != start)
+	*posted = rq->ring.idx != start;
+	if (*posted)
 		sodp_ring_publish(&rq->ring);
 	pthread_spin_unlock(&rq->lock);
+
+	if (err)
+		*bad_wr = wr;
+	return err;
+}
+
+int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
+		   struct ibv_recv_wr **bad_wr)
+{
+	struct sodp_rq *rq = &to_sodp_qp(ibqp)->rq;
+	bool posted;
+	int err;
+
+	/*
+	 * A QP with an SRQ has no receive ring of its own, and one in RESET
+	 * takes no receives (IBTA C10-97.2.1; the state is the one the
+	 * process last set).
+	 */
+	if (unlikely(!rq->ring.hdr || ibqp->state == IBV_QPS_RESET)) {
+		*bad_wr = wr;
+		return EINVAL;
+	}
+	err = sodp_rq_post(rq, wr, bad_wr, &posted);
 
 	/*
 	 * A QP in the error state flushes receives only when the kernel
@@ -250,15 +302,12 @@ int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 	 * orders our prod store before the flag load, against the kernel's
 	 * flag store and prod load.
 	 */
-	if (rq->ring.idx != start) {
+	if (posted) {
 		atomic_thread_fence(memory_order_seq_cst);
-		if (atomic_load_explicit((_Atomic uint32_t *)&rq->ring.hdr->flags,
-					 memory_order_relaxed) &
-		    SODP_RING_F_QP_ERR)
+		if (atomic_load_explicit(
+			    (_Atomic uint32_t *)&rq->ring.hdr->flags,
+			    memory_order_relaxed) & SODP_RING_F_QP_ERR)
 			sodp_sq_doorbell(to_sodp_qp(ibqp));
 	}
-
-	if (err)
-		*bad_wr = wr;
 	return err;
 }

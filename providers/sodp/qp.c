@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Queue pairs: RC only, each with its own send and receive ring (no SRQ).
+ * Queue pairs: RC, and UD where the kernel says it does them
+ * (SODP_CAP_UD), each with its own send ring and either its own receive
+ * ring or an SRQ (SODP_CAP_SRQ; the QP's receive ring is then absent).
  * Posting lives in post.c and wr.c; this file creates, queries, modifies
  * and destroys.
  *
@@ -26,11 +28,20 @@ enum {
 			   IBV_QP_EX_WITH_RDMA_READ |
 			   IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |
 			   IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD,
+	/* A datagram is a SEND. */
+	SODP_QP_UD_SEND_OPS = IBV_QP_EX_WITH_SEND |
+			      IBV_QP_EX_WITH_SEND_WITH_IMM,
 };
 
-static int sodp_qp_check_attr(const struct ibv_qp_init_attr_ex *attr)
+static int sodp_qp_check_attr(struct ibv_context *ibctx,
+			      const struct ibv_qp_init_attr_ex *attr)
 {
-	if (attr->qp_type != IBV_QPT_RC || attr->srq)
+	uint32_t caps = to_sodp_ctx(ibctx)->caps;
+	bool ud = attr->qp_type == IBV_QPT_UD && (caps & SODP_CAP_UD);
+
+	if (attr->qp_type != IBV_QPT_RC && !ud)
+		return EOPNOTSUPP;
+	if (attr->srq && !(caps & SODP_CAP_SRQ))
 		return EOPNOTSUPP;
 	if (!check_comp_mask(attr->comp_mask, SODP_QP_COMP_MASK))
 		return EOPNOTSUPP;
@@ -38,7 +49,8 @@ static int sodp_qp_check_attr(const struct ibv_qp_init_attr_ex *attr)
 	    attr->create_flags)
 		return EOPNOTSUPP;
 	if ((attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) &&
-	    !check_comp_mask(attr->send_ops_flags, SODP_QP_SEND_OPS))
+	    !check_comp_mask(attr->send_ops_flags,
+			     ud ? SODP_QP_UD_SEND_OPS : SODP_QP_SEND_OPS))
 		return EOPNOTSUPP;
 	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd ||
 	    !attr->send_cq || !attr->recv_cq)
@@ -92,7 +104,7 @@ static struct sodp_qp *sodp_qp_create(struct ibv_context *ibctx,
 	struct sodp_qp *qp;
 	int err;
 
-	err = sodp_qp_check_attr(attr);
+	err = sodp_qp_check_attr(ibctx, attr);
 	if (err)
 		goto err_out;
 
@@ -128,6 +140,7 @@ static struct sodp_qp *sodp_qp_create(struct ibv_context *ibctx,
 	sodp_qp_set_caps(qp, &kattr.cap, resp.max_inline);
 	attr->cap = qp->cap;
 	qp->sq_sig_all = attr->sq_sig_all;
+	qp->sq.ud = attr->qp_type == IBV_QPT_UD;
 	return qp;
 
 err_unmap_sq:

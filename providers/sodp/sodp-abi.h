@@ -17,5 +17,9 @@ DECLARE_DRV_CMD(sodp_cmd_resize_cq, IB_USER_VERBS_CMD_RESIZE_CQ,
 		empty, sodp_create_cq_resp);
 DECLARE_DRV_CMD(sodp_cmd_create_qp, IB_USER_VERBS_EX_CMD_CREATE_QP,
 		empty, sodp_create_qp_resp);
+DECLARE_DRV_CMD(sodp_cmd_create_ah, IB_USER_VERBS_CMD_CREATE_AH,
+		empty, sodp_create_ah_resp);
+DECLARE_DRV_CMD(sodp_cmd_create_srq, IB_USER_VERBS_CMD_CREATE_SRQ,
+		empty, sodp_create_srq_resp);
 
 #endif /* SODP_PROVIDER_ABI_H */

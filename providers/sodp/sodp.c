@@ -25,6 +25,8 @@ static_assert(sizeof(struct sodp_cqe) == 32, "ABI drift");
 static_assert(sizeof(struct sodp_ring_info) == 24, "ABI drift");
 static_assert(sizeof(struct sodp_create_cq_resp) == 24, "ABI drift");
 static_assert(sizeof(struct sodp_create_qp_resp) == 56, "ABI drift");
+static_assert(sizeof(struct sodp_create_ah_resp) == 8, "ABI drift");
+static_assert(sizeof(struct sodp_create_srq_resp) == 24, "ABI drift");
 static_assert(SODP_RING_HDR_SIZE == sizeof(struct sodp_ring_hdr), "ABI drift");
 static_assert(offsetof(struct sodp_ring_hdr, cons) == 64, "ABI drift");
 
@@ -117,22 +119,32 @@ static void sodp_free_context(struct ibv_context *ibctx)
 static const struct verbs_context_ops sodp_ctx_ops = {
 	.advise_mr = sodp_advise_mr,
 	.alloc_pd = sodp_alloc_pd,
+	/* The kernel keeps the groups; an older one answers EOPNOTSUPP. */
+	.attach_mcast = ibv_cmd_attach_mcast,
+	.create_ah = sodp_create_ah,
 	.create_cq = sodp_create_cq,
 	.create_cq_ex = sodp_create_cq_ex,
 	.create_qp = sodp_create_qp,
 	.create_qp_ex = sodp_create_qp_ex,
+	.create_srq = sodp_create_srq,
 	.dealloc_pd = sodp_dealloc_pd,
+	.destroy_ah = sodp_destroy_ah,
 	.dereg_mr = sodp_dereg_mr,
 	.destroy_cq = sodp_destroy_cq,
 	.destroy_qp = sodp_destroy_qp,
+	.destroy_srq = sodp_destroy_srq,
+	.detach_mcast = ibv_cmd_detach_mcast,
 	.free_context = sodp_free_context,
 	.modify_qp = sodp_modify_qp,
+	.modify_srq = sodp_modify_srq,
 	.poll_cq = sodp_poll_cq,
 	.post_recv = sodp_post_recv,
 	.post_send = sodp_post_send,
+	.post_srq_recv = sodp_post_srq_recv,
 	.query_device_ex = sodp_query_device,
 	.query_port = sodp_query_port,
 	.query_qp = sodp_query_qp,
+	.query_srq = sodp_query_srq,
 	.reg_mr = sodp_reg_mr,
 	.req_notify_cq = ibv_cmd_req_notify_cq,
 	.resize_cq = sodp_resize_cq,
@@ -164,6 +176,8 @@ static struct verbs_context *sodp_alloc_context(struct ibv_device *ibdev,
 		goto err_uninit;
 	}
 
+	/* 0 from a kernel older than the capabilities: RC only. */
+	ctx->caps = resp.caps;
 	verbs_set_ops(&ctx->vctx, &sodp_ctx_ops);
 	return &ctx->vctx;
 

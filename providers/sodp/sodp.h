@@ -16,6 +16,12 @@ struct sodp_device {
 
 struct sodp_context {
 	struct verbs_context vctx;
+	uint32_t caps;			/* SODP_CAP_*, from the kernel */
+};
+
+struct sodp_ah {
+	struct ibv_ah ibah;
+	uint32_t num;			/* the kernel's name for it */
 };
 
 struct sodp_cq {
@@ -33,6 +39,7 @@ struct sodp_sq {
 	struct sodp_ring ring;
 	uint32_t max_sge;		/* what fits the slot and the kernel takes */
 	uint32_t max_inline;
+	bool ud;			/* the QP is UD: sends only, with an AH */
 	/* ibv_wr_* state, valid between wr_start and wr_complete/wr_abort */
 	struct sodp_send_wqe *wr_cur;	/* WQE the setters apply to, or NULL */
 	uint32_t wr_start_idx;		/* ring.idx at wr_start */
@@ -46,6 +53,16 @@ struct sodp_rq {
 	uint32_t max_sge;
 };
 
+struct sodp_srq {
+	struct ibv_srq ibsrq;
+	struct sodp_rq rq;
+};
+
+static inline struct sodp_srq *to_sodp_srq(struct ibv_srq *ibsrq)
+{
+	return container_of(ibsrq, struct sodp_srq, ibsrq);
+}
+
 struct sodp_qp {
 	struct verbs_qp vqp;
 	struct sodp_sq sq;
@@ -57,6 +74,11 @@ struct sodp_qp {
 static inline struct sodp_context *to_sodp_ctx(struct ibv_context *ibctx)
 {
 	return container_of(ibctx, struct sodp_context, vctx.context);
+}
+
+static inline struct sodp_ah *to_sodp_ah(struct ibv_ah *ibah)
+{
+	return container_of(ibah, struct sodp_ah, ibah);
 }
 
 static inline struct sodp_cq *to_sodp_cq(struct ibv_cq *ibcq)
@@ -113,6 +135,10 @@ static inline bool sodp_atomic_sge_ok(const struct sodp_send_wqe *wqe)
 	       sge->length == sizeof(uint64_t);
 }
 
+/* ah.c */
+struct ibv_ah *sodp_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr);
+int sodp_destroy_ah(struct ibv_ah *ibah);
+
 /* mr.c */
 struct ibv_mr *sodp_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			   uint64_t hca_va, int access);
@@ -146,6 +172,18 @@ int sodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		   struct ibv_recv_wr **bad_wr);
 int sodp_sq_doorbell(struct sodp_qp *qp);
+int sodp_rq_post(struct sodp_rq *rq, struct ibv_recv_wr *wr,
+		 struct ibv_recv_wr **bad_wr, bool *posted);
+
+/* srq.c */
+struct ibv_srq *sodp_create_srq(struct ibv_pd *pd,
+				struct ibv_srq_init_attr *attr);
+int sodp_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
+		    int attr_mask);
+int sodp_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr);
+int sodp_destroy_srq(struct ibv_srq *ibsrq);
+int sodp_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
+		       struct ibv_recv_wr **bad_wr);
 
 /* wr.c */
 void sodp_qp_init_wr_ops(struct sodp_qp *qp);

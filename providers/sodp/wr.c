@@ -38,6 +38,9 @@ static void sodp_wr_finish(struct sodp_sq *sq)
 
 	if (!wqe)
 		return;
+	/* A datagram without wr_set_ud_addr has nowhere to go. */
+	if (sq->ud && !wqe->ah_num)
+		sodp_wr_set_err(sq, EINVAL);
 	if ((wqe->opcode == IBV_WR_ATOMIC_CMP_AND_SWP ||
 	     wqe->opcode == IBV_WR_ATOMIC_FETCH_AND_ADD) &&
 	    !sodp_atomic_sge_ok(wqe))
@@ -57,6 +60,12 @@ static struct sodp_send_wqe *sodp_wr_new(struct ibv_qp_ex *ibqpx,
 	if (unlikely(sq->wr_err))
 		return NULL;
 	if (unlikely(ibqpx->wr_flags & ~SODP_WR_FLAGS)) {
+		sodp_wr_set_err(sq, EINVAL);
+		return NULL;
+	}
+	/* UD carries sends only; the other builders are there for RC. */
+	if (unlikely(sq->ud && opcode != IBV_WR_SEND &&
+		     opcode != IBV_WR_SEND_WITH_IMM)) {
 		sodp_wr_set_err(sq, EINVAL);
 		return NULL;
 	}
@@ -89,6 +98,9 @@ static void sodp_wr_start(struct ibv_qp_ex *ibqpx)
 	sq->wr_space = 0;
 	sq->wr_cur = NULL;
 	sq->wr_err = 0;
+	/* Not in RTS yet: wr_complete fails as ibv_post_send does. */
+	if (unlikely(ibqpx->qp_base.state < IBV_QPS_RTS))
+		sq->wr_err = EINVAL;
 }
 
 static int sodp_wr_complete(struct ibv_qp_ex *ibqpx)
@@ -281,6 +293,22 @@ static void sodp_wr_set_inline_data(struct ibv_qp_ex *ibqpx, void *addr,
 	sodp_wr_set_inline_data_list(ibqpx, 1, &buf);
 }
 
+/* UD: where the WQE just built goes. */
+static void sodp_wr_set_ud_addr(struct ibv_qp_ex *ibqpx, struct ibv_ah *ah,
+				uint32_t remote_qpn, uint32_t remote_qkey)
+{
+	struct sodp_sq *sq = &to_sodp_qp_ex(ibqpx)->sq;
+	struct sodp_send_wqe *wqe = sq->wr_cur;
+
+	if (unlikely(!wqe || !ah)) {
+		sodp_wr_set_err(sq, EINVAL);
+		return;
+	}
+	wqe->ah_num = to_sodp_ah(ah)->num;
+	wqe->remote_qpn = remote_qpn;
+	wqe->remote_qkey = remote_qkey;
+}
+
 /*
  * Install the builders and setters.  All supported ones are installed
  * whatever send_ops_flags asked for; create refused flags beyond them.
@@ -295,6 +323,8 @@ void sodp_qp_init_wr_ops(struct sodp_qp *qp)
 
 	qpx->wr_send = sodp_wr_send;
 	qpx->wr_send_imm = sodp_wr_send_imm;
+	if (qp->vqp.qp.qp_type == IBV_QPT_UD)
+		qpx->wr_set_ud_addr = sodp_wr_set_ud_addr;
 	qpx->wr_rdma_write = sodp_wr_rdma_write;
 	qpx->wr_rdma_write_imm = sodp_wr_rdma_write_imm;
 	qpx->wr_rdma_read = sodp_wr_rdma_read;

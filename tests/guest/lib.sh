@@ -4,6 +4,7 @@ set -eu
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "  $*"; }
+skip() { echo "SKIP: $*"; exit 77; }	# the whole test cannot run here
 
 # expect_fail CMD...: CMD must exit non-zero.
 expect_fail() {
@@ -62,3 +63,6 @@ cprog() { echo "$SODP_REPO/build/tests/$1"; }
 # local MR, MRs deregistered under traffic, 1000 WRITEs in flight, both
 # directions at once.
 RC_MR_TESTS="op-send,op-write-imm,op-read,op-cmp-swap,op-fetch-add,sge-read,size-write,large-read,err-write-past-mr-end,err-atomic-past-mr-end,err-write-before-mr,err-read-no-remote-read,err-write-rkey-other-pd,err-read-sge-past-mr-end,err-read-into-readonly-mr,dereg-busy-remote-mr,dereg-busy-local-mr,many-outstanding,bidir"
+# What rc_ops runs over IPv6 GIDs with a 4096-byte path MTU (t-rc-ops-two-devs,
+# t-rc-ops-rxe): every opcode, sizes around MTU multiples, a 4 MiB READ.
+RC_V6_4K_TESTS="op-*,size-write,size-read,large-read"

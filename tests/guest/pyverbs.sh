@@ -25,6 +25,8 @@
 # Exit status: 0 if no module failed, errored or crashed on any device.
 set -u
 export PYTHONDONTWRITEBYTECODE=1	# no __pycache__ in the repository
+# A crash (SIGSEGV in a provider, say) prints the Python stack of each thread.
+export PYTHONFAULTHANDLER=1
 
 src=/usr/share/doc/rdma-core/tests
 here=$(cd "$(dirname "$0")" && pwd)

@@ -4,7 +4,7 @@
 # VM-NOTES "Known defects"), sodp's pinned, explicit ODP and implicit ODP
 # (names say sodp's kind: odp:op-send).  rxe's known deviations from the
 # specification (listed in rc_ops.c) end as SKIPs, any other wrong outcome
-# fails.
+# fails.  Last, RC_V6_4K_TESTS over IPv6 GIDs on 9000-byte netdevs.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 sodp_reset
@@ -16,6 +16,13 @@ status=0
 	--known-rxe-deviation -t "$RC_MR_TESTS" || status=1
 # SEND with Invalidate can only come from rxe: sodp's requester has none.
 "$(cprog rc_ops)" -d rxeA -D sodpB -t err-send-with-inv || status=1
+"$(cprog rc_ops)" -d rxeA -D sodpB -t 'err-retry-*' || status=1
+topo_teardown
+# IPv6 GIDs and a 4096-byte path MTU (9000-byte netdevs), rxe requesting.
+TOPO_MTU=9000 topo_split rxe sodp ||
+	fail "cannot build rxeA <-> sodpB with 9000-byte netdevs"
+"$(cprog rc_ops)" -d rxeA -D sodpB --ipv6 --known-rxe-deviation \
+	-t "$RC_V6_4K_TESTS" || status=1
 topo_teardown
 sodp_reset
 exit "$status"

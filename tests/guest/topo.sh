@@ -18,6 +18,9 @@
 #   topo_loopback TYPE
 #       vethL (10.9.4.1/24 fd00:4::1/64) <-> vethM, device ${TYPE}L on vethL;
 #       A and B are the same device, and B's address is its own.
+#   TOPO_MTU=BYTES (environment)
+#       the veths' MTU for the topologies built while it is set; from 4200
+#       up, topo_split also checks that both devices' active MTU is 4096.
 #   topo_teardown
 #       remove whatever a topology built (also one left by a killed test);
 #       safe to call at any time.  Call it before building one.
@@ -149,6 +152,10 @@ _topo_need_type() {
 # IP4/IP6, B up (moved to NS when given: the caller addresses it there).
 _topo_veth() {
 	ip link add "$1" type veth peer name "$2" || { _topo_err "ip link add $1"; return 1; }
+	if [ -n "${TOPO_MTU:-}" ]; then
+		ip link set "$1" mtu "$TOPO_MTU" && ip link set "$2" mtu "$TOPO_MTU" ||
+			{ _topo_err "setting MTU $TOPO_MTU on $1/$2"; return 1; }
+	fi
 	if [ -n "${5:-}" ]; then
 		ip link set "$2" netns "$5" || { _topo_err "moving $2 to $5"; return 1; }
 	fi
@@ -256,10 +263,43 @@ topo_split() {
 	_topo_side_ready a "$TOPO_B_DEV" || return 1
 	TOPO_B_GID4=$_g4 TOPO_B_GID6=$_g6
 	ping -q -c 1 -W 5 "$TOPO_B_IP4" > /dev/null &&
-		in_ns1 ping -q -c 1 -W 5 "$TOPO_A_IP4" > /dev/null ||
+		ping -q -6 -c 1 -W 5 "$TOPO_B_IP6" > /dev/null &&
+		in_ns1 ping -q -c 1 -W 5 "$TOPO_A_IP4" > /dev/null &&
+		in_ns1 ping -q -6 -c 1 -W 5 "$TOPO_A_IP6" > /dev/null ||
 		{ _topo_err "no IP connectivity across vethA-vethB"; return 1; }
+	_topo_check_mtu "$TOPO_A_DEV" && _topo_check_mtu "$TOPO_B_DEV" || return 1
 	export TOPO_KIND TOPO_A_TYPE TOPO_B_TYPE TOPO_A_DEV TOPO_B_DEV TOPO_A_IP4 TOPO_B_IP4 \
 		TOPO_A_IP6 TOPO_B_IP6 TOPO_A_GID4 TOPO_A_GID6 TOPO_B_GID4 TOPO_B_GID6
+}
+
+# _topo_check_mtu DEV: with TOPO_MTU of 4200 or more (room for a 4096-byte
+# payload and RoCEv2's headers), DEV's active MTU must be 4096, or the
+# tests meant for 4 KiB packets would quietly run with smaller ones.
+_topo_check_mtu() {
+	local got
+	[ "${TOPO_MTU:-0}" -ge 4200 ] || return 0
+	got=$(ibv_devinfo -d "$1" 2>/dev/null | sed -n 's/^[[:space:]]*active_mtu:[[:space:]]*\([0-9]*\).*/\1/p')
+	[ "$got" = 4096 ] && return 0
+	_topo_err "$1: active MTU '${got:-unknown}' on a ${TOPO_MTU}-byte netdev, not 4096"
+	return 1
+}
+
+# topo_split_each PROG "A B [ARGS]"...: for each pair of device types,
+# build topo_split A B and run the test program PROG from A's device to
+# B's (cprog PROG -d AA -D BB ARGS).  TOPO_MTU, if set, is the veths' MTU.
+# Return: 1 if a run failed; a topology that cannot be built ends the test
+# (fail).
+topo_split_each() {
+	local prog=$1 pair a b args st=0
+	shift
+	for pair in "$@"; do
+		read -r a b args <<< "$pair"
+		topo_split "$a" "$b" || fail "cannot build ${a}A <-> ${b}B"
+		# shellcheck disable=SC2086 # ARGS are options: split on purpose
+		"$(cprog "$prog")" -d "${a}A" -D "${b}B" $args || st=1
+		topo_teardown
+	done
+	return "$st"
 }
 
 topo_loopback() {
@@ -378,6 +418,21 @@ topo_exchange() {
 	wait "$spid" || src=$?
 	TOPO_CLIENT_RC=$rc TOPO_SERVER_RC=$src
 	[ "$rc" = 0 ] && [ "$src" = 0 ]
+}
+
+# topo_sodp_counters: the non-zero counters of the topology's sodp devices
+# (rdma statistic), one line per device, to show why a run failed: rx
+# drops, retransmissions, NAKs.
+topo_sodp_counters() {
+	local d
+	for d in "$TOPO_A_DEV" "$TOPO_B_DEV"; do
+		case $d in sodp*) ;; *) continue ;; esac
+		rdma statistic show link "$d/1" 2>/dev/null |
+			awk '{ out = $2 ":"
+			       for (i = 3; i < NF; i += 2)
+				       if ($(i + 1) != 0) out = out " " $i "=" $(i + 1)
+			       print out }'
+	done
 }
 
 # topo_tool_errors FILE: what a tool's output says beyond perftest's banner

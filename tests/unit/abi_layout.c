@@ -25,7 +25,7 @@ int main(void)
 	EXPECT(SODP_ABI_VERSION == 1);
 	EXPECT(sizeof(struct sodp_alloc_ucontext_resp) == 8);
 	EXPECT(offsetof(struct sodp_alloc_ucontext_resp, abi_version) == 0);
-	EXPECT(offsetof(struct sodp_alloc_ucontext_resp, reserved) == 4);
+	EXPECT(offsetof(struct sodp_alloc_ucontext_resp, caps) == 4);
 	EXPECT(sizeof(struct sodp_alloc_pd_resp) == 8);
 	EXPECT(offsetof(struct sodp_alloc_pd_resp, pdn) == 0);
 	EXPECT(offsetof(struct sodp_alloc_pd_resp, reserved) == 4);
@@ -37,6 +37,8 @@ int main(void)
 	EXPECT(sizeof(struct sodp_ring_info) == 24);
 	EXPECT(sizeof(struct sodp_create_cq_resp) == 24);
 	EXPECT(sizeof(struct sodp_create_qp_resp) == 56);
+	EXPECT(sizeof(struct sodp_create_ah_resp) == 8);
+	EXPECT(sizeof(struct sodp_create_srq_resp) == 24);
 	EXPECT(offsetof(struct sodp_ring_hdr, prod) == 0);
 	EXPECT(offsetof(struct sodp_ring_hdr, flags) == 4);
 	EXPECT(offsetof(struct sodp_ring_hdr, cons) == 64);
@@ -48,6 +50,9 @@ int main(void)
 	EXPECT(offsetof(struct sodp_send_wqe, remote_addr) == 24);
 	EXPECT(offsetof(struct sodp_send_wqe, compare_add) == 32);
 	EXPECT(offsetof(struct sodp_send_wqe, swap) == 40);
+	EXPECT(offsetof(struct sodp_send_wqe, ah_num) == 48);
+	EXPECT(offsetof(struct sodp_send_wqe, remote_qpn) == 52);
+	EXPECT(offsetof(struct sodp_send_wqe, remote_qkey) == 56);
 	EXPECT(offsetof(struct sodp_recv_wqe, num_sge) == 8);
 	EXPECT(offsetof(struct sodp_cqe, status) == 8);
 	EXPECT(offsetof(struct sodp_cqe, opcode) == 9);

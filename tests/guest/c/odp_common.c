@@ -212,64 +212,17 @@ long resident(void *p, size_t len)
 	return n;
 }
 
-/*
- * The restrack entry of @mr on @d, as `rdma -dd -j resource show mr`
- * prints it: one flat JSON object per MR, its keys as hex strings
- * ("lkey":"1ff") and the driver's table as "drv_NAME" fields.  Copied
- * into @obj; the test fails if the MR is not listed.
- */
+/* The restrack entry of @mr on @d (rc_mr_restrack()). */
 void mr_entry(const struct rc_dev *d, const struct ibv_mr *mr,
-		     char *obj, size_t len)
+	      char *obj, size_t len)
 {
-	static char out[1 << 20];
-	char key[64], dev[96];
-	const char *p, *q;
-	size_t n = 0, r;
-	int st;
-	FILE *f;
-
-	f = popen("rdma -dd -j resource show mr 2>&1", "r");
-	T_CHECK(f, "popen(rdma): %s", strerror(errno));
-	while (n < sizeof(out) - 1 &&
-	       (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += r;
-	out[n] = 0;
-	st = pclose(f);
-	T_CHECK(st == 0, "rdma -dd -j resource show mr: status 0x%x: %.300s",
-		st, out);
-	snprintf(key, sizeof(key), "\"lkey\":\"%x\"", mr->lkey);
-	snprintf(dev, sizeof(dev), "\"ifname\":\"%s\"", d->name);
-	for (p = strchr(out, '{'); p; p = strchr(q, '{')) {
-		bool in_str = false;
-
-		/* the closing brace, outside strings (comm may hold one) */
-		for (q = p + 1; *q && (in_str || *q != '}'); q++) {
-			if (in_str && *q == '\\' && q[1])
-				q++;
-			else if (*q == '"')
-				in_str = !in_str;
-		}
-		T_CHECK(*q, "rdma printed an unterminated object: %.300s", p);
-		if ((size_t)(q - p) + 2 > len)
-			continue;
-		memcpy(obj, p, q - p + 1);
-		obj[q - p + 1] = 0;
-		if (strstr(obj, key) && strstr(obj, dev))
-			return;
-	}
-	rc_fail("MR lkey 0x%x of %s not in `rdma -dd -j resource show mr`: "
-		"%.500s", mr->lkey, d->name, out);
+	rc_mr_restrack(d->name, mr->lkey, obj, len);
 }
 
 /* Driver field "drv_@name" of an mr_entry() object; -1 if absent. */
 long long mr_cnt(const char *obj, const char *name)
 {
-	char key[96];
-	const char *p;
-
-	snprintf(key, sizeof(key), "\"drv_%s\":", name);
-	p = strstr(obj, key);
-	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+	return rc_res_field(obj, name);
 }
 
 void fill(void *p, size_t len, uint32_t seed)

@@ -35,52 +35,13 @@ static const char *const shown[] = {
 #define NSHOWN (sizeof(shown) / sizeof(shown[0]))
 static long long last[NSHOWN];
 
-/*
- * The restrack entry of @mr, as `rdma -dd -j resource show mr` prints it
- * (one flat JSON object per MR, keys in hex, the driver's table as
- * "drv_NAME" fields), copied into @obj.
- */
-static void mr_entry(const char *dev, const struct ibv_mr *mr, char *obj,
-		     size_t len)
-{
-	static char out[1 << 18];
-	char key[64], name[96];
-	const char *p, *q;
-	size_t n = 0, r;
-	FILE *f;
-
-	f = popen("rdma -dd -j resource show mr 2>&1", "r");
-	T_CHECK(f, "popen(rdma): %s", strerror(errno));
-	while (n < sizeof(out) - 1 &&
-	       (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
-		n += r;
-	out[n] = 0;
-	T_CHECK(pclose(f) == 0, "rdma -dd -j resource show mr: %.300s", out);
-	snprintf(key, sizeof(key), "\"lkey\":\"%x\"", mr->lkey);
-	snprintf(name, sizeof(name), "\"ifname\":\"%s\"", dev);
-	/* comm cannot hold braces here: the only process is this one */
-	for (p = strchr(out, '{'); p; p = strchr(q, '{')) {
-		q = strchr(p, '}');
-		T_CHECK(q, "rdma printed an unterminated object: %.300s", p);
-		if ((size_t)(q - p) + 2 > len)
-			continue;
-		memcpy(obj, p, q - p + 1);
-		obj[q - p + 1] = 0;
-		if (strstr(obj, key) && strstr(obj, name))
-			return;
-	}
-	rc_fail("MR lkey 0x%x not listed by rdma resource show mr", mr->lkey);
-}
-
 static long long field(const char *obj, const char *name)
 {
-	char key[96];
-	const char *p;
+	long long v = rc_res_field(obj, name);
 
-	snprintf(key, sizeof(key), "\"drv_%s\":", name);
-	p = strstr(obj, key);
-	T_CHECK(p, "no %s in the MR's restrack entry: %.300s", key, obj);
-	return strtoll(p + strlen(key), NULL, 10);
+	T_CHECK(v >= 0, "no drv_%s in the MR's restrack entry: %.300s",
+		name, obj);
+	return v;
 }
 
 /* The MR's counters; a changed one is marked with what it moved by. */
@@ -89,7 +50,7 @@ static void show_counters(const char *dev, const struct ibv_mr *mr)
 	char obj[8192];
 	unsigned int i;
 
-	mr_entry(dev, mr, obj, sizeof(obj));
+	rc_mr_restrack(dev, mr->lkey, obj, sizeof(obj));
 	printf("   MR counters:");
 	for (i = 0; i < NSHOWN; i++) {
 		long long v = field(obj, shown[i]);

@@ -271,11 +271,11 @@ static const char *const cnt_names[] = {
 	"odp_faults", "odp_pages_faulted", "odp_fault_around_pages",
 	"odp_fault_errors", "odp_retries", "odp_invalidations",
 	"odp_pages_invalidated", "odp_exclusive_grants",
-	"odp_exclusive_revocations", "odp_atomic_fallbacks",
+	"odp_exclusive_revocations", "odp_atomic_fallbacks", "odp_deferred",
 };
 #define NCNT ((int)(sizeof(cnt_names) / sizeof(cnt_names[0])))
 enum { C_FAULTS, C_PAGES, C_AROUND, C_ERRORS, C_RETRIES, C_INVAL,
-       C_PAGES_INVAL, C_GRANTS, C_REVOKED, C_FALLBACKS };
+       C_PAGES_INVAL, C_GRANTS, C_REVOKED, C_FALLBACKS, C_DEFERRED };
 
 struct snap {
 	long long v[NCNT];
@@ -288,7 +288,7 @@ static void mr_snap(const char *dev, const struct ibv_mr *mr, struct snap *s)
 
 	rc_mr_restrack(dev, mr->lkey, obj, sizeof(obj));
 	for (i = 0; i < NCNT; i++) {
-		s->v[i] = rc_mr_field(obj, cnt_names[i]);
+		s->v[i] = rc_res_field(obj, cnt_names[i]);
 		T_CHECK(s->v[i] >= 0, "MR 0x%x on %s has no drv_%s: %.400s",
 			mr->lkey, dev, cnt_names[i], obj);
 	}

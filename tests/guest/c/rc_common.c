@@ -147,7 +147,8 @@ static struct rc_dev *dev_open(const char *name)
 {
 	struct ibv_device **list;
 	struct rc_dev *d;
-	char path[256], type[64], addr[INET_ADDRSTRLEN];
+	char path[256], type[64], addr[INET6_ADDRSTRLEN];
+	const char *family = rc_opts.ipv6 ? "IPv6" : "IPv4";
 	int i, n;
 
 	d = calloc(1, sizeof(*d));
@@ -165,7 +166,10 @@ static struct rc_dev *dev_open(const char *name)
 	T_CHECK(d->port.state == IBV_PORT_ACTIVE, "%s port 1 is not ACTIVE",
 		name);
 
-	/* The RoCEv2 GID that carries the netdev's IPv4 address. */
+	/*
+	 * The RoCEv2 GID that carries the netdev's IPv4 address, or with
+	 * --ipv6 its first IPv6 address that is not link-local.
+	 */
 	d->gid_index = -1;
 	for (i = 0; i < d->port.gid_tbl_len && i < 256; i++) {
 		snprintf(path, sizeof(path),
@@ -175,16 +179,16 @@ static struct rc_dev *dev_open(const char *name)
 		    strcmp(type, "RoCE v2"))
 			continue;
 		if (ibv_query_gid(d->ctx, 1, i, &d->gid) ||
-		    !gid_is_v4_mapped(&d->gid))
+		    gid_is_v4_mapped(&d->gid) != !rc_opts.ipv6 ||
+		    (d->gid.raw[0] == 0xfe && (d->gid.raw[1] & 0xc0) == 0x80))
 			continue;
 		d->gid_index = i;
 		break;
 	}
-	T_CHECK(d->gid_index >= 0, "%s has no RoCE v2 IPv4 GID", name);
+	T_CHECK(d->gid_index >= 0, "%s has no RoCE v2 %s GID", name, family);
 	if (rc_opts.verbose)
-		rc_note("%s: GID %d ::ffff:%s, active MTU %d", name,
-			d->gid_index,
-			inet_ntop(AF_INET, d->gid.raw + 12, addr, sizeof(addr)),
+		rc_note("%s: GID %d %s, active MTU %d", name, d->gid_index,
+			inet_ntop(AF_INET6, d->gid.raw, addr, sizeof(addr)),
 			rc_mtu_bytes(d->port.active_mtu));
 	return d;
 }
@@ -362,6 +366,21 @@ static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 	ia.cap.max_send_sge = cfg->max_send_sge ? cfg->max_send_sge : max_sge;
 	ia.cap.max_recv_sge = cfg->max_recv_sge ? cfg->max_recv_sge : max_sge;
 	ia.cap.max_inline_data = cfg->max_inline;
+	if (cfg->srq_b && name[0] == 'B') {
+		struct ibv_srq_init_attr sa = {
+			.attr = {
+				.max_wr = cfg->max_recv_wr,
+				.max_sge = ia.cap.max_recv_sge,
+			},
+		};
+
+		e->srq = ibv_create_srq(e->pd, &sa);
+		T_CHECK(e->srq, "%s: ibv_create_srq(%u, %u): %s", name,
+			sa.attr.max_wr, sa.attr.max_sge, strerror(errno));
+		ia.srq = e->srq;
+		ia.cap.max_recv_wr = 0;
+		ia.cap.max_recv_sge = 0;
+	}
 	if (cfg->ext) {
 		ia.comp_mask = IBV_QP_INIT_ATTR_PD |
 			       IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
@@ -383,6 +402,7 @@ static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 			.qp_context = ia.qp_context,
 			.send_cq = ia.send_cq,
 			.recv_cq = ia.recv_cq,
+			.srq = ia.srq,
 			.cap = ia.cap,
 			.qp_type = ia.qp_type,
 			.sq_sig_all = ia.sq_sig_all,
@@ -397,9 +417,10 @@ static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 	}
 	/* The granted capabilities are at least what was asked for. */
 	T_CHECK(ia.cap.max_send_wr >= cfg->max_send_wr &&
-		ia.cap.max_recv_wr >= cfg->max_recv_wr &&
+		(e->srq || ia.cap.max_recv_wr >= cfg->max_recv_wr) &&
 		ia.cap.max_send_sge >= (cfg->max_send_sge ?: max_sge) &&
-		ia.cap.max_recv_sge >= (cfg->max_recv_sge ?: max_sge) &&
+		(e->srq || ia.cap.max_recv_sge >= (cfg->max_recv_sge ?:
+						   max_sge)) &&
 		ia.cap.max_inline_data >= cfg->max_inline,
 		"%s: granted caps wr %u/%u sge %u/%u inline %u below request",
 		name, ia.cap.max_send_wr, ia.cap.max_recv_wr,
@@ -506,6 +527,8 @@ static void ep_destroy(struct rc_ep *e)
 {
 	if (e->qp)
 		T_OK(ibv_destroy_qp(e->qp));
+	if (e->srq)
+		T_OK(ibv_destroy_srq(e->srq));
 	if (e->scq)
 		T_OK(ibv_destroy_cq(e->scq));
 	if (e->rcq)
@@ -733,11 +756,14 @@ void rc_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, const char *what)
 		r = ibv_poll_cq(cq, n - got, wc + got);
 		T_CHECK(r >= 0, "%s: ibv_poll_cq returned %d", what, r);
 		got += r;
-		if (r)
+		if (r) {
+			/* the limit is for one completion, not for all n */
+			end = rc_now_ms() + rc_opts.timeout_ms;
 			continue;
+		}
 		if (rc_now_ms() > end)
-			rc_fail("%s: timed out after %d ms with %d of %d "
-				"completions", what, rc_opts.timeout_ms, got, n);
+			rc_fail("%s: no completion for %d ms, with %d of %d "
+				"in", what, rc_opts.timeout_ms, got, n);
 		if (++spins > 100)
 			usleep(50);
 	}
@@ -831,13 +857,14 @@ void rc_poll_ex(struct ibv_cq_ex *cq, struct ibv_wc *wc, int n,
 		r = ibv_start_poll(cq, &attr);
 		if (r == ENOENT) {
 			if (rc_now_ms() > end)
-				rc_fail("%s: timed out after %d ms with %d of "
-					"%d completions", what,
-					rc_opts.timeout_ms, got, n);
+				rc_fail("%s: no completion for %d ms, with %d "
+					"of %d in", what, rc_opts.timeout_ms,
+					got, n);
 			usleep(50);
 			continue;
 		}
 		T_CHECK(!r, "%s: ibv_start_poll: %d", what, r);
+		end = rc_now_ms() + rc_opts.timeout_ms;
 		do {
 			T_CHECK(got < n, "%s: more than %d completions", what,
 				n);
@@ -941,25 +968,27 @@ long long rc_hw_counter(const char *dev, const char *name)
 	return atoll(buf);
 }
 
-void rc_mr_restrack(const char *dev, uint32_t lkey, char *obj, size_t len)
+/* Find the object on @dev holding @key in `rdma -dd -j resource show @res`. */
+static void rc_restrack(const char *res, const char *dev, const char *key,
+			char *obj, size_t len)
 {
 	static char out[1 << 20];
-	char key[64], ifname[96];
 	const char *p, *q;
+	char ifname[96];
 	size_t n = 0, r;
+	char cmd[96];
 	int st;
 	FILE *f;
 
-	f = popen("rdma -dd -j resource show mr 2>&1", "r");
+	snprintf(cmd, sizeof(cmd), "rdma -dd -j resource show %s 2>&1", res);
+	f = popen(cmd, "r");
 	T_CHECK(f, "popen(rdma): %s", strerror(errno));
 	while (n < sizeof(out) - 1 &&
 	       (r = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
 		n += r;
 	out[n] = 0;
 	st = pclose(f);
-	T_CHECK(st == 0, "rdma -dd -j resource show mr: status 0x%x: %.300s",
-		st, out);
-	snprintf(key, sizeof(key), "\"lkey\":\"%x\"", lkey);
+	T_CHECK(st == 0, "%s: status 0x%x: %.300s", cmd, st, out);
 	snprintf(ifname, sizeof(ifname), "\"ifname\":\"%s\"", dev);
 	for (p = strchr(out, '{'); p; p = strchr(q, '{')) {
 		bool in_str = false;
@@ -979,11 +1008,27 @@ void rc_mr_restrack(const char *dev, uint32_t lkey, char *obj, size_t len)
 		if (strstr(obj, key) && strstr(obj, ifname))
 			return;
 	}
-	rc_fail("MR lkey 0x%x of %s not in `rdma -dd -j resource show mr`: "
-		"%.500s", lkey, dev, out);
+	rc_fail("%s of %s not in `rdma -dd -j resource show %s`: %.500s",
+		key, dev, res, out);
 }
 
-long long rc_mr_field(const char *obj, const char *name)
+void rc_mr_restrack(const char *dev, uint32_t lkey, char *obj, size_t len)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "\"lkey\":\"%x\"", lkey);
+	rc_restrack("mr", dev, key, obj, len);
+}
+
+void rc_qp_restrack(const char *dev, uint32_t qpn, char *obj, size_t len)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "\"lqpn\":%u,", qpn);
+	rc_restrack("qp", dev, key, obj, len);
+}
+
+long long rc_res_field(const char *obj, const char *name)
 {
 	char key[96];
 	const char *p;

@@ -38,6 +38,7 @@ struct rc_opts {
 	int timeout_ms;		/* longest wait for one completion */
 	int hard_limit_s;	/* longest one test may take in all */
 	bool rxe_deviations;	/* report known rxe deviations as SKIP */
+	bool ipv6;		/* address by the IPv6 RoCE v2 GID, not IPv4 */
 	bool verbose;
 };
 extern struct rc_opts rc_opts;
@@ -112,6 +113,11 @@ struct rc_cfg {
 	bool cq_ex;		/* ibv_create_cq_ex */
 	bool channel;		/* CQs on completion channels */
 	bool no_connect;	/* leave both QPs in RESET */
+	/*
+	 * B's QP receives through an SRQ (rc_ep.srq, on B's PD, of
+	 * max_recv_wr WQEs of max_recv_sge SGEs) instead of its own RQ.
+	 */
+	bool srq_b;
 };
 void rc_cfg_default(struct rc_cfg *cfg);
 
@@ -124,6 +130,7 @@ struct rc_ep {
 	struct ibv_cq_ex *scqx, *rcqx;		/* cfg.cq_ex only */
 	struct ibv_qp *qp;
 	struct ibv_qp_ex *qpx;			/* cfg.ext only */
+	struct ibv_srq *srq;			/* cfg.srq_b, B only */
 	struct ibv_qp_cap cap;			/* as granted */
 	uint32_t sq_psn;
 };
@@ -241,12 +248,14 @@ void rc_healthy_transfer(struct rc_pair *p, const char *what);
  */
 long long rc_hw_counter(const char *dev, const char *name);
 /*
- * The restrack entry of the MR with LKEY on DEV, as `rdma -dd -j resource
- * show mr` prints it (one flat JSON object, the driver's table as
- * "drv_NAME" fields), copied into OBJ; the test fails if it is not there.
+ * The restrack entry of the MR with LKEY (the QP numbered QPN) on DEV, as
+ * `rdma -dd -j resource show mr` (`... qp`) prints it: one flat JSON
+ * object, the driver's table as "drv_NAME" fields, copied into OBJ; the
+ * test fails if it is not there.
  */
 void rc_mr_restrack(const char *dev, uint32_t lkey, char *obj, size_t len);
-/* Driver field "drv_NAME" of an rc_mr_restrack() object; -1 if absent. */
-long long rc_mr_field(const char *obj, const char *name);
+void rc_qp_restrack(const char *dev, uint32_t qpn, char *obj, size_t len);
+/* Driver field "drv_NAME" of such an object; -1 if absent. */
+long long rc_res_field(const char *obj, const char *name);
 
 #endif

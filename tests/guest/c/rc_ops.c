@@ -10,9 +10,11 @@
  *
  *   rc_ops -d DEV [-D DEV2] [-t PATTERN[,PATTERN...]] [-l] [-v]
  *          [--mr KIND[,KIND...]|all] [--mr-a KIND] [--mr-b KIND]
- *          [--timeout SEC] [--known-rxe-deviation]
+ *          [--timeout SEC] [--known-rxe-deviation] [--ipv6]
  *   rc_ops -d DEV [-D DEV2] [--mr KIND] --stress SECONDS
  *
+ * --ipv6 addresses the QPs by the devices' IPv6 RoCE v2 GIDs (packets in
+ * IPv6) instead of their IPv4-mapped ones.
  * --mr runs every test once per MR kind (default pinned): pinned, odp
  * (explicit ODP: IBV_ACCESS_ON_DEMAND over each buffer) or implicit
  * (implicit ODP: one ibv_reg_mr(pd, NULL, SIZE_MAX, ON_DEMAND | ...) per
@@ -1878,6 +1880,168 @@ static void t_rnr_exceeded(struct rc_env *env, long arg)
 	rc_pair_destroy(&other);
 }
 
+/* IBTA 9.7.6.1.3 and sodp's 20 ms floor (docs/datapath.md), in ms. */
+static long long ack_timeout_ms(uint8_t timeout)
+{
+	long long ms = (4096LL << timeout) / 1000000;
+
+	return !timeout ? 0 : ms < 20 ? 20 : ms;
+}
+
+/*
+ * sodp lists each QP's local ACK timeout, as its timeout field works out,
+ * and the retry budgets in restrack (`rdma -dd resource show qp`).
+ */
+static void check_qp_restrack(const struct rc_ep *e, const struct rc_cfg *cfg)
+{
+	char obj[4096], what[96];
+
+	if (strncmp(e->dev->name, "sodp", 4)) {
+		rc_note("%s: no driver table in restrack to check", e->dev->name);
+		return;
+	}
+	rc_qp_restrack(e->dev->name, e->qp->qp_num, obj, sizeof(obj));
+	snprintf(what, sizeof(what), "%s's ack_timeout_ms for timeout %u",
+		 e->name, cfg->timeout);
+	T_EQ(rc_res_field(obj, "ack_timeout_ms"), ack_timeout_ms(cfg->timeout),
+	     what);
+	T_EQ(rc_res_field(obj, "retry_cnt"), cfg->retry_cnt, "retry_cnt shown");
+	T_EQ(rc_res_field(obj, "rnr_retry"), cfg->rnr_retry, "rnr_retry shown");
+}
+
+/*
+ * Nothing answers (B was moved to ERR and drops what A sends).  arg 0:
+ * timeout 10, retry_cnt 2: the WRITE ends in IBV_WC_RETRY_EXC_ERR after
+ * three timeouts and the WR after it is flushed.  arg 1: timeout 31,
+ * about 2.4 hours, which a 32-bit computation turns into something short
+ * (or into 0, no timer): no completion for two seconds, then moving A to
+ * ERR flushes both.
+ */
+static void t_retry_exceeded(struct rc_env *env, long arg)
+{
+	struct ibv_qp_attr attr = { .qp_state = IBV_QPS_ERR };
+	struct rc_pair p, other;
+	struct rc_buf sa, rb;
+	struct ibv_send_wr wr[2];
+	struct ibv_sge sg[2];
+	struct rc_cfg cfg;
+	struct rc_want w;
+	uint64_t t0;
+
+	new_pair(&other, env);
+	rc_cfg_default(&cfg);
+	cfg.timeout = arg ? 31 : 10;
+	cfg.retry_cnt = arg ? 1 : 2;
+	rc_pair_create(&p, env, &cfg);
+	check_qp_restrack(&p.a, &cfg);
+	check_qp_restrack(&p.b, &cfg);
+	rc_buf_alloc(&sa, "A source", p.a.pd, 4 * KiB, RC_ACCESS_ALL);
+	rc_buf_alloc(&rb, "B buffer", p.b.pd, 4 * KiB, RC_ACCESS_ALL);
+	T_CHECK(!ibv_modify_qp(p.b.qp, &attr, IBV_QP_STATE),
+		"modify B to ERR: %s", strerror(errno));
+	pre_post(&p, false);
+	good_write(&wr[0], &sg[0], &sa, &rb, 0xe01);
+	good_write(&wr[1], &sg[1], &sa, &rb, 0xe02);
+	wr[0].next = &wr[1];
+	t0 = rc_now_ms();
+	rc_post_send(&p.a, wr);
+	if (arg) {
+		rc_expect_none(p.a.scq, 2000,
+			       "a WRITE nobody answers, timeout 31");
+		T_CHECK(!ibv_modify_qp(p.a.qp, &attr, IBV_QP_STATE),
+			"modify A to ERR: %s", strerror(errno));
+		rc_expect(p.a.scq, (w = rc_err(&p.a, 0xe01,
+			  IBV_WC_WR_FLUSH_ERR), &w), "the WRITE, A in ERR");
+	} else {
+		rc_expect(p.a.scq, (w = rc_err(&p.a, 0xe01,
+			  IBV_WC_RETRY_EXC_ERR), &w),
+			  "a WRITE nobody answers, retry_cnt 2");
+		rc_note("retry count exceeded after %llu ms",
+			(unsigned long long)(rc_now_ms() - t0));
+	}
+	rc_expect(p.a.scq, (w = rc_err(&p.a, 0xe02, IBV_WC_WR_FLUSH_ERR), &w),
+		  "the WRITE posted after it");
+	rc_buf_verify(&rb);
+	after_error(&p, &other, true, false);
+	rc_buf_free(&sa);
+	rc_buf_free(&rb);
+	rc_pair_destroy(&p);
+	rc_pair_destroy(&other);
+}
+
+#define FAIL_SKB "/sys/kernel/debug/fail_sodp_skb"
+
+static void fail_skb_knob(const char *knob, const char *val)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), FAIL_SKB "/%s", knob);
+	f = fopen(path, "w");
+	T_CHECK(f && fputs(val, f) >= 0 && !fclose(f), "write %s to %s: %s",
+		val, path, strerror(errno));
+}
+
+/*
+ * The first packets of a lone WRITE cannot be allocated (sodp's fault
+ * injection, debug kernel only): with nothing in flight no ACK or timer
+ * brings the QP back, so the requester must try again by itself, without
+ * another doorbell.
+ */
+static void t_tx_alloc_fail(struct rc_env *env, long arg)
+{
+	struct rc_pair p;
+	struct rc_buf sa, rb;
+	struct ibv_send_wr wr;
+	struct ibv_sge sg;
+	struct rc_want w;
+	char left[32];
+	uint32_t len;
+	uint64_t t0;
+
+	(void)arg;
+	if (strncmp(env->dev[0]->name, "sodp", 4))
+		rc_skip("sodp only", "%s has no sodp fault injection",
+			env->dev[0]->name);
+	if (access(FAIL_SKB, F_OK))
+		rc_skip("no fault injection", "%s absent: the kernel lacks "
+			"CONFIG_FAULT_INJECTION_DEBUG_FS (as Debian's does; "
+			"tools/sodp-vm debug-test runs this)", FAIL_SKB);
+	new_pair(&p, env);
+	len = 3 * p.mtu_bytes + 5;
+	rc_buf_alloc(&sa, "A source", p.a.pd, 16 * KiB, RC_ACCESS_ALL);
+	rc_buf_alloc(&rb, "B target", p.b.pd, 16 * KiB, RC_ACCESS_ALL);
+	rc_buf_fill(&sa, 31);
+	rc_buf_fill(&rb, 32);
+	/* times before probability: nothing else may fail in between. */
+	fail_skb_knob("probability", "0");
+	fail_skb_knob("verbose", "0");
+	fail_skb_knob("space", "0");
+	fail_skb_knob("interval", "1");
+	fail_skb_knob("times", "4");
+	fail_skb_knob("probability", "100");
+	sg = rc_sge(&sa, 0, len);
+	rc_wr(&wr, &sg, 1, 0xa11, IBV_WR_RDMA_WRITE, IBV_SEND_SIGNALED);
+	wr.wr.rdma.remote_addr = rc_addr(&rb, 0);
+	wr.wr.rdma.rkey = rb.mr->rkey;
+	t0 = rc_now_ms();
+	rc_post_send(&p.a, &wr);
+	rc_expect(p.a.scq, (w = rc_ok(&p.a, 0xa11, IBV_WC_RDMA_WRITE, RC_ANY),
+			    &w), "a lone WRITE whose first packets failed");
+	rc_note("completed after %llu ms",
+		(unsigned long long)(rc_now_ms() - t0));
+	T_CHECK(rc_read_line(FAIL_SKB "/times", left, sizeof(left)),
+		"read %s/times", FAIL_SKB);
+	fail_skb_knob("probability", "0");
+	T_EQ(atoi(left), 0, "injected failures not used up (times left)");
+	rc_buf_expect(&rb, 0, sa.p, len);
+	rc_buf_verify(&rb);
+	rc_pair_quiet(&p, 50);
+	rc_buf_free(&sa);
+	rc_buf_free(&rb);
+	rc_pair_destroy(&p);
+}
+
 /* rnr_retry 7 (forever): the receive posted 200 ms late still gets it. */
 static void t_rnr_retry(struct rc_env *env, long arg)
 {
@@ -3242,6 +3406,9 @@ static const struct rc_test tests[] = {
 	{ "err-recv-too-small", t_recv_too_small, 0 },
 	{ "err-recv-too-small-multi", t_recv_too_small, 1 },
 	{ "err-rnr-retry-exceeded", t_rnr_exceeded, 0 },
+	{ "err-retry-exceeded", t_retry_exceeded, 0 },
+	{ "err-retry-timeout-31", t_retry_exceeded, 1 },
+	{ "tx-alloc-fail", t_tx_alloc_fail, 0 },
 	{ "err-unsignaled", t_err_unsignaled, 0 },
 	{ "err-post-in-err-by-modify", t_post_in_err, 0 },
 	{ "err-post-in-err-after-error", t_post_in_err, 1 },
@@ -3274,7 +3441,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rc_ops -d DEV [-D DEV2] [-t PATTERN[,PATTERN...]] [-l] [-v]\n"
 		"              [--mr KIND[,KIND...]|all] [--mr-a KIND] [--mr-b KIND]\n"
-		"              [--timeout SEC] [--known-rxe-deviation]\n"
+		"              [--timeout SEC] [--known-rxe-deviation] [--ipv6]\n"
 		"       rc_ops -d DEV [-D DEV2] [--mr KIND] --stress SECONDS\n"
 		"KIND: pinned, odp (explicit ODP) or implicit (implicit ODP)\n");
 }
@@ -3345,6 +3512,7 @@ int main(int argc, char **argv)
 		{ "mr", required_argument, NULL, 'M' },
 		{ "mr-a", required_argument, NULL, 'A' },
 		{ "mr-b", required_argument, NULL, 'B' },
+		{ "ipv6", no_argument, NULL, '6' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -3361,6 +3529,7 @@ int main(int argc, char **argv)
 		case 'v': rc_opts.verbose = true; break;
 		case 'T': rc_opts.timeout_ms = atoi(optarg) * 1000; break;
 		case 'K': rc_opts.rxe_deviations = true; break;
+		case '6': rc_opts.ipv6 = true; break;
 		case 'S': stress_s = atoi(optarg); break;
 		case 'M': mr = optarg; break;
 		case 'A':

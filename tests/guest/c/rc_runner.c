@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fnmatch.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -185,6 +186,23 @@ static int run_one(const struct rc_test *t, void (*after)(void), char *why,
 	return RC_T_FAIL;
 }
 
+/*
+ * The guest runner's per-test limit, SODP_TEST_TIMEOUT (300 s; the debug
+ * kernel's lane sets 1200 because KASAN and lockdep under TCG run several
+ * times slower), stretches this program's waits by the same factor.  They
+ * are never shortened: a limit is for a stuck test, not a slow one.
+ */
+static void scale_limits(void)
+{
+	const char *env = getenv("SODP_TEST_TIMEOUT");
+	long t = env ? strtol(env, NULL, 10) : 0;
+
+	if (t <= 300 || t > 100000)
+		return;
+	rc_opts.timeout_ms = (int)((long long)rc_opts.timeout_ms * t / 300);
+	rc_opts.hard_limit_s = (int)((long long)rc_opts.hard_limit_s * t / 300);
+}
+
 int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 		 const char *patterns, void (*after)(void))
 {
@@ -201,6 +219,7 @@ int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 	printf("# %s on %s%s%s\n1..%d\n", prog, rc_opts.dev[0],
 	       rc_opts.dev[1] ? " -> " : " (loopback)",
 	       rc_opts.dev[1] ? rc_opts.dev[1] : "", n);
+	scale_limits();
 	t0 = rc_now_ms();
 	for (i = 0, n = 0; i < ntests; i++) {
 		uint64_t ts = rc_now_ms();
@@ -226,4 +245,54 @@ int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 	printf("# %d passed, %d failed, %d skipped in %.1f s\n", npass, nfail,
 	       nskip, (rc_now_ms() - t0) / 1000.0);
 	return nfail ? 1 : 0;
+}
+
+static void rc_main_usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s -d DEV [-D DEV2] [--mr KIND] [--ipv6] "
+		"[-t PATTERNS] [-l] [-v]\n", prog);
+}
+
+int rc_main(const char *prog, int argc, char **argv,
+	    const struct rc_test *tests, int ntests)
+{
+	static const struct option lopts[] = {
+		{ "mr", required_argument, NULL, 'M' },
+		{ "ipv6", no_argument, NULL, '6' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *patterns = NULL;
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "d:D:t:lvh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': rc_opts.dev[0] = optarg; break;
+		case 'D': rc_opts.dev[1] = optarg; break;
+		case 't': patterns = optarg; break;
+		case 'l':
+			for (i = 0; i < ntests; i++)
+				printf("%s\n", tests[i].name);
+			return 0;
+		case 'v': rc_opts.verbose = true; break;
+		case '6': rc_opts.ipv6 = true; break;
+		case 'M':
+			rc_opts.mr_kind = rc_mr_kind_parse(optarg);
+			if (rc_opts.mr_kind < 0) {
+				rc_main_usage(stderr, prog);
+				return 2;
+			}
+			break;
+		case 'h': rc_main_usage(stdout, prog); return 0;
+		default: rc_main_usage(stderr, prog); return 2;
+		}
+	}
+	if (!rc_opts.dev[0] || optind != argc) {
+		rc_main_usage(stderr, prog);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# memory: %s MRs%s\n", rc_mr_kind_name[rc_opts.mr_kind],
+	       rc_opts.ipv6 ? ", IPv6 GIDs" : "");
+	return rc_run_tests(prog, tests, ntests, patterns, NULL);
 }

@@ -30,5 +30,11 @@ bool rc_selected(const char *name, const char *patterns);
 int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 		 const char *patterns, void (*after)(void));
 extern void (*rc_test_before)(const struct rc_test *t);
+/*
+ * The whole main() of a test program with the common options only:
+ * -d DEV [-D DEV2] [--mr KIND] [-t PATTERNS] [-l] [-v].
+ */
+int rc_main(const char *prog, int argc, char **argv,
+	    const struct rc_test *tests, int ntests);
 
 #endif

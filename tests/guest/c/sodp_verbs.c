@@ -56,9 +56,14 @@ static void check_basic(struct ibv_context *ctx)
 	CHECK(dattr.orig_attr.max_qp_wr >= 4096, "max_qp_wr %d",
 	      dattr.orig_attr.max_qp_wr);
 	CHECK(dattr.orig_attr.atomic_cap != IBV_ATOMIC_NONE, "no atomics");
-	/* No SRQ, no UD address handles: not advertised. */
-	CHECK_EQ(dattr.orig_attr.max_srq, 0);
-	CHECK_EQ(dattr.orig_attr.max_ah, 0);
+	/* SRQs, UD address handles, multicast: the limits sodp enforces. */
+	CHECK_EQ(dattr.orig_attr.max_srq, 16384);
+	CHECK_EQ(dattr.orig_attr.max_srq_wr, 16384);
+	CHECK_EQ(dattr.orig_attr.max_srq_sge, 32);
+	CHECK_EQ(dattr.orig_attr.max_ah, 65536);
+	CHECK_EQ(dattr.orig_attr.max_mcast_grp, 8192);
+	CHECK_EQ(dattr.orig_attr.max_mcast_qp_attach, 56);
+	CHECK_EQ(dattr.orig_attr.max_total_mcast_qp_attach, 8192 * 56);
 
 	CHECK_EQ(ibv_query_port(ctx, 1, &pattr), 0);
 	CHECK_EQ(pattr.state, IBV_PORT_ACTIVE);

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: shared receive queues.
+ *
+ * An SRQ is an RQ ring (the same slots as a QP's) that user space fills
+ * with ibv_post_srq_recv(), without a system call, and that the work item
+ * of every QP attached to it takes WQEs from.  A QP takes a WQE only when
+ * a message needs one and keeps it (qp->resp.rwqe) until the message
+ * completes or the QP fails, so the ring's consumer moves at the take, not
+ * at the completion: the slot is free for user space again at once.
+ *
+ * The limit (IB_SRQ_LIMIT) is checked at every take: when fewer WQEs than
+ * the limit are left, IB_EVENT_SRQ_LIMIT_REACHED is raised once and the
+ * limit disarmed, until modify_srq arms it again.  A ring whose producer
+ * moved backwards or past its size raises IB_EVENT_SRQ_ERR once and gives
+ * no more WQEs.
+ *
+ * Resizing (IB_SRQ_MAX_WR) is not supported: the ring is mapped by user
+ * space at its create size.  Kernel SRQs wait for kernel verbs.
+ *
+ * Locking: srq->lock protects cons, limit and broken: the QPs' work
+ * items take WQEs in parallel.  It is only taken in process context, and
+ * nothing is taken inside it; the event handlers run after it is
+ * released.
+ */
+#include <rdma/uverbs_ioctl.h>
+
+#include "sodp.h"
+
+static void sodp_srq_event(struct sodp_srq *srq, enum ib_event_type type)
+{
+	struct ib_event ev = {
+		.device = srq->ibsrq.device,
+		.element.srq = &srq->ibsrq,
+		.event = type,
+	};
+
+	if (srq->ibsrq.event_handler)
+		srq->ibsrq.event_handler(&ev, srq->ibsrq.srq_context);
+}
+
+/**
+ * sodp_srq_take() - take the receive WQE at the head of an SRQ
+ * @srq: the SRQ
+ * @wqe: filled with the WQE's header
+ * @sge: filled with its SGEs, at most SODP_MAX_SGE
+ *
+ * Context: a QP's work item.
+ * Return: 0, -EAGAIN if none is posted, -EPROTO if user space corrupted
+ * the ring (now or before).
+ */
+int sodp_srq_take(struct sodp_srq *srq, struct sodp_recv_wqe *wqe,
+		  struct sodp_sge *sge)
+{
+	enum ib_event_type event = 0;
+	u32 left;
+	int err;
+
+	spin_lock(&srq->lock);
+	if (srq->broken) {
+		err = -EPROTO;
+	} else {
+		err = sodp_rwqe_copy(&srq->rq, srq->cons, srq->max_sge, wqe,
+				     sge, &left);
+		if (err == -EPROTO) {
+			srq->broken = true;
+			event = IB_EVENT_SRQ_ERR;
+		}
+	}
+	if (!err) {
+		srq->cons++;
+		/* Copied out: the slot is user space's again. */
+		smp_store_release(&srq->rq.hdr->cons, srq->cons);
+		if (srq->limit && left - 1 < srq->limit) {
+			srq->limit = 0;
+			event = IB_EVENT_SRQ_LIMIT_REACHED;
+		}
+	}
+	spin_unlock(&srq->lock);
+	if (event)
+		sodp_srq_event(srq, event);
+	return err;
+}
+
+int sodp_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
+		    struct ib_udata *udata)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibsrq->device);
+	struct sodp_srq *srq = to_sodp_srq(ibsrq);
+	struct ib_srq_attr *attr = &init->attr;
+	struct sodp_create_srq_resp resp = {};
+	struct ib_ucontext *uc;
+	u32 slots, slot_size;
+	int err;
+
+	/* Kernel consumers need kernel verbs, which sodp lacks. */
+	if (!udata)
+		return -EOPNOTSUPP;
+	if (init->srq_type != IB_SRQT_BASIC)
+		return -EOPNOTSUPP;
+	err = ib_is_udata_in_empty(udata);
+	if (err)
+		return err;
+	if (!attr->max_wr || attr->max_wr > SODP_MAX_QP_WR ||
+	    !attr->max_sge || attr->max_sge > SODP_MAX_SGE)
+		return -EINVAL;
+	if (atomic_inc_return(&sdev->num_srq) > SODP_MAX_SRQ) {
+		err = -ENOMEM;
+		goto err_count;
+	}
+
+	slots = roundup_pow_of_two(attr->max_wr);
+	slot_size = sodp_slot_size(sizeof(struct sodp_recv_wqe),
+				   attr->max_sge * sizeof(struct sodp_sge));
+	uc = rdma_udata_to_uverbs_attr_bundle(udata)->context;
+	err = sodp_ring_create(uc, &srq->rq, slots, slot_size, &resp.rq);
+	if (err)
+		goto err_count;
+	srq->sdev = sdev;
+	spin_lock_init(&srq->lock);
+	srq->max_sge = min_t(u32, (slot_size - sizeof(struct sodp_recv_wqe)) /
+				  sizeof(struct sodp_sge), SODP_MAX_SGE);
+	/* srq_limit means nothing at create: modify_srq arms the limit. */
+	srq->limit = 0;
+	attr->max_wr = slots;
+	attr->max_sge = srq->max_sge;
+
+	err = ib_respond_udata(udata, resp);
+	if (err)
+		goto err_ring;
+	return 0;
+
+err_ring:
+	sodp_ring_destroy(&srq->rq);
+err_count:
+	atomic_dec(&sdev->num_srq);
+	return err;
+}
+
+int sodp_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
+		    enum ib_srq_attr_mask mask, struct ib_udata *udata)
+{
+	struct sodp_srq *srq = to_sodp_srq(ibsrq);
+	int err;
+
+	err = ib_is_udata_in_empty(udata);
+	if (err)
+		return err;
+	if (mask & ~IB_SRQ_LIMIT)
+		return -EOPNOTSUPP;	/* IB_SRQ_MAX_WR: no resizing */
+	if (!(mask & IB_SRQ_LIMIT))
+		return 0;
+	if (attr->srq_limit > srq->rq.num_slots)
+		return -EINVAL;
+	spin_lock(&srq->lock);
+	srq->limit = attr->srq_limit;
+	spin_unlock(&srq->lock);
+	return 0;
+}
+
+int sodp_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr)
+{
+	struct sodp_srq *srq = to_sodp_srq(ibsrq);
+
+	attr->max_wr = srq->rq.num_slots;
+	attr->max_sge = srq->max_sge;
+	spin_lock(&srq->lock);
+	attr->srq_limit = srq->limit;
+	spin_unlock(&srq->lock);
+	return 0;
+}
+
+/* The core refuses this while a QP is attached (ib_srq.usecnt). */
+int sodp_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
+{
+	struct sodp_srq *srq = to_sodp_srq(ibsrq);
+
+	sodp_ring_destroy(&srq->rq);
+	atomic_dec(&srq->sdev->num_srq);
+	return 0;
+}
