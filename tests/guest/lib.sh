@@ -2,6 +2,10 @@
 # Helpers for guest tests.  Sourced by each test; runs inside the guest.
 set -eu
 
+# A C test that waits in vain for a completion runs this before failing.
+RC_STALL_CMD=${RC_STALL_CMD:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/stall-dump.sh}
+export RC_STALL_CMD
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "  $*"; }
 skip() { echo "SKIP: $*"; exit 77; }	# the whole test cannot run here

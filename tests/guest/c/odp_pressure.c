@@ -31,7 +31,9 @@
  *
  * usage: odp_pressure -d DEV [-D DEV2] [-t PATTERN[,PATTERN...]] [-l] [-v]
  *        [--cgroup DIR] [--mib N] [--limit-mib N] [--seconds N]
- *        [--time-limit S]
+ *        [--time-limit S] [--wait S]
+ *
+ * --wait is the longest wait for one completion (10 s by default).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -1716,7 +1718,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: odp_pressure -d DEV [-D DEV2] [-t PATTERN[,...]] "
 		"[-l] [-v] [--cgroup DIR] [--mib N] [--limit-mib N] "
-		"[--seconds N] [--time-limit S]\n");
+		"[--seconds N] [--time-limit S] [--wait S]\n");
 }
 
 int main(int argc, char **argv)
@@ -1727,6 +1729,7 @@ int main(int argc, char **argv)
 		{ "limit-mib", required_argument, NULL, 'L' },
 		{ "seconds", required_argument, NULL, 'S' },
 		{ "time-limit", required_argument, NULL, 'H' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -1747,6 +1750,7 @@ int main(int argc, char **argv)
 		case 'L': limit_mib = strtoul(optarg, NULL, 0); break;
 		case 'S': run_s = atoi(optarg); break;
 		case 'H': rc_opts.hard_limit_s = atoi(optarg); break;
+		case 'W': rc_opts.timeout_ms = atoi(optarg) * 1000; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -747,6 +747,23 @@ static const char *wc_str(const struct ibv_wc *wc)
 	return buf;
 }
 
+/*
+ * A stall is best explained while the QPs still exist: RC_STALL_CMD, if
+ * set, is run (sh -c) before the test fails, e.g. to dump the devices'
+ * QPs and counters, the trace buffer or the blocked tasks.
+ */
+static void rc_stall_hook(const char *what)
+{
+	const char *cmd = getenv("RC_STALL_CMD");
+
+	if (!cmd || !*cmd)
+		return;
+	rc_note("%s stalled: running RC_STALL_CMD", what);
+	fflush(stdout);
+	if (system(cmd))
+		rc_note("RC_STALL_CMD did not succeed");
+}
+
 void rc_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, const char *what)
 {
 	uint64_t end = rc_now_ms() + rc_opts.timeout_ms;
@@ -761,9 +778,11 @@ void rc_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, const char *what)
 			end = rc_now_ms() + rc_opts.timeout_ms;
 			continue;
 		}
-		if (rc_now_ms() > end)
+		if (rc_now_ms() > end) {
+			rc_stall_hook(what);
 			rc_fail("%s: no completion for %d ms, with %d of %d "
 				"in", what, rc_opts.timeout_ms, got, n);
+		}
 		if (++spins > 100)
 			usleep(50);
 	}
