@@ -390,7 +390,6 @@ struct sodp_path {
 	bool ipv6;
 	bool loopback;		/* destination GID is one of ours */
 	bool mcast;		/* destination GID is a multicast group */
-	u8 smac[ETH_ALEN];
 	u8 dmac[ETH_ALEN];
 	union ib_gid sgid;
 	union ib_gid dgid;
@@ -458,7 +457,6 @@ struct sodp_qp {
 	struct sodp_ring rq;		/* none (hdr NULL) with an SRQ */
 	struct sodp_srq *srq;
 	bool last_wqe_sent;		/* IB_EVENT_QP_LAST_WQE_REACHED raised */
-	u32 mcast_attached;		/* groups (UD); under sdev->mcast_lock */
 	struct sodp_swqe *swqe;		/* sq.num_slots shadows */
 	void *sq_shadow;		/* sq.num_slots copied slots */
 	u32 rq_cons;			/* kernel copy of the RQ consumer */
@@ -611,7 +609,6 @@ void sodp_recvq_fail(struct sodp_qp *qp, enum ib_wc_status st);
 /* sodp_mcast.c */
 int sodp_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
 int sodp_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid);
-void sodp_mcast_detach_all(struct sodp_qp *qp);
 unsigned int sodp_mcast_members(struct sodp_dev *sdev,
 				const union ib_gid *mgid, u32 *qpns);
 bool sodp_mcast_has_members(struct sodp_dev *sdev, const union ib_gid *mgid);

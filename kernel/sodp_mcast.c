@@ -17,7 +17,9 @@
  * uverbs names a membership by (GID, LID) and RoCE ignores the LID, so one
  * QP may be attached to a group more than once: each attach is counted
  * and needs its detach, or the core's count of the QP's users (taken on
- * every successful attach) would never return to zero.
+ * every successful attach) would never return to zero.  The same count
+ * means a QP is never destroyed while attached (and uverbs detaches what
+ * a dying process left), so destroying a QP has nothing to undo here.
  *
  * Locking: sdev->mcast_lock serialises attach and detach and protects the
  * counts.  The group table and each group's member list are RCU lists:
@@ -118,14 +120,13 @@ static struct sodp_mca *sodp_mcast_member(struct sodp_mcg *mcg, u32 qpn)
 }
 
 /* Caller holds mcast_lock; @mca is on @mcg's list. */
-static void sodp_mcast_remove(struct sodp_dev *sdev, struct sodp_qp *qp,
-			      struct sodp_mcg *mcg, struct sodp_mca *mca)
+static void sodp_mcast_remove(struct sodp_dev *sdev, struct sodp_mcg *mcg,
+			      struct sodp_mca *mca)
 {
 	lockdep_assert_held(&sdev->mcast_lock);
 	list_del_rcu(&mca->node);
 	kfree_rcu(mca, rcu);
 	mcg->nr_members--;
-	qp->mcast_attached--;
 	if (mcg->nr_members)
 		return;
 	hash_del_rcu(&mcg->node);
@@ -186,7 +187,6 @@ int sodp_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
 	}
 	list_add_tail_rcu(&mca->node, &mcg->members);
 	mcg->nr_members++;
-	qp->mcast_attached++;
 	if (new_mcg) {
 		/* Published last: a reader finds it with its first member. */
 		hash_add_rcu(sdev->mcgs, &new_mcg->node, sodp_mcast_hash(gid));
@@ -227,40 +227,9 @@ int sodp_detach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
 	if (mcg)
 		mca = sodp_mcast_member(mcg, qp->ibqp.qp_num);
 	if (mca && !--mca->attaches)
-		sodp_mcast_remove(sdev, qp, mcg, mca);
+		sodp_mcast_remove(sdev, mcg, mca);
 	mutex_unlock(&sdev->mcast_lock);
 	return mca ? 0 : -EINVAL;
-}
-
-/**
- * sodp_mcast_detach_all() - leave every group a QP being destroyed is in
- * @qp: the QP, no longer reachable by number
- *
- * The core detaches a QP before destroying it (an attach holds
- * ibqp->usecnt, and uverbs detaches what a dying process left), so this
- * finds nothing unless that promise is broken; it then keeps the groups
- * from leaking.
- *
- * Context: process context, may sleep.
- */
-void sodp_mcast_detach_all(struct sodp_qp *qp)
-{
-	struct sodp_dev *sdev = qp->sdev;
-	struct hlist_node *tmp;
-	struct sodp_mcg *mcg;
-	struct sodp_mca *mca;
-	int bkt;
-
-	/* Nothing can attach a QP being destroyed: no lock for the usual 0. */
-	if (!WARN_ON_ONCE(READ_ONCE(qp->mcast_attached)))
-		return;
-	mutex_lock(&sdev->mcast_lock);
-	hash_for_each_safe(sdev->mcgs, bkt, tmp, mcg, node) {
-		mca = sodp_mcast_member(mcg, qp->ibqp.qp_num);
-		if (mca)
-			sodp_mcast_remove(sdev, qp, mcg, mca);
-	}
-	mutex_unlock(&sdev->mcast_lock);
 }
 
 /**

@@ -295,27 +295,28 @@ struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 
 /*
  * A datagram to a group also reaches the group's members on the sending
- * device, as a NIC loops multicast back: a copy of their own, since the
- * original is about to take its Ethernet header and leave.  A datagram
+ * device, as a NIC loops multicast back: a clone, which shares the sealed
+ * packet (the Ethernet header the original takes next goes into headroom
+ * the clone does not read, and the receive path only reads).  A datagram
  * to the group's address but not to QP 0xFFFFFF is dropped here as
  * malformed, as it is by every other receiver.
  */
 static void sodp_net_loop_group(struct sodp_dev *sdev,
 				const struct sodp_path *path,
-				const struct sk_buff *skb)
+				struct sk_buff *skb)
 {
-	struct sk_buff *copy;
+	struct sk_buff *clone;
 
 	if (!sodp_mcast_has_members(sdev, &path->dgid))
 		return;
-	copy = skb_copy(skb, GFP_KERNEL);
-	if (!copy) {
+	clone = skb_clone(skb, GFP_KERNEL);
+	if (!clone) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_NOMEM);
 		return;
 	}
 	sodp_count(sdev, SODP_CNT_LOOPBACK_PKTS);
 	local_bh_disable();
-	sodp_net_rcv(sdev, copy);
+	sodp_net_rcv(sdev, clone);
 	local_bh_enable();
 }
 

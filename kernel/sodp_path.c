@@ -71,12 +71,9 @@ int sodp_path_init(struct sodp_dev *sdev, struct sodp_path *p,
 
 	rcu_read_lock();
 	ndev = rdma_read_gid_attr_ndev_rcu(grh->sgid_attr);
-	if (IS_ERR(ndev)) {
-		rcu_read_unlock();
-		return PTR_ERR(ndev);
-	}
-	ether_addr_copy(p->smac, ndev->dev_addr);
 	rcu_read_unlock();
+	if (IS_ERR(ndev))
+		return PTR_ERR(ndev);
 
 	p->sgid = grh->sgid_attr->gid;
 	p->dgid = grh->dgid;

@@ -92,11 +92,11 @@ static int sodp_qp_alloc_queues(struct sodp_qp *qp, struct ib_ucontext *uc,
 	rq_payload = rq_slot - sizeof(struct sodp_recv_wqe);
 	qp->max_send_sge = min_t(u32, sq_payload / sizeof(struct sodp_sge),
 				 SODP_MAX_SGE);
-	qp->max_recv_sge = min_t(u32, rq_payload / sizeof(struct sodp_sge),
+	/* An SRQ's WQEs are the SRQ's to bound (srq->max_sge). */
+	qp->max_recv_sge = qp->srq ? 0 :
+			   min_t(u32, rq_payload / sizeof(struct sodp_sge),
 				 SODP_MAX_SGE);
 	qp->max_inline = min_t(u32, sq_payload, SODP_MAX_INLINE);
-	if (qp->srq)
-		qp->max_recv_sge = 0;
 	cap->max_send_wr = sq_slots;
 	cap->max_recv_wr = qp->srq ? 0 : rq_slots;
 	cap->max_send_sge = qp->max_send_sge;
@@ -498,7 +498,6 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	xa_erase_irq(&sdev->qps, ibqp->qp_num);
 	sodp_qp_put(qp);
 	wait_for_completion(&qp->released);
-	sodp_mcast_detach_all(qp);
 
 	disable_work_sync(&qp->work);
 	timer_shutdown_sync(&qp->retry_timer);

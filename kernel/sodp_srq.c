@@ -120,8 +120,7 @@ int sodp_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	spin_lock_init(&srq->lock);
 	srq->max_sge = min_t(u32, (slot_size - sizeof(struct sodp_recv_wqe)) /
 				  sizeof(struct sodp_sge), SODP_MAX_SGE);
-	/* srq_limit means nothing at create: modify_srq arms the limit. */
-	srq->limit = 0;
+	/* srq->limit stays 0: srq_limit means nothing at create. */
 	attr->max_wr = slots;
 	attr->max_sge = srq->max_sge;
 
