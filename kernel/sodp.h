@@ -74,6 +74,7 @@ struct sodp_dev {
 	u32 next_mr;
 	u32 next_ah;
 	struct net_device *rx_ndev;	/* rx handler installed; rtnl */
+	int vlan_id;		/* the netdev's VLAN for good, or -1 */
 	struct sodp_counters *stats;
 	struct mutex mcast_lock;	/* attach/detach; sodp_mcast.c */
 	DECLARE_HASHTABLE(mcgs, 8);	/* multicast groups, RCU-read */
@@ -200,7 +201,8 @@ struct sodp_ring {
 	void *slots;
 	u32 num_slots;
 	u32 slot_size;
-	struct sodp_mmap_entry *entry;
+	struct sodp_mmap_entry *entry;	/* a user ring's owner */
+	void *kbuf;			/* a kernel consumer's ring (owned) */
 };
 
 /* Slot size for a header plus @payload bytes: a power of two. */
@@ -217,6 +219,7 @@ static inline void *sodp_ring_slot(const struct sodp_ring *r, u32 idx)
 struct sodp_cq {
 	struct ib_cq ibcq;
 	spinlock_t lock;	/* ring, prod, notify */
+	spinlock_t poll_lock;	/* a kernel CQ's consumer (sodp_kverbs.c) */
 	struct sodp_ring ring;
 	u32 prod;		/* our copy; the ring's may be scribbled on */
 	u8 notify;		/* IB_CQ_NEXT_COMP / IB_CQ_SOLICITED armed */
@@ -455,6 +458,8 @@ struct sodp_qp {
 	struct sodp_cq *rcq;
 	struct sodp_ring sq;
 	struct sodp_ring rq;		/* none (hdr NULL) with an SRQ */
+	spinlock_t sq_lock;		/* kernel consumers' posting */
+	spinlock_t rq_lock;		/* (sodp_kverbs.c) */
 	struct sodp_srq *srq;
 	bool last_wqe_sent;		/* IB_EVENT_QP_LAST_WQE_REACHED raised */
 	struct sodp_swqe *swqe;		/* sq.num_slots shadows */
@@ -572,6 +577,9 @@ int sodp_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 int sodp_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
 int sodp_resize_cq(struct ib_cq *ibcq, unsigned int cqe,
 		   struct ib_udata *udata);
+int sodp_create_kernel_cq(struct ib_cq *ibcq,
+			  const struct ib_cq_init_attr *attr,
+			  struct uverbs_attr_bundle *attrs);
 int sodp_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags);
 int sodp_cq_post(struct sodp_cq *cq, const struct sodp_cqe *cqe,
 		 bool solicited);
@@ -580,6 +588,7 @@ int sodp_cq_post(struct sodp_cq *cq, const struct sodp_cqe *cqe,
 struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_dmah *dmah,
 			       struct ib_udata *udata);
+struct ib_mr *sodp_get_dma_mr(struct ib_pd *ibpd, int access);
 int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
 struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
@@ -597,6 +606,7 @@ int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 int sodp_mr_pinned_init(struct sodp_mr *mr);
 int sodp_odp_mr_init(struct sodp_mr *mr);
 int sodp_imr_mr_init(struct sodp_mr *mr);
+int sodp_mr_dma_init(struct sodp_mr *mr);
 
 struct sodp_pkt;
 
@@ -653,6 +663,13 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
 int sodp_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp);
 int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr);
+
+/* sodp_kverbs.c: kernel consumers */
+int sodp_kpost_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
+		    const struct ib_send_wr **bad_wr);
+int sodp_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
+		   const struct ib_recv_wr **bad_wr);
+int sodp_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 
 /* sodp_qp_state.c */
 extern struct workqueue_struct *sodp_wq;

@@ -16,6 +16,8 @@
  *			process's page tables at each access
  *   implicit ODP	sodp_odp_implicit.c: the same over the whole user
  *			address space (start 0, length U64_MAX)
+ *   DMA		sodp_mr_dma.c: a kernel consumer's PD's local_dma_lkey,
+ *			over kernel virtual addresses
  *
  * Bounds: every access is checked against [iova, iova + length) of the
  * MR (sodp_mr_in_bounds()).  For an implicit MR, iova is 0 and length is
@@ -72,13 +74,50 @@ static int sodp_mr_init_kind(struct sodp_mr *mr)
 	return sodp_odp_mr_init(mr);
 }
 
+/* A new MR with its registration's reference and no kind yet. */
+static struct sodp_mr *sodp_mr_alloc(struct ib_pd *ibpd, int access, gfp_t gfp)
+{
+	struct sodp_mr *mr = kzalloc(sizeof(*mr), gfp);
+
+	if (!mr)
+		return NULL;
+	mr->sdev = to_sodp_dev(ibpd->device);
+	mr->access = access;
+	mr->pdn = to_sodp_pd(ibpd)->pdn;
+	refcount_set(&mr->ref, 1);
+	init_completion(&mr->released);
+	return mr;
+}
+
+/*
+ * Give an initialised MR its key and make it findable; on failure undo
+ * the kind's init and free the MR.
+ */
+static struct ib_mr *sodp_mr_publish(struct sodp_mr *mr, gfp_t gfp)
+{
+	struct sodp_dev *sdev = mr->sdev;
+	u32 index, key;
+	int err;
+
+	err = xa_alloc_cyclic(&sdev->mrs, &index, mr,
+			      XA_LIMIT(1, SODP_MAX_MR), &sdev->next_mr, gfp);
+	if (err < 0) {
+		mr->ops->destroy(mr);
+		kfree(mr);
+		return ERR_PTR(err == -EBUSY ? -ENOMEM : err);
+	}
+	key = (index << 8) | (get_random_u32() & 0xff);
+	mr->ibmr.lkey = key;
+	mr->ibmr.rkey = key;
+	mr->ibmr.page_size = PAGE_SIZE;
+	return &mr->ibmr;
+}
+
 struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_dmah *dmah,
 			       struct ib_udata *udata)
 {
-	struct sodp_dev *sdev = to_sodp_dev(ibpd->device);
 	struct sodp_mr *mr;
-	u32 index, key;
 	int err;
 
 	if (dmah)
@@ -91,37 +130,42 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	if (err)
 		return ERR_PTR(err);
 
-	mr = kzalloc(sizeof(*mr), GFP_KERNEL_ACCOUNT);
+	mr = sodp_mr_alloc(ibpd, access, GFP_KERNEL_ACCOUNT);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	mr->sdev = sdev;
 	mr->uaddr = start;
 	mr->iova = iova;
 	mr->length = length;
-	mr->access = access;
-	mr->pdn = to_sodp_pd(ibpd)->pdn;
-	refcount_set(&mr->ref, 1);
-	init_completion(&mr->released);
-
 	err = sodp_mr_init_kind(mr);
-	if (err)
-		goto err_free;
-	err = xa_alloc_cyclic(&sdev->mrs, &index, mr,
-			      XA_LIMIT(1, SODP_MAX_MR), &sdev->next_mr,
-			      GFP_KERNEL_ACCOUNT);
-	if (err < 0)
-		goto err_destroy;
-	key = (index << 8) | (get_random_u32() & 0xff);
-	mr->ibmr.lkey = key;
-	mr->ibmr.rkey = key;
-	mr->ibmr.page_size = PAGE_SIZE;
-	return &mr->ibmr;
+	if (err) {
+		kfree(mr);
+		return ERR_PTR(err);
+	}
+	return sodp_mr_publish(mr, GFP_KERNEL_ACCOUNT);
+}
 
-err_destroy:
-	mr->ops->destroy(mr);
-err_free:
-	kfree(mr);
-	return ERR_PTR(err == -EBUSY ? -ENOMEM : err);
+/**
+ * sodp_get_dma_mr() - the MR behind a kernel PD's local_dma_lkey
+ * @ibpd: a kernel consumer's PD
+ * @access: IB_ACCESS_LOCAL_WRITE; remote rights are refused
+ *
+ * Context: process context.
+ * Return: the MR, or an ERR_PTR (-EOPNOTSUPP, -ENOMEM).
+ */
+struct ib_mr *sodp_get_dma_mr(struct ib_pd *ibpd, int access)
+{
+	struct sodp_mr *mr;
+	int err;
+
+	mr = sodp_mr_alloc(ibpd, access, GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	err = sodp_mr_dma_init(mr);
+	if (err) {
+		kfree(mr);
+		return ERR_PTR(err);
+	}
+	return sodp_mr_publish(mr, GFP_KERNEL);
 }
 
 int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)

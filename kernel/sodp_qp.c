@@ -15,7 +15,9 @@
  *   (work disabled)      excludes the work item
  *   sdev->qps xa_lock    QP look-up by number from any context (irqsave)
  * The work item takes cq->lock (sodp_cq.c) and the MR xarray lock
- * (sodp_mr.c), never the other way round.
+ * (sodp_mr.c), never the other way round.  qp->sq_lock and qp->rq_lock
+ * belong to kernel consumers posting WRs (sodp_kverbs.c) and nest with
+ * no other lock.
  */
 #include <linux/etherdevice.h>
 #include <linux/log2.h>
@@ -67,6 +69,7 @@ static int sodp_qp_alloc_queues(struct sodp_qp *qp, struct ib_ucontext *uc,
 	u32 rq_payload = max(cap->max_recv_sge, 1U) * sizeof(struct sodp_sge);
 	u32 sq_slot = sodp_slot_size(sizeof(struct sodp_send_wqe), sq_payload);
 	u32 rq_slot = sodp_slot_size(sizeof(struct sodp_recv_wqe), rq_payload);
+	gfp_t gfp;
 	int err;
 
 	err = sodp_ring_create(uc, &qp->sq, sq_slots, sq_slot, &resp->sq);
@@ -80,8 +83,10 @@ static int sodp_qp_alloc_queues(struct sodp_qp *qp, struct ib_ucontext *uc,
 			goto err_sq;
 	}
 
-	qp->swqe = kvcalloc(sq_slots, sizeof(*qp->swqe), GFP_KERNEL_ACCOUNT);
-	qp->sq_shadow = kvcalloc(sq_slots, sq_slot, GFP_KERNEL_ACCOUNT);
+	/* A user QP's memory is charged to its process's memory cgroup. */
+	gfp = uc ? GFP_KERNEL_ACCOUNT : GFP_KERNEL;
+	qp->swqe = kvcalloc(sq_slots, sizeof(*qp->swqe), gfp);
+	qp->sq_shadow = kvcalloc(sq_slots, sq_slot, gfp);
 	if (!qp->swqe || !qp->sq_shadow) {
 		err = -ENOMEM;
 		goto err_shadow;
@@ -122,21 +127,52 @@ static void sodp_qp_free_queues(struct sodp_qp *qp)
 	sodp_ring_destroy(&qp->sq);
 }
 
+/*
+ * Reserve the QP's number: QP1 for the GSI QP (one per device: sodp has
+ * one port), the next free one of the normal range otherwise.  The entry
+ * reads as NULL until sodp_create_qp() stores the QP.
+ */
+static int sodp_qp_reserve_qpn(struct sodp_dev *sdev, enum ib_qp_type type,
+			       u32 *qpn)
+{
+	int err;
+
+	if (type == IB_QPT_GSI) {
+		*qpn = 1;
+		err = xa_insert_irq(&sdev->qps, 1, NULL, GFP_KERNEL);
+		return err == -EBUSY ? -EEXIST : err;
+	}
+	err = xa_alloc_cyclic_irq(&sdev->qps, qpn, NULL,
+				  XA_LIMIT(SODP_MIN_QPN, IB_MULTICAST_QPN - 1),
+				  &sdev->next_qpn, GFP_KERNEL);
+	if (err < 0)
+		return err == -EBUSY ? -ENOMEM : err;
+	return 0;
+}
+
+/*
+ * A user process's QP (udata: rings it maps) or a kernel consumer's (no
+ * udata: rings it posts to through sodp_kverbs.c).  Only a kernel
+ * consumer, the MAD layer, creates the GSI QP; it is a UD QP with the
+ * number 1 everywhere else.
+ */
 int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		   struct ib_udata *udata)
 {
 	struct sodp_dev *sdev = to_sodp_dev(ibqp->device);
 	struct sodp_qp *qp = to_sodp_qp(ibqp);
 	struct sodp_create_qp_resp resp = {};
-	struct ib_ucontext *uc;
+	struct ib_ucontext *uc = NULL;
 	u32 qpn;
 	int err;
 
-	/* Kernel consumers need kverbs (poll_cq etc.), which sodp lacks. */
-	if (!udata)
+	if ((init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UD &&
+	     (init->qp_type != IB_QPT_GSI || udata)) || init->create_flags)
 		return -EOPNOTSUPP;
-	if ((init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UD) ||
-	    init->create_flags)
+	if (init->qp_type == IB_QPT_GSI && init->port_num != SODP_PORT)
+		return -EINVAL;
+	/* Kernel SRQs are not there yet (create_srq refuses them). */
+	if (!udata && init->srq)
 		return -EOPNOTSUPP;
 	err = ib_is_udata_in_empty(udata);
 	if (err)
@@ -154,7 +190,8 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		goto err_count;
 	}
 
-	uc = rdma_udata_to_uverbs_attr_bundle(udata)->context;
+	if (udata)
+		uc = rdma_udata_to_uverbs_attr_bundle(udata)->context;
 	qp->sdev = sdev;
 	qp->scq = to_sodp_cq(init->send_cq);
 	qp->rcq = to_sodp_cq(init->recv_cq);
@@ -166,6 +203,8 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	refcount_set(&qp->ref, 1);
 	init_completion(&qp->released);
 	mutex_init(&qp->mutex);
+	spin_lock_init(&qp->sq_lock);
+	spin_lock_init(&qp->rq_lock);
 	INIT_WORK(&qp->work, sodp_qp_work);
 	skb_queue_head_init(&qp->rx_queue);
 	skb_queue_head_init(&qp->ack_queue);
@@ -177,16 +216,16 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		goto err_count;
 
 	/* Reserve a number; publish the QP only once it can take packets. */
-	err = xa_alloc_cyclic_irq(&sdev->qps, &qpn, NULL,
-				  XA_LIMIT(SODP_MIN_QPN, IB_MULTICAST_QPN - 1),
-				  &sdev->next_qpn, GFP_KERNEL);
-	if (err < 0)
+	err = sodp_qp_reserve_qpn(sdev, init->qp_type, &qpn);
+	if (err)
 		goto err_queues;
 	ibqp->qp_num = qpn;
 
-	err = ib_respond_udata(udata, resp);
-	if (err)
-		goto err_qpn;
+	if (udata) {
+		err = ib_respond_udata(udata, resp);
+		if (err)
+			goto err_qpn;
+	}
 	xa_store_irq(&sdev->qps, qpn, qp, GFP_KERNEL);
 	return 0;
 
@@ -197,7 +236,7 @@ err_queues:
 err_count:
 	atomic_dec(&sdev->num_qp);
 	mutex_destroy(&qp->mutex);
-	return err == -EBUSY ? -ENOMEM : err;
+	return err;
 }
 
 /* Fill qp->path from an address vector sodp_path_check() took. */
@@ -514,15 +553,18 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 }
 
 /*
- * The doorbell: user space wrote WQEs into the SQ ring and calls
- * POST_SEND with an empty list.  Kernel callers (a list) are not
- * supported: sodp is a user-space-only device.
+ * A kernel consumer posts a list (sodp_kverbs.c).  For a user QP this is
+ * the doorbell: the provider wrote WQEs into the SQ ring and calls
+ * POST_SEND with an empty list; uverbs' own list is refused, since the
+ * ring is the provider's to fill.
  */
 int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		   const struct ib_send_wr **bad_wr)
 {
 	struct sodp_qp *qp = to_sodp_qp(ibqp);
 
+	if (qp->sq.kbuf)
+		return sodp_kpost_send(qp, wr, bad_wr);
 	if (wr) {
 		*bad_wr = wr;
 		return -EOPNOTSUPP;

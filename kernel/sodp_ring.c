@@ -13,6 +13,12 @@
  * Not vmalloc_user() and remap_vmalloc_range(): vmalloc_user() takes no
  * gfp flags, and a ring is memory a process asks for, charged to its
  * memory cgroup (GFP_KERNEL_ACCOUNT) like the rest of its verbs objects.
+ *
+ * Kernel consumers (ib_mad's QP1, rdma_cm users; sodp_kverbs.c) get rings
+ * of the same layout that nobody maps: the work items produce and consume
+ * them exactly as they do user rings, and only the other end (post and
+ * poll) is kernel code instead of the provider.  Such a ring has no mmap
+ * entry and owns its buffer (ring->kbuf).
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -20,9 +26,27 @@
 
 #include "sodp.h"
 
+/* A ring for a kernel consumer: nothing to publish. */
+static int sodp_ring_create_kernel(struct sodp_ring *ring, u32 num_slots,
+				   u32 slot_size, size_t size)
+{
+	void *buf = vzalloc(size);
+
+	if (!buf)
+		return -ENOMEM;
+	ring->hdr = buf;
+	ring->slots = buf + SODP_RING_HDR_SIZE;
+	ring->num_slots = num_slots;
+	ring->slot_size = slot_size;
+	ring->entry = NULL;
+	ring->kbuf = buf;
+	return 0;
+}
+
 /**
  * sodp_ring_create() - allocate a ring and publish it for mmap()
- * @ibuc: the user context the ring is mapped through
+ * @ibuc: the user context the ring is mapped through; NULL for a ring of
+ *	a kernel consumer, which is not published (@info stays all zero)
  * @ring: filled in on success
  * @num_slots: a power of two
  * @slot_size: a power of two
@@ -40,6 +64,9 @@ int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
 	if (!is_power_of_2(num_slots) || !is_power_of_2(slot_size))
 		return -EINVAL;
 	size = PAGE_ALIGN(SODP_RING_HDR_SIZE + (size_t)num_slots * slot_size);
+	memset(info, 0, sizeof(*info));
+	if (!ibuc)
+		return sodp_ring_create_kernel(ring, num_slots, slot_size, size);
 
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
 	if (!entry)
@@ -64,7 +91,6 @@ int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
 	ring->slot_size = slot_size;
 	ring->entry = entry;
 
-	memset(info, 0, sizeof(*info));
 	info->mmap_offset = rdma_user_mmap_get_offset(&entry->rdma);
 	info->mmap_size = size;
 	info->num_slots = num_slots;
@@ -75,9 +101,14 @@ int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
 /* The caller has stopped touching the ring. */
 void sodp_ring_destroy(struct sodp_ring *ring)
 {
-	if (!ring->entry)
+	if (ring->kbuf) {
+		vfree(ring->kbuf);
+		ring->kbuf = NULL;
+	} else if (ring->entry) {
+		rdma_user_mmap_entry_remove(&ring->entry->rdma);
+	} else {
 		return;
-	rdma_user_mmap_entry_remove(&ring->entry->rdma);
+	}
 	ring->entry = NULL;
 	ring->hdr = NULL;
 	ring->slots = NULL;

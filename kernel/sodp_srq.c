@@ -93,7 +93,7 @@ int sodp_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	u32 slots, slot_size;
 	int err;
 
-	/* Kernel consumers need kernel verbs, which sodp lacks. */
+	/* Kernel consumers' SRQs (a kernel ring, post_srq_recv): not yet. */
 	if (!udata)
 		return -EOPNOTSUPP;
 	if (init->srq_type != IB_SRQT_BASIC)

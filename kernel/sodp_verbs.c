@@ -11,6 +11,7 @@
  */
 #include <linux/netdevice.h>
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <net/addrconf.h>
 #include <rdma/ib_addr.h>
 #include <rdma/ib_mad.h>
@@ -20,11 +21,10 @@
 #include "sodp_abi_check.h"
 
 /*
- * RoCEv2 only.  The port does not claim IB_MAD/IB_CM yet: those need a GSI
- * (UD) QP, and sodp advertises only what it can do.
+ * RoCEv2 only, with MADs on QP1 (the GSI QP, sodp_qp.c) so that the
+ * kernel's CM and rdma_cm work over it.
  */
-#define SODP_PORT_CAP_FLAGS \
-	(RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP | RDMA_CORE_CAP_ETH_AH)
+#define SODP_PORT_CAP_FLAGS RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP
 
 /**
  * sodp_dev_init_attrs() - fill the attributes that never change
@@ -51,6 +51,8 @@ void sodp_dev_init_attrs(struct sodp_dev *sdev, struct net_device *ndev)
 	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
 				  BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
 	ibdev->num_comp_vectors = 1;
+	/* A VLAN device keeps its ID; kernel completions report it. */
+	sdev->vlan_id = is_vlan_dev(ndev) ? vlan_dev_vlan_id(ndev) : -1;
 	ibdev->node_type = RDMA_NODE_IB_CA;
 	strscpy(ibdev->node_desc, "sodp", sizeof(ibdev->node_desc));
 }
@@ -119,9 +121,10 @@ int sodp_query_port(struct ib_device *ibdev, u32 port_num,
 	struct net_device *ndev;
 
 	/*
-	 * The core zeroes *attr before calling us.  No IB_PORT_CM_SUP: there
-	 * is no connection manager support until a GSI QP exists.
+	 * The core zeroes *attr before calling us.  The CM talks through
+	 * the GSI QP.
 	 */
+	attr->port_cap_flags = IB_PORT_CM_SUP;
 	attr->gid_tbl_len = SODP_GID_TABLE_LEN;
 	attr->pkey_tbl_len = 1;
 	attr->max_mtu = IB_MTU_4096;
@@ -163,7 +166,7 @@ int sodp_get_port_immutable(struct ib_device *ibdev, u32 port_num,
 	immutable->core_cap_flags = SODP_PORT_CAP_FLAGS;
 	immutable->pkey_tbl_len = 1;
 	immutable->gid_tbl_len = SODP_GID_TABLE_LEN;
-	immutable->max_mad_size = 0;	/* no MAD support, see above */
+	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
 	return 0;
 }
 
@@ -226,6 +229,8 @@ int sodp_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	if (err)
 		return err;
 
+	if (!udata)
+		return 0;	/* a kernel consumer's */
 	resp.pdn = pd->pdn;
 	err = ib_respond_udata(udata, resp);
 	if (err)
