@@ -607,6 +607,10 @@ int sodp_mr_pinned_init(struct sodp_mr *mr);
 int sodp_odp_mr_init(struct sodp_mr *mr);
 int sodp_imr_mr_init(struct sodp_mr *mr);
 int sodp_mr_dma_init(struct sodp_mr *mr);
+/* Ops the kinds share. */
+int sodp_mr_prefetch_present(struct sodp_mr *mr, unsigned long uaddr,
+			     u64 len, enum sodp_odp_need need);
+int sodp_mr_fill_res_none(struct sk_buff *msg, struct sodp_mr *mr);
 
 struct sodp_pkt;
 

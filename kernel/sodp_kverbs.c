@@ -29,12 +29,15 @@
 #error "sodp needs CONFIG_INFINIBAND_VIRT_DMA (a kernel without HIGHMEM)"
 #endif
 
-/* The send flags sodp carries, and what they become in a WQE. */
-static u8 sodp_kwqe_flags(const struct sodp_qp *qp, int send_flags)
+/*
+ * The send flags sodp carries, and what they become in a WQE.  A QP that
+ * signals every WR is the completer's business (sodp_req.c), not the WQE's.
+ */
+static u8 sodp_kwqe_flags(int send_flags)
 {
 	u8 flags = 0;
 
-	if ((send_flags & IB_SEND_SIGNALED) || qp->sig_all)
+	if (send_flags & IB_SEND_SIGNALED)
 		flags |= SODP_WQE_SIGNALED;
 	if (send_flags & IB_SEND_SOLICITED)
 		flags |= SODP_WQE_SOLICITED;
@@ -45,6 +48,19 @@ static u8 sodp_kwqe_flags(const struct sodp_qp *qp, int send_flags)
 
 #define SODP_KSEND_FLAGS \
 	(IB_SEND_SIGNALED | IB_SEND_SOLICITED | IB_SEND_FENCE | IB_SEND_INLINE)
+
+/* A WR's SGEs as a WQE carries them. */
+static void sodp_kcopy_sges(struct sodp_sge *dst, const struct ib_sge *src,
+			    int num_sge)
+{
+	int i;
+
+	for (i = 0; i < num_sge; i++) {
+		dst[i].addr = src[i].addr;
+		dst[i].length = src[i].length;
+		dst[i].lkey = src[i].lkey;
+	}
+}
 
 /* The payload of an IB_SEND_INLINE WR, copied behind the header. */
 static int sodp_kcopy_inline(struct sodp_qp *qp, const struct ib_send_wr *wr,
@@ -77,8 +93,6 @@ static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 			    struct sodp_send_wqe *w)
 {
 	bool ud = qp->ibqp.qp_type != IB_QPT_RC;
-	struct sodp_sge *sge;
-	int i;
 
 	if (wr->num_sge < 0 || wr->num_sge > qp->max_send_sge ||
 	    (wr->send_flags & ~SODP_KSEND_FLAGS))
@@ -86,7 +100,7 @@ static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 	memset(w, 0, sizeof(*w));
 	w->wr_id = wr->wr_id;
 	w->opcode = wr->opcode;	/* IB_WR_* are the IB_UVERBS_WR_* numbers */
-	w->flags = sodp_kwqe_flags(qp, wr->send_flags);
+	w->flags = sodp_kwqe_flags(wr->send_flags);
 
 	switch (wr->opcode) {
 	case IB_WR_SEND:
@@ -134,12 +148,7 @@ static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 			return -EINVAL;
 		return sodp_kcopy_inline(qp, wr, w);
 	}
-	sge = (struct sodp_sge *)(w + 1);
-	for (i = 0; i < wr->num_sge; i++) {
-		sge[i].addr = wr->sg_list[i].addr;
-		sge[i].length = wr->sg_list[i].length;
-		sge[i].lkey = wr->sg_list[i].lkey;
-	}
+	sodp_kcopy_sges((struct sodp_sge *)(w + 1), wr->sg_list, wr->num_sge);
 	w->num_sge = wr->num_sge;
 	return 0;
 }
@@ -226,8 +235,6 @@ int sodp_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	start = prod;
 	for (; wr; wr = wr->next) {
 		struct sodp_recv_wqe *w;
-		struct sodp_sge *sge;
-		int i;
 
 		if (wr->num_sge < 0 || wr->num_sge > qp->max_recv_sge) {
 			err = -EINVAL;
@@ -242,12 +249,8 @@ int sodp_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		w->wr_id = wr->wr_id;
 		w->num_sge = wr->num_sge;
 		w->reserved = 0;
-		sge = (struct sodp_sge *)(w + 1);
-		for (i = 0; i < wr->num_sge; i++) {
-			sge[i].addr = wr->sg_list[i].addr;
-			sge[i].length = wr->sg_list[i].length;
-			sge[i].lkey = wr->sg_list[i].lkey;
-		}
+		sodp_kcopy_sges((struct sodp_sge *)(w + 1), wr->sg_list,
+				wr->num_sge);
 		prod++;
 	}
 	if (prod != start) {

@@ -74,6 +74,19 @@ static int sodp_mr_init_kind(struct sodp_mr *mr)
 	return sodp_odp_mr_init(mr);
 }
 
+/* sodp_mr_ops.prefetch of the kinds whose memory is always present. */
+int sodp_mr_prefetch_present(struct sodp_mr *mr, unsigned long uaddr,
+			     u64 len, enum sodp_odp_need need)
+{
+	return 0;
+}
+
+/* sodp_mr_ops.fill_res of the kinds with nothing to add to restrack. */
+int sodp_mr_fill_res_none(struct sk_buff *msg, struct sodp_mr *mr)
+{
+	return 0;
+}
+
 /* A new MR with its registration's reference and no kind yet. */
 static struct sodp_mr *sodp_mr_alloc(struct ib_pd *ibpd, int access, gfp_t gfp)
 {

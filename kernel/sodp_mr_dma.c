@@ -30,18 +30,6 @@ static int sodp_dma_atomic(struct sodp_mr *mr, unsigned long addr,
 	return -EACCES;
 }
 
-/* Kernel memory is always present. */
-static int sodp_dma_prefetch(struct sodp_mr *mr, unsigned long addr, u64 len,
-			     enum sodp_odp_need need)
-{
-	return 0;
-}
-
-static int sodp_dma_fill_res(struct sk_buff *msg, struct sodp_mr *mr)
-{
-	return 0;
-}
-
 static void sodp_dma_destroy(struct sodp_mr *mr)
 {
 }
@@ -49,8 +37,8 @@ static void sodp_dma_destroy(struct sodp_mr *mr)
 static const struct sodp_mr_ops sodp_dma_ops = {
 	.copy = sodp_dma_copy,
 	.atomic = sodp_dma_atomic,
-	.prefetch = sodp_dma_prefetch,
-	.fill_res = sodp_dma_fill_res,
+	.prefetch = sodp_mr_prefetch_present,	/* kernel memory */
+	.fill_res = sodp_mr_fill_res_none,
 	.destroy = sodp_dma_destroy,
 };
 

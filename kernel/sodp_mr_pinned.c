@@ -61,19 +61,6 @@ static int sodp_pinned_atomic(struct sodp_mr *mr, unsigned long uaddr,
 	return 0;
 }
 
-/* Pinned pages are always present. */
-static int sodp_pinned_prefetch(struct sodp_mr *mr, unsigned long uaddr,
-				u64 len, enum sodp_odp_need need)
-{
-	return 0;
-}
-
-/* A pinned MR has nothing to add to restrack's table. */
-static int sodp_pinned_fill_res(struct sk_buff *msg, struct sodp_mr *mr)
-{
-	return 0;
-}
-
 static void sodp_pinned_destroy(struct sodp_mr *mr)
 {
 	kvfree(mr->pages);
@@ -83,8 +70,8 @@ static void sodp_pinned_destroy(struct sodp_mr *mr)
 static const struct sodp_mr_ops sodp_pinned_ops = {
 	.copy = sodp_pinned_copy,
 	.atomic = sodp_pinned_atomic,
-	.prefetch = sodp_pinned_prefetch,
-	.fill_res = sodp_pinned_fill_res,
+	.prefetch = sodp_mr_prefetch_present,	/* pinned: always there */
+	.fill_res = sodp_mr_fill_res_none,
 	.destroy = sodp_pinned_destroy,
 };
 
