@@ -34,6 +34,9 @@
 #define SODP_MAX_INLINE		512
 #define SODP_MAX_PAYLOAD	4096	/* per packet: the largest IB MTU */
 #define SODP_MAX_MR		(1 << 16)
+#define SODP_MAX_MW		(1 << 16)
+/* Key indices at or above this name windows, below it MRs (sodp_mw.c). */
+#define SODP_MW_INDEX_BASE	(1 << 20)
 #define SODP_MAX_AH		(1 << 16)
 #define SODP_MAX_AH_NUM		(1 << 20)	/* numbers cycle below this */
 #define SODP_MAX_RD_ATOMIC	128
@@ -69,9 +72,11 @@ struct sodp_dev {
 	atomic_t num_srq;
 	struct xarray qps;	/* qpn -> struct sodp_qp, RCU-read */
 	struct xarray mrs;	/* key >> 8 -> struct sodp_mr, RCU-read */
+	struct xarray mws;	/* key >> 8 -> struct sodp_mw (sodp_mw.c) */
 	struct xarray ahs;	/* AH number -> struct sodp_av, RCU-read */
 	u32 next_qpn;
 	u32 next_mr;
+	u32 next_mw;
 	u32 next_ah;
 	struct net_device *rx_ndev;	/* rx handler installed; rtnl */
 	int vlan_id;		/* the netdev's VLAN for good, or -1 */
@@ -285,8 +290,33 @@ struct sodp_mr {
 	u64 length;		/* implicit: the user address space */
 	int access;
 	u32 pdn;
+	u32 num_mw;		/* windows bound to it; sdev->mrs' xa_lock */
 	refcount_t ref;
 	struct completion released;
+};
+
+/**
+ * struct sodp_mw - a memory window (sodp_mw.c)
+ * @ibmw: the core's object, which the core allocates and frees
+ * @rkey: the key it answers to now: its index and the tag of its last bind
+ * @pdn: its PD
+ * @mr: the MR it is bound to (counted in mr->num_mw), or NULL if unbound
+ * @addr: first byte of the binding, in the MR's iova space
+ * @length: bytes bound
+ * @access: IB_ACCESS_* rights the binding grants (and IB_ZERO_BASED)
+ * @qpn: type 2: the QP it was bound through, the only one it serves
+ *
+ * All but @ibmw and @pdn change only under sdev->mws' xa_lock.
+ */
+struct sodp_mw {
+	struct ib_mw ibmw;
+	u32 rkey;
+	u32 pdn;
+	struct sodp_mr *mr;
+	u64 addr;
+	u64 length;
+	int access;
+	u32 qpn;
 };
 
 /* Kernel-private state of one send WQE (shadow of a ring slot). */
@@ -594,6 +624,18 @@ enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
 struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 			    u64 iova, u64 length, int access);
 void sodp_mr_put(struct sodp_mr *mr);
+struct sodp_mr *sodp_mr_bind_window(struct sodp_dev *sdev, u32 lkey, u32 pdn,
+				    u64 iova, u64 length, int access);
+void sodp_mr_unbind_window(struct sodp_mr *mr);
+void sodp_mr_hold(struct sodp_mr *mr);
+
+int sodp_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata);
+int sodp_dealloc_mw(struct ib_mw *ibmw);
+int sodp_mw_bind(struct sodp_qp *qp, const struct sodp_send_wqe *wqe);
+int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote);
+void sodp_mw_qp_gone(struct sodp_qp *qp);
+struct sodp_mr *sodp_rkey_get(struct sodp_qp *qp, u32 rkey, u64 *va,
+			      u64 length, int access);
 int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
 		   u32 flags, struct ib_sge *sg_list, u32 num_sge,
 		   struct uverbs_attr_bundle *attrs);

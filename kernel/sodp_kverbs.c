@@ -108,6 +108,12 @@ static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 	case IB_WR_SEND_WITH_IMM:
 		w->imm_data = wr->ex.imm_data;
 		break;
+	case IB_WR_SEND_WITH_INV:
+		/* The peer's key: an NVMe-oF target ends a host's FRMR. */
+		if (ud)
+			return -EINVAL;
+		w->invalidate_rkey = wr->ex.invalidate_rkey;
+		break;
 	case IB_WR_RDMA_WRITE_WITH_IMM:
 		w->imm_data = wr->ex.imm_data;
 		fallthrough;
@@ -129,7 +135,10 @@ static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 			w->swap = atomic_wr(wr)->swap;
 		break;
 	default:
-		/* Memory registration and invalidation WRs: not yet. */
+		/*
+		 * Fast registration and local invalidation: a kernel
+		 * consumer has no windows, and sodp no FRMRs.
+		 */
 		return -EINVAL;
 	}
 
@@ -309,6 +318,8 @@ static bool sodp_cqe_to_wc(struct sodp_cq *cq, const struct sodp_cqe *cqe,
 		wc->wc_flags |= IB_WC_GRH;
 	if (cqe->wc_flags & SODP_CQE_WITH_IMM)
 		wc->wc_flags |= IB_WC_WITH_IMM;
+	if (cqe->wc_flags & SODP_CQE_WITH_INV)
+		wc->wc_flags |= IB_WC_WITH_INVALIDATE;
 	/*
 	 * No network header type: the core reads it from the GRH image in
 	 * front of the datagram (IPv4 header checksum, else IPv6), which is

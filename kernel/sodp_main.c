@@ -83,6 +83,7 @@ static void sodp_dealloc_driver(struct ib_device *ibdev)
 	WARN_ON(!xa_empty(&sdev->pd_ids));
 	WARN_ON(!xa_empty(&sdev->qps));
 	WARN_ON(!xa_empty(&sdev->mrs));
+	WARN_ON(!xa_empty(&sdev->mws));
 	WARN_ON(!xa_empty(&sdev->ahs));
 	WARN_ON(!hash_empty(sdev->mcgs));
 	mutex_destroy(&sdev->mcast_lock);
@@ -90,6 +91,7 @@ static void sodp_dealloc_driver(struct ib_device *ibdev)
 	xa_destroy(&sdev->pd_ids);
 	xa_destroy(&sdev->qps);
 	xa_destroy(&sdev->mrs);
+	xa_destroy(&sdev->mws);
 	kfree(sdev->stats);
 }
 
@@ -100,6 +102,7 @@ static const struct ib_device_ops sodp_dev_ops = {
 
 	.advise_mr = sodp_advise_mr,
 	.alloc_hw_port_stats = sodp_alloc_hw_port_stats,
+	.alloc_mw = sodp_alloc_mw,
 	.alloc_pd = sodp_alloc_pd,
 	.alloc_ucontext = sodp_alloc_ucontext,
 	.attach_mcast = sodp_attach_mcast,
@@ -110,6 +113,7 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.create_user_ah = sodp_create_ah,
 	.create_user_cq = sodp_create_cq,
 	.dealloc_driver = sodp_dealloc_driver,
+	.dealloc_mw = sodp_dealloc_mw,
 	.dealloc_pd = sodp_dealloc_pd,
 	.dealloc_ucontext = sodp_dealloc_ucontext,
 	.dereg_mr = sodp_dereg_mr,
@@ -145,6 +149,7 @@ static const struct ib_device_ops sodp_dev_ops = {
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, sodp_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, sodp_cq, ibcq),
+	INIT_RDMA_OBJ_SIZE(ib_mw, sodp_mw, ibmw),
 	INIT_RDMA_OBJ_SIZE(ib_pd, sodp_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, sodp_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_srq, sodp_srq, ibsrq),
@@ -218,6 +223,7 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	 */
 	lockdep_set_class(&sdev->qps.xa_lock, &sodp_qps_lock_key);
 	xa_init_flags(&sdev->mrs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&sdev->mws, XA_FLAGS_ALLOC);
 	/* Locked with interrupts off, maybe inside a caller's irq lock. */
 	xa_init_flags(&sdev->ahs, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	lockdep_set_class(&sdev->ahs.xa_lock, &sodp_ahs_lock_key);

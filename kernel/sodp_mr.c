@@ -34,7 +34,15 @@
  * so that once sodp_dereg_mr() has erased the entry no new one can appear.
  * Deregistration then waits for the users to finish.
  *
- * Locking: sdev->mrs' xa_lock (process context only) around look-ups.
+ * Windows: a memory window (sodp_mw.c) bound to an MR counts in
+ * mr->num_mw, under the same lock as the look-up, and an MR with windows
+ * bound refuses deregistration with -EBUSY, as rxe does; when a process
+ * exits, uverbs goes on destroying what it can and so retries the MR once
+ * its windows are gone.  A bound window can therefore always reach its
+ * MR.
+ *
+ * Locking: sdev->mrs' xa_lock (process context only) around look-ups and
+ * num_mw.  It nests inside sdev->mws' xa_lock (sodp_mw.c).
  */
 #include <linux/random.h>
 #include <rdma/uverbs_ioctl.h>
@@ -45,7 +53,8 @@
 #define SODP_MR_SUPPORTED_ACCESS					\
 	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |		\
 	 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |		\
-	 IB_ACCESS_ON_DEMAND | IB_ACCESS_HUGETLB | IB_ACCESS_OPTIONAL)
+	 IB_ACCESS_ON_DEMAND | IB_ACCESS_HUGETLB | IB_ACCESS_OPTIONAL |	\
+	 IB_ACCESS_MW_BIND)
 
 /* Is [@iova, @iova + @len) inside the MR?  The one bounds check. */
 static bool sodp_mr_in_bounds(const struct sodp_mr *mr, u64 iova, u64 len)
@@ -184,8 +193,15 @@ struct ib_mr *sodp_get_dma_mr(struct ib_pd *ibpd, int access)
 int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
 	struct sodp_mr *mr = to_sodp_mr(ibmr);
+	struct sodp_dev *sdev = mr->sdev;
 
-	xa_erase(&mr->sdev->mrs, ibmr->lkey >> 8);
+	xa_lock(&sdev->mrs);
+	if (mr->num_mw) {
+		xa_unlock(&sdev->mrs);
+		return -EBUSY;
+	}
+	__xa_erase(&sdev->mrs, ibmr->lkey >> 8);
+	xa_unlock(&sdev->mrs);
 	if (!refcount_dec_and_test(&mr->ref))
 		wait_for_completion(&mr->released);
 	mr->ops->destroy(mr);
@@ -248,6 +264,61 @@ struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 		return mr;
 	sodp_mr_put(mr);
 	return ERR_PTR(err);
+}
+
+/**
+ * sodp_mr_bind_window() - let a memory window lie in an MR
+ * @sdev: the device
+ * @lkey: the MR's key
+ * @pdn: the PD of the window and of the QP binding it
+ * @iova: first byte of the window
+ * @length: bytes
+ * @access: IB_ACCESS_* rights the window is to grant
+ *
+ * The MR must be in the same PD and allow binding, and local writes too
+ * if the window grants remote writes or atomics; the range must lie
+ * inside it.
+ *
+ * Context: sdev->mws' xa_lock held.
+ * Return: the MR, with num_mw raised (drop it with
+ * sodp_mr_unbind_window()), or an ERR_PTR(-EPERM).
+ */
+struct sodp_mr *sodp_mr_bind_window(struct sodp_dev *sdev, u32 lkey, u32 pdn,
+				    u64 iova, u64 length, int access)
+{
+	int need = IB_ACCESS_MW_BIND;
+	struct sodp_mr *mr;
+
+	if (access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC))
+		need |= IB_ACCESS_LOCAL_WRITE;
+	xa_lock(&sdev->mrs);
+	mr = xa_load(&sdev->mrs, lkey >> 8);
+	if (!mr || mr->ibmr.lkey != lkey || mr->pdn != pdn ||
+	    (mr->access & need) != need ||
+	    !sodp_mr_in_bounds(mr, iova, length)) {
+		xa_unlock(&sdev->mrs);
+		return ERR_PTR(-EPERM);
+	}
+	mr->num_mw++;
+	xa_unlock(&sdev->mrs);
+	return mr;
+}
+
+/* A window bound to @mr no longer is.  Context: sdev->mws' xa_lock held. */
+void sodp_mr_unbind_window(struct sodp_mr *mr)
+{
+	xa_lock(&mr->sdev->mrs);
+	mr->num_mw--;
+	xa_unlock(&mr->sdev->mrs);
+}
+
+/*
+ * Another user of an MR that cannot be going away: one a window is bound
+ * to, looked at under sdev->mws' xa_lock.  Release with sodp_mr_put().
+ */
+void sodp_mr_hold(struct sodp_mr *mr)
+{
+	refcount_inc(&mr->ref);
 }
 
 void sodp_mr_put(struct sodp_mr *mr)

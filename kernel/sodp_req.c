@@ -22,7 +22,10 @@
  *  - a READ asks for the bytes it still lacks, at the PSN the first of
  *    them has in its range;
  *  - an atomic is sent again with its PSN, and the responder answers a
- *    duplicate from its saved result: it runs once.
+ *    duplicate from its saved result: it runs once;
+ *  - a local operation (BIND_MW, LOCAL_INV) was carried out when its
+ *    turn first came and is DONE at once: it takes no PSN (its range is
+ *    empty) and never runs twice.
  * So every PSN names the same packet however often it is sent, and the
  * responder's duplicate detection can be trusted.  Responses are taken
  * for any WQE in [head, sent) that is not DONE, including one rewound and
@@ -51,6 +54,12 @@
 #define SODP_MAX_UNACKED	128
 /* Ask for an ACK at least this often inside a long message. */
 #define SODP_ACKREQ_EVERY	32
+
+/* Work requests that send nothing: the requester carries them out. */
+static bool sodp_op_is_local(u8 op)
+{
+	return op == IB_UVERBS_WR_BIND_MW || op == IB_UVERBS_WR_LOCAL_INV;
+}
 
 static struct sodp_swqe *sodp_swqe_at(struct sodp_qp *qp, u32 idx)
 {
@@ -94,6 +103,7 @@ static bool sodp_op_is_atomic(u8 op)
  *   -ENOBUFS        rnr_retry used up (RNR NAKs)              RNR_RETRY_EXC_ERR
  *   -EBADR          NAK: Invalid Request                      REM_INV_REQ_ERR
  *   -EKEYREJECTED   NAK: Remote Access Error                  REM_ACCESS_ERR
+ *   -EPERM          a BIND_MW the window or MR refuses        MW_BIND_ERR
  *   -EREMOTEIO      NAK: Remote Operational Error (or a NAK
  *                   code this side does not know)             REM_OP_ERR
  *   anything else   a local SGE's lkey, rights, bounds or ODP
@@ -116,6 +126,8 @@ static enum ib_wc_status sodp_req_wc_status(int err)
 		return IB_WC_REM_INV_REQ_ERR;
 	case -EKEYREJECTED:
 		return IB_WC_REM_ACCESS_ERR;
+	case -EPERM:
+		return IB_WC_MW_BIND_ERR;
 	case -EREMOTEIO:
 		return IB_WC_REM_OP_ERR;
 	default:
@@ -140,7 +152,14 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 	case IB_UVERBS_WR_RDMA_READ:
 	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
 	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+	case IB_UVERBS_WR_SEND_WITH_INV:
 		break;
+	case IB_UVERBS_WR_BIND_MW:
+	case IB_UVERBS_WR_LOCAL_INV:
+		if (qp->ibqp.qp_type != IB_QPT_RC || w->num_sge ||
+		    (w->flags & SODP_WQE_INLINE))
+			goto bad;
+		return;
 	default:
 		goto bad;
 	}
@@ -305,14 +324,18 @@ static u8 sodp_req_opcode(u8 wr_op, bool first, bool last)
 {
 	bool imm = wr_op == IB_UVERBS_WR_SEND_WITH_IMM ||
 		   wr_op == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
+	bool inv = wr_op == IB_UVERBS_WR_SEND_WITH_INV;
 
-	if (wr_op == IB_UVERBS_WR_SEND || wr_op == IB_UVERBS_WR_SEND_WITH_IMM) {
+	if (wr_op == IB_UVERBS_WR_SEND || wr_op == IB_UVERBS_WR_SEND_WITH_IMM ||
+	    inv) {
 		if (first && last)
-			return imm ? SODP_OP_SEND_ONLY_IMM : SODP_OP_SEND_ONLY;
+			return inv ? SODP_OP_SEND_ONLY_INV :
+			       imm ? SODP_OP_SEND_ONLY_IMM : SODP_OP_SEND_ONLY;
 		if (first)
 			return SODP_OP_SEND_FIRST;
 		if (last)
-			return imm ? SODP_OP_SEND_LAST_IMM : SODP_OP_SEND_LAST;
+			return inv ? SODP_OP_SEND_LAST_INV :
+			       imm ? SODP_OP_SEND_LAST_IMM : SODP_OP_SEND_LAST;
 		return SODP_OP_SEND_MIDDLE;
 	}
 	if (first && last)
@@ -405,6 +428,7 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 		pkt.dma_len = swqe->length;
 	}
 	pkt.imm = w->imm_data;
+	pkt.inv_rkey = w->invalidate_rkey;
 
 	skb = sodp_net_alloc(qp, &pkt, n, &payload);
 	if (!skb)
@@ -462,6 +486,33 @@ static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	req->psn = sodp_psn_add(swqe->last_psn, 1);
 	req->rd_atomic_out++;
 	swqe->state = SODP_SWQE_SENT;
+	req->cur++;
+	req->cur_off = 0;
+	return 0;
+}
+
+/*
+ * Carry out the local operation at cur (top of the file).  Return: 0, or
+ * -EPERM (a bind refused) or -EINVAL (nothing to invalidate) to fail it.
+ */
+static int sodp_req_local(struct sodp_qp *qp, struct sodp_swqe *swqe)
+{
+	struct sodp_req *req = &qp->req;
+	int err;
+
+	if (swqe->wqe.opcode == IB_UVERBS_WR_BIND_MW)
+		err = sodp_mw_bind(qp, &swqe->wqe);
+	else
+		err = sodp_mw_invalidate(qp, swqe->wqe.invalidate_rkey, false);
+	if (err)
+		return err;
+	if (req->cur == req->sent) {
+		/* first > last: no ACK or response can match the range. */
+		swqe->first_psn = req->next_psn;
+		swqe->last_psn = sodp_psn_add(req->next_psn, SODP_PSN_MASK);
+		req->sent++;
+	}
+	swqe->state = SODP_SWQE_DONE;
 	req->cur++;
 	req->cur_off = 0;
 	return 0;
@@ -606,6 +657,15 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 			sodp_req_fail(qp, req->cur, -EINVAL);
 			break;
 		}
+		if (sodp_op_is_local(op)) {
+			if ((swqe->wqe.flags & SODP_WQE_FENCE) &&
+			    req->rd_atomic_out)
+				break;
+			err = sodp_req_local(qp, swqe);
+			if (sodp_req_stop(qp, err, &stalled))
+				break;
+			continue;
+		}
 		sodp_req_place(qp, swqe);
 		if (sodp_psn_cmp(req->psn, sodp_psn_add(req->acked_psn,
 					SODP_MAX_UNACKED)) >= 0)
@@ -643,6 +703,10 @@ static u8 sodp_wc_opcode(u8 wr_op)
 		return IB_UVERBS_WC_COMP_SWAP;
 	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
 		return IB_UVERBS_WC_FETCH_ADD;
+	case IB_UVERBS_WR_BIND_MW:
+		return IB_UVERBS_WC_BIND_MW;
+	case IB_UVERBS_WR_LOCAL_INV:
+		return IB_UVERBS_WC_LOCAL_INV;
 	default:
 		return IB_UVERBS_WC_SEND;
 	}

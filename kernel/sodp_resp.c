@@ -34,11 +34,6 @@ enum sodp_resp_result {
 	SODP_RESP_FATAL,	/* NAK sent, QP moving to error */
 };
 
-static u32 sodp_resp_pdn(struct sodp_qp *qp)
-{
-	return to_sodp_pd(qp->ibqp.pd)->pdn;
-}
-
 static void sodp_resp_send_aeth(struct sodp_qp *qp, u32 psn, u8 syndrome)
 {
 	struct sodp_pkt pkt = {
@@ -71,17 +66,17 @@ void sodp_resp_send_acks(struct sodp_qp *qp)
 }
 
 /*
- * Check that the MR named by @rkey allows @access on [@va, @va + @len).
- * Nothing is kept: every packet looks its MR up again (sodp_resp_copy()),
- * so the responder never holds an MR while it waits for a peer's next
- * packet, and deregistration never waits for a peer that stopped in the
- * middle of a message.
+ * Check that the MR or window named by @rkey allows @access on
+ * [@va, @va + @len).  Nothing is kept: every packet looks its key up again
+ * (sodp_resp_copy()), so the responder never holds an MR while it waits
+ * for a peer's next packet, deregistration never waits for a peer that
+ * stopped in the middle of a message, and an unbound window serves no
+ * packet after the unbind.
  */
 static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
 			      int access)
 {
-	struct sodp_mr *mr = sodp_mr_get(qp->sdev, rkey, sodp_resp_pdn(qp),
-					 va, len, access);
+	struct sodp_mr *mr = sodp_rkey_get(qp, rkey, &va, len, access);
 
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
@@ -98,7 +93,7 @@ static int sodp_resp_copy(struct sodp_qp *qp, u32 rkey, u64 va, void *buf,
 
 	if (!len)
 		return 0;
-	mr = sodp_mr_get(qp->sdev, rkey, sodp_resp_pdn(qp), va, len, access);
+	mr = sodp_rkey_get(qp, rkey, &va, len, access);
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
 	err = sodp_mr_copy(mr, va, buf, len, dir);
@@ -172,9 +167,9 @@ static enum sodp_resp_result sodp_resp_rnr(struct sodp_qp *qp, u32 psn)
  *                  or the length, a misaligned atomic, no responder
  *                  resources: Invalid Request NAK, LOC_LEN_ERR, REQ_ERR
  *   -EMSGSIZE      a SEND longer than its receive: the same
- *   -EKEYREJECTED  SEND with Invalidate, and nothing here can be
- *                  invalidated: Invalid Request NAK, REM_INV_REQ_ERR,
- *                  REQ_ERR
+ *   -EKEYREJECTED  SEND with Invalidate of a key that names no type 2
+ *                  window bound through this QP: Invalid Request NAK,
+ *                  REM_INV_REQ_ERR, REQ_ERR
  *   -EPROTO        the receive queue is corrupt: Remote Operational
  *                  Error NAK, LOC_QP_OP_ERR, QP_FATAL
  *   -EIO           the receive WQE's own buffers (lkey, rights, bounds,
@@ -240,6 +235,10 @@ static enum sodp_resp_result sodp_resp_finish_recv(struct sodp_qp *qp,
 		cqe.imm_data = pkt->imm;
 		cqe.wc_flags = SODP_CQE_WITH_IMM;
 	}
+	if (info->hdrs & SODP_HDR_IETH) {
+		cqe.invalidated_rkey = pkt->inv_rkey;
+		cqe.wc_flags = SODP_CQE_WITH_INV;
+	}
 	qp->resp.have_rwqe = false;
 	if (sodp_rq_complete(qp, &cqe, pkt->se))
 		return SODP_RESP_FATAL;
@@ -257,23 +256,23 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	err = sodp_recvq_get(qp);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
-	/*
-	 * SEND with Invalidate: the key it names would have to be a memory
-	 * window or a fast-registration key, and sodp has neither (the keys
-	 * of ibv_reg_mr() MRs cannot be invalidated), so the invalidation
-	 * fails: the receive completes with REM_INV_REQ_ERR and the QP goes
-	 * to error (IBTA class J, as rxe does).  Unlike rxe, the requester is
-	 * told with an invalid request NAK instead of retrying until
-	 * RETRY_EXC.
-	 */
-	if (info->hdrs & SODP_HDR_IETH)
-		return sodp_resp_error(qp, pkt->psn, -EKEYREJECTED, true);
 	err = sodp_recvq_scatter(qp, payload, pkt->payload_len);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
 	resp->in_send = !(info->flags & SODP_OPF_LAST);
 	if (resp->in_send)
 		return SODP_RESP_OK;
+	/*
+	 * SEND with Invalidate: the window is unbound before the receive
+	 * completes.  A key that cannot be invalidated here (an MR's, a type
+	 * 1 window's, another QP's window) fails the receive with
+	 * REM_INV_REQ_ERR and the QP goes to error, as in rxe; unlike rxe,
+	 * the requester is told with an invalid request NAK instead of
+	 * retrying until RETRY_EXC.
+	 */
+	if ((info->hdrs & SODP_HDR_IETH) &&
+	    sodp_mw_invalidate(qp, pkt->inv_rkey, true))
+		return sodp_resp_error(qp, pkt->psn, -EKEYREJECTED, true);
 	return sodp_resp_finish_recv(qp, pkt, IB_WC_RECV,
 				     resp->recv_off);
 }
@@ -414,6 +413,7 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 {
 	struct sodp_rd_res *res;
 	struct sodp_mr *mr;
+	u64 va = pkt->va;
 	u64 orig;
 	int err;
 
@@ -421,11 +421,10 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 		return sodp_resp_error(qp, pkt->psn, -EACCES, true);
 	if (!qp->resp.rd_num || (pkt->va & 7))
 		return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
-	mr = sodp_mr_get(qp->sdev, pkt->rkey, sodp_resp_pdn(qp), pkt->va, 8,
-			 IB_ACCESS_REMOTE_ATOMIC);
+	mr = sodp_rkey_get(qp, pkt->rkey, &va, 8, IB_ACCESS_REMOTE_ATOMIC);
 	if (IS_ERR(mr))
 		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
-	err = sodp_mr_atomic(mr, pkt->va, pkt->opcode == SODP_OP_CMP_SWAP,
+	err = sodp_mr_atomic(mr, va, pkt->opcode == SODP_OP_CMP_SWAP,
 			     pkt->compare_add, pkt->swap, &orig);
 	sodp_mr_put(mr);
 	/*

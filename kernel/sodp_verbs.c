@@ -88,7 +88,9 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 		IB_ODP_SUPPORT_SRQ_RECV;
 	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN |
 				 IB_DEVICE_PORT_ACTIVE_EVENT |
-				 IB_DEVICE_SYS_IMAGE_GUID;
+				 IB_DEVICE_SYS_IMAGE_GUID |
+				 IB_DEVICE_MEM_WINDOW |
+				 IB_DEVICE_MEM_WINDOW_TYPE_2B;
 	attr->max_mr_size = U64_MAX;
 	attr->max_qp = SODP_MAX_QP;
 	attr->max_qp_wr = SODP_MAX_QP_WR;
@@ -98,6 +100,7 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->max_cq = SODP_MAX_CQ;
 	attr->max_cqe = SODP_MAX_CQE;
 	attr->max_mr = SODP_MAX_MR;
+	attr->max_mw = SODP_MAX_MW;
 	attr->max_ah = SODP_MAX_AH;
 	attr->max_srq = SODP_MAX_SRQ;
 	attr->max_srq_wr = SODP_MAX_QP_WR;
@@ -181,7 +184,7 @@ int sodp_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 	struct sodp_dev *sdev = to_sodp_dev(ibuc->device);
 	struct sodp_alloc_ucontext_resp resp = {
 		.abi_version = SODP_ABI_VERSION,
-		.caps = SODP_CAP_UD | SODP_CAP_SRQ,
+		.caps = SODP_CAP_UD | SODP_CAP_SRQ | SODP_CAP_MW,
 	};
 	int err;
 

@@ -41,6 +41,7 @@ struct sodp_alloc_ucontext_resp {
 enum {
 	SODP_CAP_UD		= 1 << 0,	/* UD QPs, AHs */
 	SODP_CAP_SRQ		= 1 << 1,	/* shared receive queues */
+	SODP_CAP_MW		= 1 << 2,	/* memory windows, invalidation */
 };
 
 /* Response to IB_USER_VERBS_CMD_CREATE_AH: the handle's number. */
@@ -124,9 +125,22 @@ enum {
 };
 
 /*
+ * IB_UVERBS_WR_BIND_MW: the binding a window is to get.  The window is the
+ * one whose rkey has the index (rkey >> 8) of sodp_send_wqe.rkey, which is
+ * the key it answers to from then on.
+ */
+struct sodp_wqe_bind {
+	__aligned_u64 addr;	/* first byte, in the MR's iova space */
+	__aligned_u64 length;	/* 0: (type 1) unbind */
+	__u32 mr_lkey;		/* the MR the window lies in */
+	__u32 access;		/* IB_UVERBS_ACCESS_* the window grants */
+};
+
+/*
  * Send WQE.  opcode is an enum ib_uverbs_wr_opcode (the same numbers as
  * enum ibv_wr_opcode).  The header is followed by num_sge struct sodp_sge,
- * or, with SODP_WQE_INLINE, by inline_len bytes of payload.
+ * or, with SODP_WQE_INLINE, by inline_len bytes of payload.  BIND_MW and
+ * LOCAL_INV carry neither.
  */
 struct sodp_send_wqe {
 	__aligned_u64 wr_id;
@@ -134,15 +148,23 @@ struct sodp_send_wqe {
 	__u8 flags;
 	__u16 num_sge;
 	__u32 inline_len;
-	__be32 imm_data;	/* SEND/WRITE with immediate, network order */
-	__u32 rkey;		/* RDMA and atomic operations */
-	__aligned_u64 remote_addr;
-	__aligned_u64 compare_add;	/* atomics: compare (CAS) or addend */
-	__aligned_u64 swap;		/* atomics: swap value (CAS) */
-	__u32 ah_num;			/* UD: the destination's handle */
-	__u32 remote_qpn;		/* UD: the destination QP */
-	__u32 remote_qkey;		/* UD: Q_Key; MSB set: the QP's own */
-	__u32 reserved;			/* zero */
+	union {
+		__be32 imm_data;	/* WITH_IMM: network order */
+		__u32 invalidate_rkey;	/* SEND_WITH_INV, LOCAL_INV */
+	};
+	__u32 rkey;		/* RDMA, atomics; BIND_MW: the new rkey */
+	union {
+		struct {
+			__aligned_u64 remote_addr;
+			__aligned_u64 compare_add; /* CAS: compare; FAA: add */
+			__aligned_u64 swap;	/* CAS: swap value */
+			__u32 ah_num;		/* UD: the destination's handle */
+			__u32 remote_qpn;	/* UD: the destination QP */
+			__u32 remote_qkey;	/* UD: MSB set: the QP's own */
+			__u32 reserved;		/* zero */
+		};
+		struct sodp_wqe_bind bind;	/* BIND_MW */
+	};
 };
 
 /* Receive WQE: the header, then num_sge struct sodp_sge. */
@@ -156,6 +178,7 @@ struct sodp_recv_wqe {
 enum {
 	SODP_CQE_GRH		= 1 << 0,
 	SODP_CQE_WITH_IMM	= 1 << 1,
+	SODP_CQE_WITH_INV	= 1 << 3,
 };
 
 /*
@@ -170,7 +193,10 @@ struct sodp_cqe {
 	__u8 wc_flags;
 	__u8 reserved0;
 	__u32 byte_len;
-	__be32 imm_data;
+	union {
+		__be32 imm_data;	/* SODP_CQE_WITH_IMM */
+		__u32 invalidated_rkey;	/* SODP_CQE_WITH_INV */
+	};
 	__u32 qp_num;
 	__u32 src_qp;
 	__u32 vendor_err;

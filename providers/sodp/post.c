@@ -134,6 +134,16 @@ static int sodp_build_send(struct sodp_qp *qp, const struct ibv_send_wr *wr,
 	case IBV_WR_SEND_WITH_IMM:
 		wqe->imm_data = wr->imm_data;
 		break;
+	case IBV_WR_SEND_WITH_INV:
+		wqe->invalidate_rkey = wr->invalidate_rkey;
+		break;
+	/* Local operations: no data, so no SGEs and nothing inline. */
+	case IBV_WR_LOCAL_INV:
+		wqe->invalidate_rkey = wr->invalidate_rkey;
+		return 0;
+	case IBV_WR_BIND_MW:
+		return sodp_fill_bind(wqe, wr->bind_mw.mw, wr->bind_mw.rkey,
+				      &wr->bind_mw.bind_info);
 	case IBV_WR_RDMA_WRITE_WITH_IMM:
 		wqe->imm_data = wr->imm_data;
 		SWITCH_FALLTHROUGH;

@@ -28,10 +28,23 @@ enum {
 			   IBV_QP_EX_WITH_RDMA_READ |
 			   IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |
 			   IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD,
+	/* Where the kernel does them (SODP_CAP_MW). */
+	SODP_QP_MW_SEND_OPS = IBV_QP_EX_WITH_BIND_MW |
+			      IBV_QP_EX_WITH_LOCAL_INV |
+			      IBV_QP_EX_WITH_SEND_WITH_INV,
 	/* A datagram is a SEND. */
 	SODP_QP_UD_SEND_OPS = IBV_QP_EX_WITH_SEND |
 			      IBV_QP_EX_WITH_SEND_WITH_IMM,
 };
+
+static uint64_t sodp_qp_send_ops(uint32_t caps, bool ud)
+{
+	if (ud)
+		return SODP_QP_UD_SEND_OPS;
+	if (caps & SODP_CAP_MW)
+		return SODP_QP_SEND_OPS | SODP_QP_MW_SEND_OPS;
+	return SODP_QP_SEND_OPS;
+}
 
 static int sodp_qp_check_attr(struct ibv_context *ibctx,
 			      const struct ibv_qp_init_attr_ex *attr)
@@ -49,8 +62,7 @@ static int sodp_qp_check_attr(struct ibv_context *ibctx,
 	    attr->create_flags)
 		return EOPNOTSUPP;
 	if ((attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) &&
-	    !check_comp_mask(attr->send_ops_flags,
-			     ud ? SODP_QP_UD_SEND_OPS : SODP_QP_SEND_OPS))
+	    !check_comp_mask(attr->send_ops_flags, sodp_qp_send_ops(caps, ud)))
 		return EOPNOTSUPP;
 	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd ||
 	    !attr->send_cq || !attr->recv_cq)

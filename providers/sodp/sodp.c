@@ -118,15 +118,18 @@ static void sodp_free_context(struct ibv_context *ibctx)
 
 static const struct verbs_context_ops sodp_ctx_ops = {
 	.advise_mr = sodp_advise_mr,
+	.alloc_mw = sodp_alloc_mw,
 	.alloc_pd = sodp_alloc_pd,
 	/* The kernel keeps the groups; an older one answers EOPNOTSUPP. */
 	.attach_mcast = ibv_cmd_attach_mcast,
+	.bind_mw = sodp_bind_mw,
 	.create_ah = sodp_create_ah,
 	.create_cq = sodp_create_cq,
 	.create_cq_ex = sodp_create_cq_ex,
 	.create_qp = sodp_create_qp,
 	.create_qp_ex = sodp_create_qp_ex,
 	.create_srq = sodp_create_srq,
+	.dealloc_mw = sodp_dealloc_mw,
 	.dealloc_pd = sodp_dealloc_pd,
 	.destroy_ah = sodp_destroy_ah,
 	.dereg_mr = sodp_dereg_mr,

@@ -119,7 +119,7 @@ static inline uint8_t sodp_wqe_flags(unsigned int send_flags, bool sig_all)
 static inline bool sodp_opcode_takes_inline(unsigned int opcode)
 {
 	return opcode == IBV_WR_SEND || opcode == IBV_WR_SEND_WITH_IMM ||
-	       opcode == IBV_WR_RDMA_WRITE ||
+	       opcode == IBV_WR_SEND_WITH_INV || opcode == IBV_WR_RDMA_WRITE ||
 	       opcode == IBV_WR_RDMA_WRITE_WITH_IMM;
 }
 
@@ -145,6 +145,31 @@ struct ibv_mr *sodp_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 int sodp_dereg_mr(struct verbs_mr *vmr);
 int sodp_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 		   uint32_t flags, struct ibv_sge *sg_list, uint32_t num_sge);
+
+/* mw.c */
+struct ibv_mw *sodp_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type);
+int sodp_dealloc_mw(struct ibv_mw *mw);
+int sodp_bind_mw(struct ibv_qp *qp, struct ibv_mw *mw,
+		 struct ibv_mw_bind *mw_bind);
+
+/*
+ * Fill a BIND_MW WQE.  The new key must keep the window's index: the
+ * kernel finds the window by it.  Return: 0 or EINVAL.
+ */
+static inline int sodp_fill_bind(struct sodp_send_wqe *wqe,
+				 const struct ibv_mw *mw, uint32_t rkey,
+				 const struct ibv_mw_bind_info *info)
+{
+	if (!mw || (rkey >> 8) != (mw->rkey >> 8) ||
+	    (info->length && !info->mr))
+		return EINVAL;
+	wqe->rkey = rkey;
+	wqe->bind.addr = info->addr;
+	wqe->bind.length = info->length;
+	wqe->bind.mr_lkey = info->mr ? info->mr->lkey : 0;
+	wqe->bind.access = info->mw_access_flags;
+	return 0;
+}
 
 /* cq.c */
 struct ibv_cq *sodp_create_cq(struct ibv_context *ibctx, int cqe,

@@ -138,6 +138,34 @@ static void sodp_wr_send(struct ibv_qp_ex *ibqpx)
 	sodp_wr_new(ibqpx, IBV_WR_SEND);
 }
 
+static void sodp_wr_send_inv(struct ibv_qp_ex *ibqpx, uint32_t invalidate_rkey)
+{
+	struct sodp_send_wqe *wqe = sodp_wr_new(ibqpx, IBV_WR_SEND_WITH_INV);
+
+	if (wqe)
+		wqe->invalidate_rkey = invalidate_rkey;
+}
+
+static void sodp_wr_local_inv(struct ibv_qp_ex *ibqpx,
+			      uint32_t invalidate_rkey)
+{
+	struct sodp_send_wqe *wqe = sodp_wr_new(ibqpx, IBV_WR_LOCAL_INV);
+
+	if (wqe)
+		wqe->invalidate_rkey = invalidate_rkey;
+}
+
+static void sodp_wr_bind_mw(struct ibv_qp_ex *ibqpx, struct ibv_mw *mw,
+			    uint32_t rkey,
+			    const struct ibv_mw_bind_info *bind_info)
+{
+	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
+	struct sodp_send_wqe *wqe = sodp_wr_new(ibqpx, IBV_WR_BIND_MW);
+
+	if (wqe && sodp_fill_bind(wqe, mw, rkey, bind_info))
+		sodp_wr_set_err(&qp->sq, EINVAL);
+}
+
 static void sodp_wr_send_imm(struct ibv_qp_ex *ibqpx, __be32 imm_data)
 {
 	struct sodp_send_wqe *wqe = sodp_wr_new(ibqpx, IBV_WR_SEND_WITH_IMM);
@@ -323,6 +351,9 @@ void sodp_qp_init_wr_ops(struct sodp_qp *qp)
 
 	qpx->wr_send = sodp_wr_send;
 	qpx->wr_send_imm = sodp_wr_send_imm;
+	qpx->wr_send_inv = sodp_wr_send_inv;
+	qpx->wr_local_inv = sodp_wr_local_inv;
+	qpx->wr_bind_mw = sodp_wr_bind_mw;
 	if (qp->vqp.qp.qp_type == IBV_QPT_UD)
 		qpx->wr_set_ud_addr = sodp_wr_set_ud_addr;
 	qpx->wr_rdma_write = sodp_wr_rdma_write;

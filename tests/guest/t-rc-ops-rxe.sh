@@ -14,7 +14,8 @@ status=0
 
 "$(cprog rc_ops)" -d rxeA -D sodpB --mr all --mr-a pinned \
 	--known-rxe-deviation -t "$RC_MR_TESTS" || status=1
-# SEND with Invalidate can only come from rxe: sodp's requester has none.
+# SEND with Invalidate of a key that cannot be invalidated, from rxe's
+# requester (sodp's: t-rc-ops, t-mw).
 "$(cprog rc_ops)" -d rxeA -D sodpB -t err-send-with-inv || status=1
 "$(cprog rc_ops)" -d rxeA -D sodpB -t 'err-retry-*' || status=1
 topo_teardown

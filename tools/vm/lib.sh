@@ -15,6 +15,7 @@ SODP_PACKAGES="
 	cmake ninja-build pkg-config python3 dpkg-dev xz-utils
 	sparse tcpdump strace psmisc gdb
 	numactl util-linux mount
+	ucx-utils libucx-dev openmpi-bin libopenmpi-dev
 "
 
 die() { echo "sodp-vm: $*" >&2; exit 1; }

@@ -1547,11 +1547,11 @@ static void t_local_err(struct rc_env *env, long arg)
  * the ibv_wr_* path (arg 1) sends it to the responder on rxe.
  */
 /*
- * SEND with Invalidate naming an ordinary MR's rkey: on sodp nothing can
- * be invalidated (no memory windows, no fast registration), so the
- * receive completes with REM_INV_REQ_ERR, the responder QP goes to error
- * and the requester is NAKed (REM_INV_REQ_ERR).  Needs a requester that
- * sends SEND_WITH_INV (rxe: t-rc-ops-rxe); sodp's does not yet.
+ * SEND with Invalidate naming an ordinary MR's rkey: only a type 2
+ * window's key (or a fast registration's, which sodp has not) can be
+ * invalidated, so the receive completes with REM_INV_REQ_ERR, the
+ * responder QP goes to error and the requester is NAKed (REM_INV_REQ_ERR).
+ * Windows that can be invalidated: mw_ops.c.
  */
 static void t_send_with_inv(struct rc_env *env, long arg)
 {

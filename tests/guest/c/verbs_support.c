@@ -5,12 +5,13 @@
  *
  *   verbs_support -d DEV [-t PATTERNS] [-l]
  *
- * For sodp: UC, XRC, raw packet QPs, memory windows, ATOMIC_WRITE, FLUSH,
- * device memory, counters, work queues, thread domains, dma-buf MRs, CQ
- * moderation and ECE fail with EOPNOTSUPP; work requests with opcodes sodp
- * does not carry fail with EINVAL and post nothing; the capability flags
- * hold exactly the ones that other tests show working (RNR NAKs: rc_ops'
- * rnr; port events: t-port-state; the system image GUID: below).  Against
+ * For sodp: UC, XRC, raw packet QPs, ATOMIC_WRITE, FLUSH, device memory,
+ * counters, work queues, thread domains, dma-buf MRs, CQ moderation and
+ * ECE fail with EOPNOTSUPP; work requests with opcodes sodp does not carry
+ * fail with EINVAL and post nothing; the capability flags hold exactly the
+ * ones that other tests show working (RNR NAKs: rc_ops' rnr; port events:
+ * t-port-state; memory windows of both types: mw_ops; the system image
+ * GUID: below).  Against
  * another device (rxe) the tests of what it does support are skipped.
  */
 #define _GNU_SOURCE
@@ -79,14 +80,17 @@ static void t_caps(struct rc_env *env, long arg)
 	const struct rc_dev *d = env->dev[0];
 	const uint64_t shown = IBV_DEVICE_RC_RNR_NAK_GEN |
 			       IBV_DEVICE_PORT_ACTIVE_EVENT |
-			       IBV_DEVICE_SYS_IMAGE_GUID;
+			       IBV_DEVICE_SYS_IMAGE_GUID |
+			       IBV_DEVICE_MEM_WINDOW |
+			       IBV_DEVICE_MEM_WINDOW_TYPE_2B;
 	uint64_t flags = d->attr.orig_attr.device_cap_flags;
 	uint64_t ex = d->attr.device_cap_flags_ex;
 
 	(void)arg;
 	need_sodp(d, "capability flags");
 	T_CHECK(!(flags & ~shown), "device_cap_flags 0x%llx claims 0x%llx "
-		"beyond RNR_NAK_GEN, PORT_ACTIVE_EVENT, SYS_IMAGE_GUID",
+		"beyond RNR_NAK_GEN, PORT_ACTIVE_EVENT, SYS_IMAGE_GUID, "
+		"MEM_WINDOW, MEM_WINDOW_TYPE_2B",
 		(unsigned long long)flags, (unsigned long long)(flags & ~shown));
 	T_EQ(flags, shown, "device_cap_flags");
 	/* The extended word repeats the 32 bits and adds FLUSH, ATOMIC_WRITE. */
@@ -137,7 +141,7 @@ static void t_qp_types(struct rc_env *env, long arg)
 	pd_cq_free(pd, cq);
 }
 
-/* XRC domains, memory windows, device memory, counters, TDs, WQs. */
+/* XRC domains, device memory, counters, TDs, WQs; a window of no type. */
 static void t_objects(struct rc_env *env, long arg)
 {
 	struct rc_dev *d = env->dev[0];
@@ -162,11 +166,9 @@ static void t_objects(struct rc_env *env, long arg)
 	obj = ibv_open_xrcd(d->ctx, &xattr);
 	T_UNSUPPORTED(obj, "ibv_open_xrcd");
 	errno = 0;
-	obj = ibv_alloc_mw(pd, IBV_MW_TYPE_1);
-	T_UNSUPPORTED(obj, "ibv_alloc_mw type 1");
-	errno = 0;
-	obj = ibv_alloc_mw(pd, IBV_MW_TYPE_2);
-	T_UNSUPPORTED(obj, "ibv_alloc_mw type 2");
+	obj = ibv_alloc_mw(pd, (enum ibv_mw_type)3);
+	T_CHECK(!obj && errno == EINVAL, "ibv_alloc_mw type 3: %s",
+		obj ? "allocated" : strerror(errno));
 	errno = 0;
 	obj = ibv_alloc_dm(d->ctx, &dmattr);
 	T_UNSUPPORTED(obj, "ibv_alloc_dm");
@@ -200,9 +202,6 @@ static void t_ops(struct rc_env *env, long arg)
 	} ops[] = {
 		{ IBV_QP_EX_WITH_ATOMIC_WRITE, "ATOMIC_WRITE" },
 		{ IBV_QP_EX_WITH_FLUSH, "FLUSH" },
-		{ IBV_QP_EX_WITH_BIND_MW, "BIND_MW" },
-		{ IBV_QP_EX_WITH_LOCAL_INV, "LOCAL_INV" },
-		{ IBV_QP_EX_WITH_SEND_WITH_INV, "SEND_WITH_INV" },
 		{ IBV_QP_EX_WITH_TSO, "TSO" },
 	};
 	struct rc_dev *d = env->dev[0];
@@ -252,9 +251,6 @@ static void t_post_opcodes(struct rc_env *env, long arg)
 		enum ibv_wr_opcode op;
 		const char *name;
 	} ops[] = {
-		{ IBV_WR_LOCAL_INV, "LOCAL_INV" },
-		{ IBV_WR_BIND_MW, "BIND_MW" },
-		{ IBV_WR_SEND_WITH_INV, "SEND_WITH_INV" },
 		{ IBV_WR_TSO, "TSO" },
 		{ IBV_WR_DRIVER1, "DRIVER1" },
 		{ IBV_WR_ATOMIC_WRITE, "ATOMIC_WRITE" },

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sodp: memory windows, and the one look-up of a remote key.
+ *
+ * A window is an rkey that grants remote rights to part of an MR, bound
+ * and unbound through a QP's send queue while the MR stays registered:
+ *
+ *   type 1   bound with ibv_bind_mw() (the provider posts a BIND_MW WQE);
+ *            rebinding replaces the binding, a zero length unbinds; it
+ *            cannot be invalidated
+ *   type 2   bound with an IBV_WR_BIND_MW WQE, only while unbound; serves
+ *            only the QP it was bound through; unbound by LOCAL_INV or by
+ *            the peer's SEND_WITH_INV, and when that QP is destroyed
+ *
+ * Keys: MR and window keys share one space, (index << 8) | tag.  Window
+ * indices start at SODP_MW_INDEX_BASE, so the index alone says which
+ * table to look in (sodp_rkey_get()).  A bind gives the window the key the
+ * WQE names, which must keep the window's index: the tag is the
+ * consumer's (type 2) or the provider's (type 1, ibv_inc_rkey()).
+ *
+ * Binds and local invalidations run in the requester (sodp_req.c), in
+ * send queue order, when the WQE's turn to go out comes; they take no PSN.
+ * Remote accesses through a window look it up for every packet, as for an
+ * MR, so an unbind ends every access that starts after it.
+ *
+ * Locking: sdev->mws' xa_lock covers the look-up and every binding field
+ * of struct sodp_mw; binding to or unbinding from an MR takes sdev->mrs'
+ * xa_lock inside it (sodp_mr_bind_window()).  Both are taken in process
+ * context only.  A window found bound under the lock has an MR that
+ * cannot be deregistered (it counts the window), so the look-up takes a
+ * reference on the MR and drops the lock: the access itself holds no lock.
+ */
+#include <linux/random.h>
+#include <rdma/uverbs_ioctl.h>
+
+#include "sodp.h"
+
+/* What a bind may ask a window to grant; LOCAL_WRITE means nothing here. */
+#define SODP_MW_BIND_ACCESS						\
+	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ |		\
+	 IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC | IB_ZERO_BASED)
+
+static bool sodp_key_is_mw(u32 key)
+{
+	return key >> 8 >= SODP_MW_INDEX_BASE;
+}
+
+static struct sodp_mw *to_sodp_mw(struct ib_mw *ibmw)
+{
+	return container_of(ibmw, struct sodp_mw, ibmw);
+}
+
+/* Context: sdev->mws' xa_lock held. */
+static void sodp_mw_unbind(struct sodp_mw *mw)
+{
+	if (!mw->mr)
+		return;
+	sodp_mr_unbind_window(mw->mr);
+	mw->mr = NULL;
+	mw->length = 0;
+	mw->access = 0;
+	mw->qpn = 0;
+}
+
+int sodp_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibmw->device);
+	struct sodp_mw *mw = to_sodp_mw(ibmw);
+	u32 index;
+	int err;
+
+	if (ibmw->type != IB_MW_TYPE_1 && ibmw->type != IB_MW_TYPE_2)
+		return -EINVAL;
+	err = ib_is_udata_in_empty(udata);
+	if (err)
+		return err;
+	mw->pdn = to_sodp_pd(ibmw->pd)->pdn;
+	err = xa_alloc_cyclic(&sdev->mws, &index, mw,
+			      XA_LIMIT(SODP_MW_INDEX_BASE,
+				       SODP_MW_INDEX_BASE + SODP_MAX_MW - 1),
+			      &sdev->next_mw, GFP_KERNEL_ACCOUNT);
+	if (err < 0)
+		return err == -EBUSY ? -ENOMEM : err;
+	mw->rkey = (index << 8) | (get_random_u32() & 0xff);
+	ibmw->rkey = mw->rkey;
+	return ib_respond_empty_udata(udata);
+}
+
+int sodp_dealloc_mw(struct ib_mw *ibmw)
+{
+	struct sodp_dev *sdev = to_sodp_dev(ibmw->device);
+	struct sodp_mw *mw = to_sodp_mw(ibmw);
+
+	xa_lock(&sdev->mws);
+	__xa_erase(&sdev->mws, mw->rkey >> 8);
+	sodp_mw_unbind(mw);
+	xa_unlock(&sdev->mws);
+	return 0;
+}
+
+/**
+ * sodp_mw_bind() - carry out a BIND_MW WQE
+ * @qp: the RC QP whose send queue holds it
+ * @wqe: our copy of the WQE; wqe->rkey is the key the window gets
+ *
+ * The window must be in the QP's PD, and a type 2 window unbound; the MR
+ * must allow the binding (sodp_mr_bind_window()).  A zero length unbinds
+ * a type 1 window; a type 2 window can be bound to nothing, which serves
+ * no access but still needs invalidating before the next bind.
+ *
+ * Context: the QP's work item.
+ * Return: 0, or -EPERM: the WQE completes with MW_BIND_ERR.
+ */
+int sodp_mw_bind(struct sodp_qp *qp, const struct sodp_send_wqe *wqe)
+{
+	const struct sodp_wqe_bind *b = &wqe->bind;
+	struct sodp_dev *sdev = qp->sdev;
+	u32 pdn = to_sodp_pd(qp->ibqp.pd)->pdn;
+	struct sodp_mr *mr = NULL;
+	struct sodp_mw *mw;
+	int err = -EPERM;
+
+	if (!sodp_key_is_mw(wqe->rkey) || (b->access & ~SODP_MW_BIND_ACCESS))
+		return -EPERM;
+	xa_lock(&sdev->mws);
+	mw = xa_load(&sdev->mws, wqe->rkey >> 8);
+	if (!mw || mw->pdn != pdn)
+		goto out;
+	if (mw->ibmw.type == IB_MW_TYPE_2 && mw->mr)
+		goto out;
+	if (b->length || mw->ibmw.type == IB_MW_TYPE_2) {
+		mr = sodp_mr_bind_window(sdev, b->mr_lkey, pdn, b->addr,
+					 b->length, b->access);
+		if (IS_ERR(mr))
+			goto out;
+	}
+	sodp_mw_unbind(mw);
+	if (mr) {
+		mw->mr = mr;
+		mw->addr = b->addr;
+		mw->length = b->length;
+		mw->access = b->access & ~IB_ACCESS_LOCAL_WRITE;
+		if (mw->ibmw.type == IB_MW_TYPE_2)
+			mw->qpn = qp->ibqp.qp_num;
+	}
+	mw->rkey = wqe->rkey;
+	err = 0;
+out:
+	xa_unlock(&sdev->mws);
+	return err;
+}
+
+/**
+ * sodp_mw_invalidate() - unbind the type 2 window @rkey names
+ * @qp: the QP the LOCAL_INV was posted to, or that received the
+ *	SEND_WITH_INV
+ * @rkey: the window's current key
+ * @remote: a peer's SEND_WITH_INV: the window must have been bound
+ *	through @qp
+ *
+ * ibv_reg_mr() keys cannot be invalidated, and sodp has no fast
+ * registration MRs, so a key that names no window fails too.
+ *
+ * Context: the QP's work item.
+ * Return: 0, or -EINVAL if @rkey names no bound type 2 window that @qp
+ * may invalidate.
+ */
+int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote)
+{
+	struct sodp_dev *sdev = qp->sdev;
+	struct sodp_mw *mw;
+	int err = -EINVAL;
+
+	if (!sodp_key_is_mw(rkey))
+		return -EINVAL;
+	xa_lock(&sdev->mws);
+	mw = xa_load(&sdev->mws, rkey >> 8);
+	if (!mw || mw->rkey != rkey || mw->ibmw.type != IB_MW_TYPE_2 ||
+	    !mw->mr || mw->pdn != to_sodp_pd(qp->ibqp.pd)->pdn)
+		goto out;
+	if (remote && mw->qpn != qp->ibqp.qp_num)
+		goto out;
+	sodp_mw_unbind(mw);
+	err = 0;
+out:
+	xa_unlock(&sdev->mws);
+	return err;
+}
+
+/*
+ * @qp is being destroyed: the type 2 windows bound through it serve no
+ * one any more, and must not serve a later QP that gets its number.
+ */
+void sodp_mw_qp_gone(struct sodp_qp *qp)
+{
+	struct sodp_dev *sdev = qp->sdev;
+	struct sodp_mw *mw;
+	unsigned long index;
+
+	if (qp->ibqp.qp_type != IB_QPT_RC)
+		return;
+	xa_lock(&sdev->mws);
+	xa_for_each(&sdev->mws, index, mw)
+		if (mw->mr && mw->ibmw.type == IB_MW_TYPE_2 &&
+		    mw->qpn == qp->ibqp.qp_num)
+			sodp_mw_unbind(mw);
+	xa_unlock(&sdev->mws);
+}
+
+/* Find the MR and the iova behind [*@va, *@va + @length) of a window. */
+static struct sodp_mr *sodp_mw_get(struct sodp_qp *qp, u32 rkey, u64 *va,
+				   u64 length, int access)
+{
+	struct sodp_dev *sdev = qp->sdev;
+	struct sodp_mr *mr = ERR_PTR(-ENOENT);
+	struct sodp_mw *mw;
+	u64 off;
+
+	xa_lock(&sdev->mws);
+	mw = xa_load(&sdev->mws, rkey >> 8);
+	if (!mw || mw->rkey != rkey || !mw->mr ||
+	    mw->pdn != to_sodp_pd(qp->ibqp.pd)->pdn)
+		goto out;
+	if (mw->ibmw.type == IB_MW_TYPE_2 && mw->qpn != qp->ibqp.qp_num)
+		goto out;
+	mr = ERR_PTR(-EACCES);
+	if ((mw->access & access) != access)
+		goto out;
+	mr = ERR_PTR(-ERANGE);
+	if (mw->access & IB_ZERO_BASED)
+		off = *va;
+	else if (*va >= mw->addr)
+		off = *va - mw->addr;
+	else
+		goto out;
+	if (length > mw->length || off > mw->length - length)
+		goto out;
+	*va = mw->addr + off;
+	mr = mw->mr;
+	sodp_mr_hold(mr);
+out:
+	xa_unlock(&sdev->mws);
+	return mr;
+}
+
+/**
+ * sodp_rkey_get() - the MR a remote access through @rkey reaches
+ * @qp: the QP the request came to
+ * @rkey: an MR's or a window's key
+ * @va: in: the request's address; out: the iova in the MR (it differs
+ *	only for a zero-based window)
+ * @length: bytes accessed
+ * @access: IB_ACCESS_REMOTE_* rights the access needs
+ *
+ * Return: a referenced MR (release with sodp_mr_put()), or an ERR_PTR as
+ * sodp_mr_get() gives: -ENOENT, -EACCES or -ERANGE.
+ */
+struct sodp_mr *sodp_rkey_get(struct sodp_qp *qp, u32 rkey, u64 *va,
+			      u64 length, int access)
+{
+	if (sodp_key_is_mw(rkey))
+		return sodp_mw_get(qp, rkey, va, length, access);
+	return sodp_mr_get(qp->sdev, rkey, to_sodp_pd(qp->ibqp.pd)->pdn, *va,
+			   length, access);
+}
