@@ -304,7 +304,8 @@ struct sodp_mr {
  * @addr: first byte of the binding, in the MR's iova space
  * @length: bytes bound
  * @access: IB_ACCESS_* rights the binding grants (and IB_ZERO_BASED)
- * @qpn: type 2: the QP it was bound through, the only one it serves
+ * @qp: type 2: the QP it was bound through, the only one it serves
+ *	(sodp_mw_qp_gone() unbinds the window before that QP is freed)
  *
  * All but @ibmw and @pdn change only under sdev->mws' xa_lock.
  */
@@ -316,8 +317,14 @@ struct sodp_mw {
 	u64 addr;
 	u64 length;
 	int access;
-	u32 qpn;
+	struct sodp_qp *qp;
 };
+
+/* Work requests that send nothing: the requester carries them out. */
+static inline bool sodp_wr_is_local(u8 op)
+{
+	return op == IB_UVERBS_WR_BIND_MW || op == IB_UVERBS_WR_LOCAL_INV;
+}
 
 /* Kernel-private state of one send WQE (shadow of a ring slot). */
 struct sodp_swqe {
@@ -489,6 +496,7 @@ struct sodp_qp {
 	struct sodp_ring sq;
 	struct sodp_ring rq;		/* none (hdr NULL) with an SRQ */
 	spinlock_t sq_lock;		/* kernel consumers' posting */
+	u32 mws_bound;			/* type 2 windows; sdev->mws' xa_lock */
 	spinlock_t rq_lock;		/* (sodp_kverbs.c) */
 	struct sodp_srq *srq;
 	bool last_wqe_sent;		/* IB_EVENT_QP_LAST_WQE_REACHED raised */

@@ -116,6 +116,8 @@ static int sodp_comp_find(struct sodp_qp *qp, u32 psn, u32 *idx)
 	for (i = req->head; i != req->sent; i++) {
 		struct sodp_swqe *swqe = sodp_req_swqe(qp, i);
 
+		if (sodp_wr_is_local(swqe->wqe.opcode))
+			continue;	/* no PSN */
 		if (sodp_psn_cmp(psn, swqe->first_psn) >= 0 &&
 		    sodp_psn_cmp(psn, swqe->last_psn) <= 0) {
 			*idx = i;

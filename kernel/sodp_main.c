@@ -62,6 +62,7 @@ static struct attribute *sodp_dev_attrs[] = {
 /* See sodp_add_device(). */
 static struct lock_class_key sodp_qps_lock_key;
 static struct lock_class_key sodp_ahs_lock_key;
+static struct lock_class_key sodp_mws_lock_key;
 
 static const struct attribute_group sodp_dev_attr_group = {
 	.attrs = sodp_dev_attrs,
@@ -223,7 +224,9 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	 */
 	lockdep_set_class(&sdev->qps.xa_lock, &sodp_qps_lock_key);
 	xa_init_flags(&sdev->mrs, XA_FLAGS_ALLOC1);
+	/* Binding takes the MR index's lock inside the window index's. */
 	xa_init_flags(&sdev->mws, XA_FLAGS_ALLOC);
+	lockdep_set_class(&sdev->mws.xa_lock, &sodp_mws_lock_key);
 	/* Locked with interrupts off, maybe inside a caller's irq lock. */
 	xa_init_flags(&sdev->ahs, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	lockdep_set_class(&sdev->ahs.xa_lock, &sodp_ahs_lock_key);

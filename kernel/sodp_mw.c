@@ -7,10 +7,11 @@
  *
  *   type 1   bound with ibv_bind_mw() (the provider posts a BIND_MW WQE);
  *            rebinding replaces the binding, a zero length unbinds; it
- *            cannot be invalidated
- *   type 2   bound with an IBV_WR_BIND_MW WQE, only while unbound; serves
- *            only the QP it was bound through; unbound by LOCAL_INV or by
- *            the peer's SEND_WITH_INV, and when that QP is destroyed
+ *            cannot be invalidated, nor be zero-based
+ *   type 2   bound with an IBV_WR_BIND_MW WQE, only while unbound and to
+ *            at least one byte; serves only the QP it was bound through;
+ *            unbound by LOCAL_INV or by the peer's SEND_WITH_INV, and when
+ *            that QP is destroyed
  *
  * Keys: MR and window keys share one space, (index << 8) | tag.  Window
  * indices start at SODP_MW_INDEX_BASE, so the index alone says which
@@ -56,10 +57,12 @@ static void sodp_mw_unbind(struct sodp_mw *mw)
 	if (!mw->mr)
 		return;
 	sodp_mr_unbind_window(mw->mr);
+	if (mw->qp)
+		mw->qp->mws_bound--;
 	mw->mr = NULL;
 	mw->length = 0;
 	mw->access = 0;
-	mw->qpn = 0;
+	mw->qp = NULL;
 }
 
 int sodp_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
@@ -75,7 +78,8 @@ int sodp_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
 	if (err)
 		return err;
 	mw->pdn = to_sodp_pd(ibmw->pd)->pdn;
-	err = xa_alloc_cyclic(&sdev->mws, &index, mw,
+	/* Reserve the index: the window is findable only once complete. */
+	err = xa_alloc_cyclic(&sdev->mws, &index, NULL,
 			      XA_LIMIT(SODP_MW_INDEX_BASE,
 				       SODP_MW_INDEX_BASE + SODP_MAX_MW - 1),
 			      &sdev->next_mw, GFP_KERNEL_ACCOUNT);
@@ -83,7 +87,12 @@ int sodp_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
 		return err == -EBUSY ? -ENOMEM : err;
 	mw->rkey = (index << 8) | (get_random_u32() & 0xff);
 	ibmw->rkey = mw->rkey;
-	return ib_respond_empty_udata(udata);
+	err = ib_respond_empty_udata(udata);
+	if (!err)
+		err = xa_err(xa_store(&sdev->mws, index, mw, GFP_KERNEL_ACCOUNT));
+	if (err)
+		xa_erase(&sdev->mws, index);
+	return err;
 }
 
 int sodp_dealloc_mw(struct ib_mw *ibmw)
@@ -103,10 +112,10 @@ int sodp_dealloc_mw(struct ib_mw *ibmw)
  * @qp: the RC QP whose send queue holds it
  * @wqe: our copy of the WQE; wqe->rkey is the key the window gets
  *
- * The window must be in the QP's PD, and a type 2 window unbound; the MR
- * must allow the binding (sodp_mr_bind_window()).  A zero length unbinds
- * a type 1 window; a type 2 window can be bound to nothing, which serves
- * no access but still needs invalidating before the next bind.
+ * The window must be in the QP's PD; a type 2 window must be unbound and
+ * get at least one byte, a type 1 window cannot be zero-based (IBTA
+ * o10-36.2.2, as rxe); the MR must allow the binding
+ * (sodp_mr_bind_window()).  A zero length unbinds a type 1 window.
  *
  * Context: the QP's work item.
  * Return: 0, or -EPERM: the WQE completes with MW_BIND_ERR.
@@ -126,9 +135,11 @@ int sodp_mw_bind(struct sodp_qp *qp, const struct sodp_send_wqe *wqe)
 	mw = xa_load(&sdev->mws, wqe->rkey >> 8);
 	if (!mw || mw->pdn != pdn)
 		goto out;
-	if (mw->ibmw.type == IB_MW_TYPE_2 && mw->mr)
+	if (mw->ibmw.type == IB_MW_TYPE_2 && (mw->mr || !b->length))
 		goto out;
-	if (b->length || mw->ibmw.type == IB_MW_TYPE_2) {
+	if (mw->ibmw.type == IB_MW_TYPE_1 && (b->access & IB_ZERO_BASED))
+		goto out;
+	if (b->length) {
 		mr = sodp_mr_bind_window(sdev, b->mr_lkey, pdn, b->addr,
 					 b->length, b->access);
 		if (IS_ERR(mr))
@@ -140,8 +151,10 @@ int sodp_mw_bind(struct sodp_qp *qp, const struct sodp_send_wqe *wqe)
 		mw->addr = b->addr;
 		mw->length = b->length;
 		mw->access = b->access & ~IB_ACCESS_LOCAL_WRITE;
-		if (mw->ibmw.type == IB_MW_TYPE_2)
-			mw->qpn = qp->ibqp.qp_num;
+		if (mw->ibmw.type == IB_MW_TYPE_2) {
+			mw->qp = qp;
+			qp->mws_bound++;
+		}
 	}
 	mw->rkey = wqe->rkey;
 	err = 0;
@@ -178,7 +191,7 @@ int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote)
 	if (!mw || mw->rkey != rkey || mw->ibmw.type != IB_MW_TYPE_2 ||
 	    !mw->mr || mw->pdn != to_sodp_pd(qp->ibqp.pd)->pdn)
 		goto out;
-	if (remote && mw->qpn != qp->ibqp.qp_num)
+	if (remote && mw->qp != qp)
 		goto out;
 	sodp_mw_unbind(mw);
 	err = 0;
@@ -189,7 +202,7 @@ out:
 
 /*
  * @qp is being destroyed: the type 2 windows bound through it serve no
- * one any more, and must not serve a later QP that gets its number.
+ * one any more.  Only a QP that bound some pays for the walk.
  */
 void sodp_mw_qp_gone(struct sodp_qp *qp)
 {
@@ -197,13 +210,13 @@ void sodp_mw_qp_gone(struct sodp_qp *qp)
 	struct sodp_mw *mw;
 	unsigned long index;
 
-	if (qp->ibqp.qp_type != IB_QPT_RC)
-		return;
 	xa_lock(&sdev->mws);
-	xa_for_each(&sdev->mws, index, mw)
-		if (mw->mr && mw->ibmw.type == IB_MW_TYPE_2 &&
-		    mw->qpn == qp->ibqp.qp_num)
+	xa_for_each(&sdev->mws, index, mw) {
+		if (!qp->mws_bound)
+			break;
+		if (mw->qp == qp)
 			sodp_mw_unbind(mw);
+	}
 	xa_unlock(&sdev->mws);
 }
 
@@ -221,7 +234,7 @@ static struct sodp_mr *sodp_mw_get(struct sodp_qp *qp, u32 rkey, u64 *va,
 	if (!mw || mw->rkey != rkey || !mw->mr ||
 	    mw->pdn != to_sodp_pd(qp->ibqp.pd)->pdn)
 		goto out;
-	if (mw->ibmw.type == IB_MW_TYPE_2 && mw->qpn != qp->ibqp.qp_num)
+	if (mw->ibmw.type == IB_MW_TYPE_2 && mw->qp != qp)
 		goto out;
 	mr = ERR_PTR(-EACCES);
 	if ((mw->access & access) != access)

@@ -25,7 +25,10 @@
  *    duplicate from its saved result: it runs once;
  *  - a local operation (BIND_MW, LOCAL_INV) was carried out when its
  *    turn first came and is DONE at once: it takes no PSN (its range is
- *    empty) and never runs twice.
+ *    empty, and the completer skips it) and never runs twice.  Its effect
+ *    stays if a WQE before it fails later: it then completes as flushed,
+ *    as in rxe; a consumer that needs the earlier WQEs acknowledged first
+ *    sets IBV_SEND_FENCE, which waits for READs and atomics.
  * So every PSN names the same packet however often it is sent, and the
  * responder's duplicate detection can be trusted.  Responses are taken
  * for any WQE in [head, sent) that is not DONE, including one rewound and
@@ -54,12 +57,6 @@
 #define SODP_MAX_UNACKED	128
 /* Ask for an ACK at least this often inside a long message. */
 #define SODP_ACKREQ_EVERY	32
-
-/* Work requests that send nothing: the requester carries them out. */
-static bool sodp_op_is_local(u8 op)
-{
-	return op == IB_UVERBS_WR_BIND_MW || op == IB_UVERBS_WR_LOCAL_INV;
-}
 
 static struct sodp_swqe *sodp_swqe_at(struct sodp_qp *qp, u32 idx)
 {
@@ -657,7 +654,7 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 			sodp_req_fail(qp, req->cur, -EINVAL);
 			break;
 		}
-		if (sodp_op_is_local(op)) {
+		if (sodp_wr_is_local(op)) {
 			if ((swqe->wqe.flags & SODP_WQE_FENCE) &&
 			    req->rd_atomic_out)
 				break;

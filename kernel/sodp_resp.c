@@ -452,6 +452,7 @@ static void sodp_resp_duplicate(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 {
 	struct sodp_resp *resp = &qp->resp;
 	u32 i;
+	int err;
 
 	sodp_count(qp->sdev, SODP_CNT_DUP_REQ);
 	if (pkt->opcode == SODP_OP_READ_REQ ||
@@ -477,8 +478,11 @@ static void sodp_resp_duplicate(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 			if (pkt->va < res->va || pkt->dma_len > res->length ||
 			    pkt->va - res->va > res->length - pkt->dma_len)
 				return;
-			sodp_resp_start_read(qp, res, pkt->psn, pkt->va,
-					     pkt->dma_len);
+			/* The key may have gone since: a NAK, not silence. */
+			err = sodp_resp_start_read(qp, res, pkt->psn, pkt->va,
+						   pkt->dma_len);
+			if (err)
+				sodp_resp_error(qp, pkt->psn, err, false);
 			return;
 		}
 		return;

@@ -222,6 +222,8 @@ void sodp_ud_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		cqe.byte_len = len;
 		cqe.src_qp = pkt->sqpn;
 		cqe.wc_flags = SODP_CQE_GRH;
+		cqe.sl = ipv6 ? SODP_CQE_SL_ROCE_V2_IPV6 :
+				SODP_CQE_SL_ROCE_V2_IPV4;
 		if (info->hdrs & SODP_HDR_IMMDT) {
 			cqe.imm_data = pkt->imm;
 			cqe.wc_flags |= SODP_CQE_WITH_IMM;

@@ -182,6 +182,18 @@ enum {
 };
 
 /*
+ * sodp_cqe.sl of a UD receive.  No service level travels in a RoCE v2
+ * packet, so the field says what carried the datagram, encoded as mlx5
+ * CQEs do: bit 3, a UDP header (RoCE v2); bits 2:0, the L3 header (1 IPv6,
+ * 2 IPv4).  UCX's ud transports read it to find the destination GID in the
+ * GRH image.  Zero on every other completion.
+ */
+enum {
+	SODP_CQE_SL_ROCE_V2_IPV6	= 0x9,
+	SODP_CQE_SL_ROCE_V2_IPV4	= 0xa,
+};
+
+/*
  * Completion.  status is an enum ibv_wc_status and opcode an
  * enum ibv_wc_opcode: the kernel's ib_wc_status and ib_wc_opcode use the
  * same numbers (IBV_WC_RECV = 128, IBV_WC_RECV_RDMA_WITH_IMM = 129).
@@ -191,7 +203,7 @@ struct sodp_cqe {
 	__u8 status;
 	__u8 opcode;
 	__u8 wc_flags;
-	__u8 reserved0;
+	__u8 sl;		/* UD receives: SODP_CQE_SL_* */
 	__u32 byte_len;
 	union {
 		__be32 imm_data;	/* SODP_CQE_WITH_IMM */

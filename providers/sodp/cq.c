@@ -16,7 +16,7 @@
 #include "sodp.h"
 #include "sodp-abi.h"
 
-/* The ibv_wc fields a CQE fills; SLID, SL and DLID bits read as zero. */
+/* The ibv_wc fields a CQE fills; SLID and DLID bits read as zero. */
 enum {
 	SODP_CQ_WC_FLAGS = IBV_WC_STANDARD_FLAGS,
 };
@@ -45,6 +45,7 @@ static void sodp_cqe_to_wc(const struct sodp_cqe *cqe, struct ibv_wc *wc)
 		.qp_num = cqe->qp_num,
 		.src_qp = cqe->src_qp,
 		.wc_flags = cqe->wc_flags,
+		.sl = cqe->sl,
 	};
 }
 
@@ -153,15 +154,16 @@ static unsigned int sodp_read_wc_flags(struct ibv_cq_ex *ibcqx)
 	return to_sodp_cq_ex(ibcqx)->cur.wc_flags;
 }
 
-/* RoCE has no LIDs or SLs; the fields read as zero, as in ibv_wc. */
+/* RoCE has no LIDs: the field reads as zero, as in ibv_wc. */
 static uint32_t sodp_read_slid(struct ibv_cq_ex *ibcqx)
 {
 	return 0;
 }
 
+/* No SL either: a UD receive's says how it came (SODP_CQE_SL_*). */
 static uint8_t sodp_read_sl(struct ibv_cq_ex *ibcqx)
 {
-	return 0;
+	return to_sodp_cq_ex(ibcqx)->cur.sl;
 }
 
 static uint8_t sodp_read_dlid_path_bits(struct ibv_cq_ex *ibcqx)

@@ -73,7 +73,7 @@ int sodp_bind_mw(struct ibv_qp *qp, struct ibv_mw *mw,
 
 	if (mw->type != IBV_MW_TYPE_1 || mw->pd != qp->pd)
 		return EINVAL;
-	err = sodp_post_send(qp, &wr, &bad_wr);
+	err = sodp_post_send_bind(qp, &wr, &bad_wr, IBV_MW_TYPE_1);
 	if (err)
 		return err;
 	mw->rkey = wr.bind_mw.rkey;

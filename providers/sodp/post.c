@@ -99,11 +99,13 @@ static void sodp_copy_sges(struct sodp_sge *dst, const struct ibv_sge *src,
 }
 
 /*
- * Validate @wr and write it into @wqe, an unpublished slot.  Must hold the
- * SQ lock.  Return: 0 or EINVAL.
+ * Validate @wr and write it into @wqe, an unpublished slot; a BIND_MW must
+ * name a window of @bind_type.  Must hold the SQ lock.  Return: 0 or
+ * EINVAL.
  */
 static int sodp_build_send(struct sodp_qp *qp, const struct ibv_send_wr *wr,
-			   struct sodp_send_wqe *wqe)
+			   struct sodp_send_wqe *wqe,
+			   enum ibv_mw_type bind_type)
 {
 	struct sodp_sq *sq = &qp->sq;
 	bool is_inline = wr->send_flags & IBV_SEND_INLINE;
@@ -135,15 +137,21 @@ static int sodp_build_send(struct sodp_qp *qp, const struct ibv_send_wr *wr,
 		wqe->imm_data = wr->imm_data;
 		break;
 	case IBV_WR_SEND_WITH_INV:
+		if (!qp->mw)
+			return EINVAL;
 		wqe->invalidate_rkey = wr->invalidate_rkey;
 		break;
 	/* Local operations: no data, so no SGEs and nothing inline. */
 	case IBV_WR_LOCAL_INV:
+		if (!qp->mw)
+			return EINVAL;
 		wqe->invalidate_rkey = wr->invalidate_rkey;
 		return 0;
 	case IBV_WR_BIND_MW:
-		return sodp_fill_bind(wqe, wr->bind_mw.mw, wr->bind_mw.rkey,
-				      &wr->bind_mw.bind_info);
+		if (!qp->mw)
+			return EINVAL;
+		return sodp_fill_bind(wqe, wr->bind_mw.mw, bind_type,
+				      wr->bind_mw.rkey, &wr->bind_mw.bind_info);
 	case IBV_WR_RDMA_WRITE_WITH_IMM:
 		wqe->imm_data = wr->imm_data;
 		SWITCH_FALLTHROUGH;
@@ -180,6 +188,14 @@ static int sodp_build_send(struct sodp_qp *qp, const struct ibv_send_wr *wr,
 int sodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		   struct ibv_send_wr **bad_wr)
 {
+	/* Type 1 windows are bound with ibv_bind_mw() only (mw.c). */
+	return sodp_post_send_bind(ibqp, wr, bad_wr, IBV_MW_TYPE_2);
+}
+
+/* ibv_post_send(), binding windows of @bind_type. */
+int sodp_post_send_bind(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+			struct ibv_send_wr **bad_wr, enum ibv_mw_type bind_type)
+{
 	struct sodp_qp *qp = to_sodp_qp(ibqp);
 	struct sodp_sq *sq = &qp->sq;
 	struct ibv_send_wr *first = wr;
@@ -208,7 +224,8 @@ int sodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 			}
 		}
 		err = sodp_build_send(qp, wr,
-				      sodp_ring_slot(&sq->ring, sq->ring.idx));
+				      sodp_ring_slot(&sq->ring, sq->ring.idx),
+				      bind_type);
 		if (unlikely(err))
 			break;
 		sq->ring.idx++;

@@ -153,6 +153,7 @@ static struct sodp_qp *sodp_qp_create(struct ibv_context *ibctx,
 	attr->cap = qp->cap;
 	qp->sq_sig_all = attr->sq_sig_all;
 	qp->sq.ud = attr->qp_type == IBV_QPT_UD;
+	qp->mw = !qp->sq.ud && (to_sodp_ctx(ibctx)->caps & SODP_CAP_MW);
 	return qp;
 
 err_unmap_sq:

@@ -43,7 +43,10 @@ static_assert(SODP_SAME(IBV_WR_RDMA_WRITE, IB_UVERBS_WR_RDMA_WRITE) &&
 	      SODP_SAME(IBV_WR_ATOMIC_CMP_AND_SWP,
 			IB_UVERBS_WR_ATOMIC_CMP_AND_SWP) &&
 	      SODP_SAME(IBV_WR_ATOMIC_FETCH_AND_ADD,
-			IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD),
+			IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD) &&
+	      SODP_SAME(IBV_WR_LOCAL_INV, IB_UVERBS_WR_LOCAL_INV) &&
+	      SODP_SAME(IBV_WR_BIND_MW, IB_UVERBS_WR_BIND_MW) &&
+	      SODP_SAME(IBV_WR_SEND_WITH_INV, IB_UVERBS_WR_SEND_WITH_INV),
 	      "send opcodes");
 /* ...and the CQE's opcode and flags are read as ibv_wc's. */
 static_assert(SODP_SAME(IBV_WC_SEND, IB_UVERBS_WC_SEND) &&
@@ -51,10 +54,13 @@ static_assert(SODP_SAME(IBV_WC_SEND, IB_UVERBS_WC_SEND) &&
 	      SODP_SAME(IBV_WC_RDMA_READ, IB_UVERBS_WC_RDMA_READ) &&
 	      SODP_SAME(IBV_WC_COMP_SWAP, IB_UVERBS_WC_COMP_SWAP) &&
 	      SODP_SAME(IBV_WC_FETCH_ADD, IB_UVERBS_WC_FETCH_ADD) &&
+	      SODP_SAME(IBV_WC_BIND_MW, IB_UVERBS_WC_BIND_MW) &&
+	      SODP_SAME(IBV_WC_LOCAL_INV, IB_UVERBS_WC_LOCAL_INV) &&
 	      IBV_WC_RECV == 128 && IBV_WC_RECV_RDMA_WITH_IMM == 129,
 	      "completion opcodes");
 static_assert(SODP_SAME(SODP_CQE_GRH, IBV_WC_GRH) &&
-	      SODP_SAME(SODP_CQE_WITH_IMM, IBV_WC_WITH_IMM), "completion flags");
+	      SODP_SAME(SODP_CQE_WITH_IMM, IBV_WC_WITH_IMM) &&
+	      SODP_SAME(SODP_CQE_WITH_INV, IBV_WC_WITH_INV), "completion flags");
 
 static int sodp_query_device(struct ibv_context *ibctx,
 			     const struct ibv_query_device_ex_input *input,

@@ -69,6 +69,7 @@ struct sodp_qp {
 	struct sodp_rq rq;
 	struct ibv_qp_cap cap;		/* as create reported it */
 	bool sq_sig_all;
+	bool mw;	/* RC on a kernel with SODP_CAP_MW: windows, invalidation */
 };
 
 static inline struct sodp_context *to_sodp_ctx(struct ibv_context *ibctx)
@@ -151,16 +152,20 @@ struct ibv_mw *sodp_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type);
 int sodp_dealloc_mw(struct ibv_mw *mw);
 int sodp_bind_mw(struct ibv_qp *qp, struct ibv_mw *mw,
 		 struct ibv_mw_bind *mw_bind);
+int sodp_post_send_bind(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+			struct ibv_send_wr **bad_wr, enum ibv_mw_type bind_type);
 
 /*
- * Fill a BIND_MW WQE.  The new key must keep the window's index: the
+ * Fill a BIND_MW WQE for a window of type @type: 1 from ibv_bind_mw(), 2
+ * from a work request.  The new key must keep the window's index: the
  * kernel finds the window by it.  Return: 0 or EINVAL.
  */
 static inline int sodp_fill_bind(struct sodp_send_wqe *wqe,
-				 const struct ibv_mw *mw, uint32_t rkey,
+				 const struct ibv_mw *mw, enum ibv_mw_type type,
+				 uint32_t rkey,
 				 const struct ibv_mw_bind_info *info)
 {
-	if (!mw || (rkey >> 8) != (mw->rkey >> 8) ||
+	if (!mw || mw->type != type || (rkey >> 8) != (mw->rkey >> 8) ||
 	    (info->length && !info->mr))
 		return EINVAL;
 	wqe->rkey = rkey;

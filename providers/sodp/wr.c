@@ -138,9 +138,23 @@ static void sodp_wr_send(struct ibv_qp_ex *ibqpx)
 	sodp_wr_new(ibqpx, IBV_WR_SEND);
 }
 
+/* A WQE for windows and invalidation, on a QP that has them. */
+static struct sodp_send_wqe *sodp_wr_new_mw(struct ibv_qp_ex *ibqpx,
+					    uint8_t opcode)
+{
+	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
+
+	if (unlikely(!qp->mw)) {
+		sodp_wr_finish(&qp->sq);
+		sodp_wr_set_err(&qp->sq, EINVAL);
+		return NULL;
+	}
+	return sodp_wr_new(ibqpx, opcode);
+}
+
 static void sodp_wr_send_inv(struct ibv_qp_ex *ibqpx, uint32_t invalidate_rkey)
 {
-	struct sodp_send_wqe *wqe = sodp_wr_new(ibqpx, IBV_WR_SEND_WITH_INV);
+	struct sodp_send_wqe *wqe = sodp_wr_new_mw(ibqpx, IBV_WR_SEND_WITH_INV);
 
 	if (wqe)
 		wqe->invalidate_rkey = invalidate_rkey;
@@ -149,20 +163,21 @@ static void sodp_wr_send_inv(struct ibv_qp_ex *ibqpx, uint32_t invalidate_rkey)
 static void sodp_wr_local_inv(struct ibv_qp_ex *ibqpx,
 			      uint32_t invalidate_rkey)
 {
-	struct sodp_send_wqe *wqe = sodp_wr_new(ibqpx, IBV_WR_LOCAL_INV);
+	struct sodp_send_wqe *wqe = sodp_wr_new_mw(ibqpx, IBV_WR_LOCAL_INV);
 
 	if (wqe)
 		wqe->invalidate_rkey = invalidate_rkey;
 }
 
+/* Type 2 only: type 1 windows are bound with ibv_bind_mw(). */
 static void sodp_wr_bind_mw(struct ibv_qp_ex *ibqpx, struct ibv_mw *mw,
 			    uint32_t rkey,
 			    const struct ibv_mw_bind_info *bind_info)
 {
 	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
-	struct sodp_send_wqe *wqe = sodp_wr_new(ibqpx, IBV_WR_BIND_MW);
+	struct sodp_send_wqe *wqe = sodp_wr_new_mw(ibqpx, IBV_WR_BIND_MW);
 
-	if (wqe && sodp_fill_bind(wqe, mw, rkey, bind_info))
+	if (wqe && sodp_fill_bind(wqe, mw, IBV_MW_TYPE_2, rkey, bind_info))
 		sodp_wr_set_err(&qp->sq, EINVAL);
 }
 

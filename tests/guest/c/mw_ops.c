@@ -19,10 +19,13 @@
  *                   reports IBV_WC_WITH_INV and the key
  *   t2-bound-twice  binding a bound type 2 window fails (MW_BIND_ERR)
  *   t2-dealloc      deallocating a bound window ends it
- *   zero-based      IBV_ACCESS_ZERO_BASED: addresses count from the
- *                   window's start
+ *   zero-based      a type 2 window with IBV_ACCESS_ZERO_BASED: addresses
+ *                   count from the window's start
  *   bind-no-mw-bind, bind-past-mr, bind-write-readonly-mr
  *                   binds the MR does not allow complete with MW_BIND_ERR
+ *   bind-t1-zero-based, bind-t2-empty
+ *                   nor may a type 1 window be zero-based, nor a type 2
+ *                   window be bound to nothing
  *   dereg-busy      an MR with a window bound refuses ibv_dereg_mr (EBUSY)
  *                   until the window is gone
  *   inv-type1       LOCAL_INV cannot end a type 1 window (an error
@@ -383,21 +386,25 @@ static void t_t2_dealloc(struct rc_env *env, long arg)
 static void t_zero_based(struct rc_env *env, long arg)
 {
 	struct bed t;
+	uint32_t k;
 
 	(void)arg;
-	bed_init(&t, env, MR_MW, IBV_MW_TYPE_1);
-	bind1(&t, WIN_OFF, WIN_LEN, RIGHTS | IBV_ACCESS_ZERO_BASED,
-	      IBV_WC_SUCCESS);
-	rdma(&t, IBV_WR_RDMA_WRITE, t.mw->rkey, 100, WIN_OFF + 100, 0, 2000,
+	bed_init(&t, env, MR_MW, IBV_MW_TYPE_2);
+	k = bind2(&t, ibv_inc_rkey(t.mw->rkey), WIN_OFF, WIN_LEN,
+		  RIGHTS | IBV_ACCESS_ZERO_BASED, IBV_WC_SUCCESS);
+	rdma(&t, IBV_WR_RDMA_WRITE, k, 100, WIN_OFF + 100, 0, 2000,
 	     IBV_WC_SUCCESS);
-	rdma(&t, IBV_WR_RDMA_READ, t.mw->rkey, 0, WIN_OFF, 4 * KiB, WIN_LEN,
+	rdma(&t, IBV_WR_RDMA_READ, k, 0, WIN_OFF, 4 * KiB, WIN_LEN,
 	     IBV_WC_SUCCESS);
-	rdma(&t, IBV_WR_RDMA_WRITE, t.mw->rkey, WIN_LEN, WIN_OFF + WIN_LEN, 0,
-	     1, IBV_WC_REM_ACCESS_ERR);
+	rdma(&t, IBV_WR_RDMA_WRITE, k, WIN_LEN, WIN_OFF + WIN_LEN, 0, 1,
+	     IBV_WC_REM_ACCESS_ERR);
 	bed_fini(&t);
 }
 
-enum { BAD_NO_MW_BIND, BAD_PAST_MR, BAD_WRITE_READONLY };
+enum {
+	BAD_NO_MW_BIND, BAD_PAST_MR, BAD_WRITE_READONLY, BAD_T1_ZERO_BASED,
+	BAD_T2_EMPTY,
+};
 
 static void t_bind_bad(struct rc_env *env, long how)
 {
@@ -405,9 +412,16 @@ static void t_bind_bad(struct rc_env *env, long how)
 		     how == BAD_WRITE_READONLY ? IBV_ACCESS_MW_BIND : MR_MW;
 	struct bed t;
 
-	bed_init(&t, env, access, IBV_MW_TYPE_1);
+	bed_init(&t, env, access,
+		 how == BAD_T2_EMPTY ? IBV_MW_TYPE_2 : IBV_MW_TYPE_1);
+	if (how == BAD_T2_EMPTY)
+		bind2(&t, ibv_inc_rkey(t.mw->rkey), WIN_OFF, 0, RIGHTS,
+		      IBV_WC_MW_BIND_ERR);
+	else if (how == BAD_T1_ZERO_BASED)
+		bind1(&t, WIN_OFF, WIN_LEN, RIGHTS | IBV_ACCESS_ZERO_BASED,
+		      IBV_WC_MW_BIND_ERR);
 	/* An implicit MR ends where the address space does. */
-	if (how == BAD_PAST_MR && rc_pd_kind(t.p.b.pd) == RC_MR_IMPLICIT)
+	else if (how == BAD_PAST_MR && rc_pd_kind(t.p.b.pd) == RC_MR_IMPLICIT)
 		bind1(&t, (1ULL << 62) - rc_addr(&t.rb, 0), 4 * KiB, RIGHTS,
 		      IBV_WC_MW_BIND_ERR);
 	else if (how == BAD_PAST_MR)
@@ -471,6 +485,8 @@ static const struct rc_test tests[] = {
 	{ "bind-no-mw-bind", t_bind_bad, BAD_NO_MW_BIND },
 	{ "bind-past-mr", t_bind_bad, BAD_PAST_MR },
 	{ "bind-write-readonly-mr", t_bind_bad, BAD_WRITE_READONLY },
+	{ "bind-t1-zero-based", t_bind_bad, BAD_T1_ZERO_BASED },
+	{ "bind-t2-empty", t_bind_bad, BAD_T2_EMPTY },
 	{ "dereg-busy", t_dereg_busy, 0 },
 	{ "inv-type1", t_inv_type1, 0 },
 };

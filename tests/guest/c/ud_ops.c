@@ -8,7 +8,8 @@
  *
  * Byte-exact payloads behind the 40-byte GRH image; the image itself
  * (the IPv4 header with both addresses, what ibv_init_ah_from_wc() reads);
- * completion fields (byte_len, src_qp, IBV_WC_GRH, immediate data); a
+ * completion fields (byte_len, src_qp, IBV_WC_GRH, immediate data, on sodp
+ * sl: the RoCE v2 packet type); a
  * reply through an AH made from the received completion; the Q_Key check;
  * messages past the MTU (sent as nothing, completed successfully); no
  * receive posted and a receive too small (the datagram is dropped, the
@@ -225,6 +226,9 @@ static void ud_received(struct ud_ep *e, const struct ud_ep *from,
 	T_EQ(!!(wc->wc_flags & IBV_WC_WITH_IMM), !!imm, "IBV_WC_WITH_IMM");
 	if (imm)
 		T_EQ(ntohl(wc->imm_data), *imm, "immediate data");
+	/* sodp: the RoCE v2 packet type, as mlx5 reports it (UCX reads it). */
+	if (is_sodp(e->dev))
+		T_EQ(wc->sl, rc_opts.ipv6 ? 0x9 : 0xa, "sl (RoCE v2 packet type)");
 }
 
 static bool gid_v4(const union ibv_gid *g)
