@@ -144,6 +144,18 @@ static uint32_t bind2(struct bed *t, uint32_t rkey, size_t off, uint64_t len,
 }
 
 /*
+ * A bed whose type 2 window is bound over [WIN_OFF, WIN_OFF + WIN_LEN)
+ * with @access.  Return: the window's key.
+ */
+static uint32_t bed_init_bound2(struct bed *t, struct rc_env *env,
+				unsigned int access)
+{
+	bed_init(t, env, MR_MW, IBV_MW_TYPE_2);
+	return bind2(t, ibv_inc_rkey(t->mw->rkey), WIN_OFF, WIN_LEN, access,
+		     IBV_WC_SUCCESS);
+}
+
+/*
  * An RDMA WRITE or READ of @len bytes between A's buffer at @loff and B's
  * address @va through @rkey.  On success the bytes must have moved (B's
  * buffer offset @roff is where @va lands); on failure nothing moved.
@@ -274,9 +286,7 @@ static void t_t2_local_inv(struct rc_env *env, long arg)
 	uint32_t k;
 
 	(void)arg;
-	bed_init(&t, env, MR_MW, IBV_MW_TYPE_2);
-	k = bind2(&t, ibv_inc_rkey(t.mw->rkey), WIN_OFF, WIN_LEN, RIGHTS,
-		  IBV_WC_SUCCESS);
+	k = bed_init_bound2(&t, env, RIGHTS);
 	rdma(&t, IBV_WR_RDMA_WRITE, k, rc_addr(&t.rb, WIN_OFF), WIN_OFF, 0,
 	     3000, IBV_WC_SUCCESS);
 	rc_wr(&wr, NULL, 0, 0xb3, IBV_WR_LOCAL_INV, IBV_SEND_SIGNALED);
@@ -357,9 +367,7 @@ static void t_t2_bound_twice(struct rc_env *env, long arg)
 	uint32_t k;
 
 	(void)arg;
-	bed_init(&t, env, MR_MW, IBV_MW_TYPE_2);
-	k = bind2(&t, ibv_inc_rkey(t.mw->rkey), WIN_OFF, WIN_LEN, RIGHTS,
-		  IBV_WC_SUCCESS);
+	k = bed_init_bound2(&t, env, RIGHTS);
 	bind2(&t, ibv_inc_rkey(k), WIN_OFF, 4 * KiB, RIGHTS,
 	      IBV_WC_MW_BIND_ERR);
 	bed_fini(&t);
@@ -371,9 +379,7 @@ static void t_t2_dealloc(struct rc_env *env, long arg)
 	uint32_t k;
 
 	(void)arg;
-	bed_init(&t, env, MR_MW, IBV_MW_TYPE_2);
-	k = bind2(&t, ibv_inc_rkey(t.mw->rkey), WIN_OFF, WIN_LEN, RIGHTS,
-		  IBV_WC_SUCCESS);
+	k = bed_init_bound2(&t, env, RIGHTS);
 	rdma(&t, IBV_WR_RDMA_WRITE, k, rc_addr(&t.rb, WIN_OFF), WIN_OFF, 0,
 	     64, IBV_WC_SUCCESS);
 	T_OK(ibv_dealloc_mw(t.mw));
@@ -389,9 +395,7 @@ static void t_zero_based(struct rc_env *env, long arg)
 	uint32_t k;
 
 	(void)arg;
-	bed_init(&t, env, MR_MW, IBV_MW_TYPE_2);
-	k = bind2(&t, ibv_inc_rkey(t.mw->rkey), WIN_OFF, WIN_LEN,
-		  RIGHTS | IBV_ACCESS_ZERO_BASED, IBV_WC_SUCCESS);
+	k = bed_init_bound2(&t, env, RIGHTS | IBV_ACCESS_ZERO_BASED);
 	rdma(&t, IBV_WR_RDMA_WRITE, k, 100, WIN_OFF + 100, 0, 2000,
 	     IBV_WC_SUCCESS);
 	rdma(&t, IBV_WR_RDMA_READ, k, 0, WIN_OFF, 4 * KiB, WIN_LEN,
