@@ -539,7 +539,7 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	wait_for_completion(&qp->released);
 
 	disable_work_sync(&qp->work);
-	/* No bind runs any more; QPNs cycle, so no new QP has ours yet. */
+	/* No bind runs any more: unbind the type 2 windows bound through us. */
 	sodp_mw_qp_gone(qp);
 	timer_shutdown_sync(&qp->retry_timer);
 	timer_shutdown_sync(&qp->rnr_timer);

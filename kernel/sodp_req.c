@@ -24,8 +24,8 @@
  *  - an atomic is sent again with its PSN, and the responder answers a
  *    duplicate from its saved result: it runs once;
  *  - a local operation (BIND_MW, LOCAL_INV) was carried out when its
- *    turn first came and is DONE at once: it takes no PSN (its range is
- *    empty, and the completer skips it) and never runs twice.  Its effect
+ *    turn first came and is DONE at once: it takes no PSN (the
+ *    completer skips it) and never runs twice.  Its effect
  *    stays if a WQE before it fails later: it then completes as flushed,
  *    as in rxe; a consumer that needs the earlier WQEs acknowledged first
  *    sets IBV_SEND_FENCE, which waits for READs and atomics.
@@ -503,10 +503,12 @@ static int sodp_req_local(struct sodp_qp *qp, struct sodp_swqe *swqe)
 		err = sodp_mw_invalidate(qp, swqe->wqe.invalidate_rkey, false);
 	if (err)
 		return err;
+	/*
+	 * No PSN range: the completer skips local operations by opcode.
+	 * first_psn only says where in the stream it ran (traces).
+	 */
 	if (req->cur == req->sent) {
-		/* first > last: no ACK or response can match the range. */
 		swqe->first_psn = req->next_psn;
-		swqe->last_psn = sodp_psn_add(req->next_psn, SODP_PSN_MASK);
 		req->sent++;
 	}
 	swqe->state = SODP_SWQE_DONE;
