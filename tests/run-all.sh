@@ -4,7 +4,11 @@
 # guest harness's own tests, then every guest test in one guest boot.
 # Ends with "N passed, N failed, N skipped" (skips listed with their
 # reasons above it); exits non-zero on any failure.
+# --full: every case of every guest test (tests/guest/run-tests.sh --full);
+# without it, the quick suite CI runs.
 set -u
+full=
+[ "${1:-}" = --full ] && full=--full
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$top"
 vm=tools/sodp-vm
@@ -66,7 +70,9 @@ result harness/early-panic-rebooted-once $?
 
 echo "== guest tests"
 # Per-allocation-site object counts in the kmalloc caches, for leak checks.
-SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh --timeout 3600 -- tests/guest/run-tests.sh |
+limit=3600
+[ -z "$full" ] || limit=7200
+SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh --timeout "$limit" -- tests/guest/run-tests.sh $full |
 	tee build/guest-tests.log
 rc=${PIPESTATUS[0]}
 n_ok=$(grep '^ok ' build/guest-tests.log | grep -vc ' # SKIP ')

@@ -3,7 +3,9 @@
 # Run every guest test (tests/guest/t-*.sh) in this guest, each from the
 # standard bed and under a time limit, and print TAP-style lines and a
 # summary.  Runs inside the guest (tools/sodp-vm run -- tests/guest/run-tests.sh).
-# Exit status: 0 if all passed.  Arguments: optional name filters: a test
+# Exit status: 0 if all passed.  Arguments: --full first for the full suite
+# (every case; without it, the cases the tests mark full_suite() are left
+# out and counted as skipped checks), then optional name filters: a test
 # runs if its name contains one, or equals one given as =NAME.
 #
 # Skips are counted, never folded into the passes.  A test that cannot run
@@ -12,6 +14,9 @@
 # "SKIP: why" lines or TAP "ok N - check # SKIP why" lines (rc_runner);
 # each is listed as "# skipped check in NAME: ..." and counted.
 set -u
+SODP_FULL=0
+[ "${1:-}" = --full ] && { SODP_FULL=1; shift; }
+export SODP_FULL
 here=$(cd "$(dirname "$0")" && pwd)
 pass=0 failed=0 skipped=0 n=0
 failures=

@@ -1,7 +1,8 @@
-# 20 cycles of insmod / two devices / verbs use / rmmod leave no trace:
-# module and core reference counts return to their baseline, and no kernel
-# allocation site holds more live objects than before.  Needs a guest booted
-# with slub_debug=U,kmalloc-* (tests/run-all.sh does that): SLUB then counts
+# 20 cycles (10 in the quick suite) of insmod / two devices / verbs use /
+# rmmod leave no trace: module and core reference counts return to their
+# baseline, and no kernel allocation site holds more live objects than
+# before.  Needs a guest booted with slub_debug=U,kmalloc-*
+# (tests/run-all.sh does that): SLUB then counts
 # live objects per allocation site in the kmalloc caches, where device,
 # context and PD objects live.  That is exact where /proc/slabinfo's totals
 # move in per-CPU slab chunks.
@@ -43,22 +44,29 @@ cycle() {
 	rmmod sodp
 }
 
+# The quick suite: 10 cycles.  A leak of one object per cycle then adds 10
+# at its site, still above the noise measured below.
+cycles=10
+! full_suite "module cycles: cycles 11 to 20" || cycles=20
+
 cycle				# warm caches first
 sync; echo 3 > /proc/sys/vm/drop_caches
 base_refs=$(refs)
 live_by_site > /tmp/live.before
-for i in $(seq 20); do cycle; done
+for i in $(seq "$cycles"); do cycle; done
 sync; echo 3 > /proc/sys/vm/drop_caches
 sleep 1
 live_by_site > /tmp/live.after
 [ "$(refs)" = "$base_refs" ] || fail "core refcounts $base_refs -> $(refs)"
 [ ! -d /sys/module/sodp ] || fail "module still loaded"
 
-# A leak of one object per cycle adds 20 at its site; 30 clean cycles were
-# measured to move no site by more than 4 (debugfs, kworker creation).
+# A leak of one object per cycle adds one per cycle at its site; 30 clean
+# cycles were measured to move no site by more than 4 (debugfs, kworker
+# creation), so a site that grew by 8 or by half the cycles is reported.
+limit=$(( cycles / 2 > 8 ? cycles / 2 : 8 ))
 join -a2 -e0 -o 0,1.2,2.2 /tmp/live.before /tmp/live.after |
-	awk '$3 - $2 >= 10 { print "  +" $3 - $2, $1 }' > /tmp/live.grown
-note "allocation sites: $(wc -l < /tmp/live.after); grown by 10 or more: $(wc -l < /tmp/live.grown)"
-[ ! -s /tmp/live.grown ] || fail "live objects grew over 20 cycles:
+	awk -v l="$limit" '$3 - $2 >= l { print "  +" $3 - $2, $1 }' > /tmp/live.grown
+note "allocation sites: $(wc -l < /tmp/live.after); grown by $limit or more: $(wc -l < /tmp/live.grown)"
+[ ! -s /tmp/live.grown ] || fail "live objects grew over $cycles cycles:
 $(cat /tmp/live.grown)"
 sodp_reset

@@ -3,7 +3,8 @@
 # (rc_lossy): sodpA <-> sodpB with pinned and ODP MRs, and sodp against
 # rxe in both directions.  The impairment is the issue's worst case, all
 # at once: 1 ms delay, 25% of packets reordered, 2% lost, 1% duplicated.
-# SODP_LOSSY_FULL=1 also runs each impairment on its own (docs/testing.md).
+# The full suite (or SODP_LOSSY_FULL=1) also runs each impairment on its
+# own, and more pairings (docs/testing.md).
 # sodp-test-timeout: 1200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
@@ -69,7 +70,8 @@ lossy sodp sodp "$ALL" odp
 lossy sodp rxe "$ALL" pinned
 echo "SKIP: $RXE_REQ_WHY"
 lossy rxe sodp "$ALL" pinned "$RXE_REQ_SKIP"
-if [ "${SODP_LOSSY_FULL:-0}" = 1 ]; then
+if [ "${SODP_LOSSY_FULL:-0}" = 1 ] ||
+   full_suite "rc-lossy: each impairment alone, implicit ODP, rxe->sodp on ODP, rxe<->rxe"; then
 	lossy sodp sodp "loss 2%" pinned
 	lossy sodp sodp "delay 1ms reorder 25% 50%" pinned
 	lossy sodp sodp "duplicate 1%" pinned
