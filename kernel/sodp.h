@@ -111,6 +111,7 @@ enum sodp_counter {
 	SODP_CNT_RX_DROP_ODP,
 	SODP_CNT_UD_OVERSIZE,
 	SODP_CNT_RX_DROP_NOMEM,
+	SODP_CNT_UC_MSG_DROPPED,
 	/* ODP: kept together, FAULTS first and ATOMIC_FALLBACK last */
 	SODP_CNT_ODP_FAULTS,
 	SODP_CNT_ODP_PAGES_FAULTED,
@@ -401,6 +402,7 @@ struct sodp_resp {
 	u32 msn;
 	bool in_send;		/* a multi-packet SEND is in progress */
 	bool in_write;		/* a multi-packet WRITE is in progress */
+	bool uc_drop;		/* UC: drop packets until a message starts */
 	bool nak_sent;		/* PSN sequence NAK outstanding */
 	bool rnr_sent;		/* RNR NAK outstanding: drop the rest */
 	bool ack_pending;
@@ -547,6 +549,12 @@ static inline struct sodp_cq *to_sodp_cq(struct ib_cq *ibcq)
 static inline struct sodp_qp *to_sodp_qp(struct ib_qp *ibqp)
 {
 	return container_of(ibqp, struct sodp_qp, ibqp);
+}
+
+/* RC and UC QPs talk to one peer, named by the path given at RTR. */
+static inline bool sodp_qp_connected(const struct sodp_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_RC || qp->ibqp.qp_type == IB_QPT_UC;
 }
 
 static inline struct sodp_mr *to_sodp_mr(struct ib_mr *ibmr)
@@ -770,6 +778,8 @@ int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
 		      u32 len, enum sodp_mr_dir dir);
 void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		  const u8 *payload);
+void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+		     const u8 *payload);
 bool sodp_resp_busy(struct sodp_qp *qp);
 bool sodp_resp_continue(struct sodp_qp *qp, int *budget);
 void sodp_resp_send_acks(struct sodp_qp *qp);

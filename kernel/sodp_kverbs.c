@@ -92,7 +92,7 @@ static int sodp_kcopy_inline(struct sodp_qp *qp, const struct ib_send_wr *wr,
 static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 			    struct sodp_send_wqe *w)
 {
-	bool ud = qp->ibqp.qp_type != IB_QPT_RC;
+	bool ud = !sodp_qp_connected(qp);
 
 	if (wr->num_sge < 0 || wr->num_sge > qp->max_send_sge ||
 	    (wr->send_flags & ~SODP_KSEND_FLAGS))

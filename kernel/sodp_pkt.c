@@ -53,6 +53,8 @@
 #define RC_RDRESP	(RC_ACK | SODP_OPF_READ)
 #define RC_ATMACK	(RC_ACK | SODP_OPF_ATOMIC)
 #define UD_SEND		(SODP_OPF_REQUEST | SODP_OPF_UD | SODP_OPF_SEND)
+#define UC_SEND		(SODP_OPF_REQUEST | SODP_OPF_UC | SODP_OPF_SEND)
+#define UC_WRITE	(SODP_OPF_REQUEST | SODP_OPF_UC | SODP_OPF_WRITE)
 
 /* Header sets per the BTH opcode table of IBTA Vol. 1 ch. 9. */
 const struct sodp_opcode_info sodp_opcode_table[256] = {
@@ -79,6 +81,18 @@ const struct sodp_opcode_info sodp_opcode_table[256] = {
 	OP(FETCH_ADD,         ATMETH,           RC_ATOMIC,  ONLY),
 	OP(SEND_LAST_INV,     PL | IETH,        RC_SEND,    LAST),
 	OP(SEND_ONLY_INV,     PL | IETH,        RC_SEND,    ONLY),
+	OP(UC_SEND_FIRST,     PL,               UC_SEND,    FIRST),
+	OP(UC_SEND_MIDDLE,    PL,               UC_SEND,    MIDDLE),
+	OP(UC_SEND_LAST,      PL,               UC_SEND,    LAST),
+	OP(UC_SEND_LAST_IMM,  PL | IMM,         UC_SEND,    LAST),
+	OP(UC_SEND_ONLY,      PL,               UC_SEND,    ONLY),
+	OP(UC_SEND_ONLY_IMM,  PL | IMM,         UC_SEND,    ONLY),
+	OP(UC_WRITE_FIRST,    PL | RETH,        UC_WRITE,   FIRST),
+	OP(UC_WRITE_MIDDLE,   PL,               UC_WRITE,   MIDDLE),
+	OP(UC_WRITE_LAST,     PL,               UC_WRITE,   LAST),
+	OP(UC_WRITE_LAST_IMM, PL | IMM,         UC_WRITE,   LAST),
+	OP(UC_WRITE_ONLY,     PL | RETH,        UC_WRITE,   ONLY),
+	OP(UC_WRITE_ONLY_IMM, PL | RETH | IMM,  UC_WRITE,   ONLY),
 	OP(UD_SEND_ONLY,      PL | DETH,        UD_SEND,    ONLY),
 	OP(UD_SEND_ONLY_IMM,  PL | DETH | IMM,  UD_SEND,    ONLY),
 };
@@ -100,6 +114,8 @@ const struct sodp_opcode_info sodp_opcode_table[256] = {
 #undef RC_RDRESP
 #undef RC_ATMACK
 #undef UD_SEND
+#undef UC_SEND
+#undef UC_WRITE
 #undef OP
 #undef HDRS_LEN
 

@@ -61,6 +61,20 @@ enum sodp_opcode {
 	/* 0x15 is reserved */
 	SODP_OP_SEND_LAST_INV		= 0x16,
 	SODP_OP_SEND_ONLY_INV		= 0x17,
+	/* UC: the RC SEND and WRITE opcodes with the UC transport bits. */
+	SODP_OP_UC			= 0x20,
+	SODP_OP_UC_SEND_FIRST		= 0x20,
+	SODP_OP_UC_SEND_MIDDLE		= 0x21,
+	SODP_OP_UC_SEND_LAST		= 0x22,
+	SODP_OP_UC_SEND_LAST_IMM	= 0x23,
+	SODP_OP_UC_SEND_ONLY		= 0x24,
+	SODP_OP_UC_SEND_ONLY_IMM	= 0x25,
+	SODP_OP_UC_WRITE_FIRST		= 0x26,
+	SODP_OP_UC_WRITE_MIDDLE		= 0x27,
+	SODP_OP_UC_WRITE_LAST		= 0x28,
+	SODP_OP_UC_WRITE_LAST_IMM	= 0x29,
+	SODP_OP_UC_WRITE_ONLY		= 0x2a,
+	SODP_OP_UC_WRITE_ONLY_IMM	= 0x2b,
 	SODP_OP_UD_SEND_ONLY		= 0x64,
 	SODP_OP_UD_SEND_ONLY_IMM	= 0x65,
 };
@@ -97,6 +111,7 @@ enum {
 	SODP_OPF_ATOMIC		= 1 << 8,
 	SODP_OPF_RC		= 1 << 9,
 	SODP_OPF_UD		= 1 << 10,
+	SODP_OPF_UC		= 1 << 11,
 };
 
 struct sodp_opcode_info {

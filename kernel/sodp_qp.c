@@ -166,7 +166,8 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	u32 qpn;
 	int err;
 
-	if ((init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UD &&
+	if ((init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UC &&
+	     init->qp_type != IB_QPT_UD &&
 	     (init->qp_type != IB_QPT_GSI || udata)) || init->create_flags)
 		return -EOPNOTSUPP;
 	if (init->qp_type == IB_QPT_GSI && init->port_num != SODP_PORT)
@@ -416,8 +417,8 @@ int sodp_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	err = sodp_qp_check_attr(qp, attr, mask);
 	if (err)
 		goto out;
-	/* An RC QP needs its peer's address by RTR; a UD QP has none. */
-	if (ibqp->qp_type == IB_QPT_RC && new == IB_QPS_RTR &&
+	/* An RC or UC QP needs its peer's address by RTR; UD has none. */
+	if (sodp_qp_connected(qp) && new == IB_QPS_RTR &&
 	    !qp->path.valid && !(mask & IB_QP_AV)) {
 		err = -EINVAL;
 		goto out;

@@ -117,7 +117,7 @@ int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe, bool solicited)
 
 	cqe->qp_num = qp->ibqp.qp_num;
 	/* A datagram's source is in its DETH: the caller filled it in. */
-	if (qp->ibqp.qp_type == IB_QPT_RC)
+	if (sodp_qp_connected(qp))
 		cqe->src_qp = qp->dest_qpn;
 	/* An SRQ's slot was freed when the WQE was taken. */
 	if (!qp->srq) {

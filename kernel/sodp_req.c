@@ -160,10 +160,16 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 	default:
 		goto bad;
 	}
-	/* A datagram is a SEND; it has no responder resources to ask. */
+	/*
+	 * A datagram is a SEND; UC also WRITEs.  Neither has responder
+	 * resources to ask, nor an invalidation opcode on the wire.
+	 */
 	if (qp->ibqp.qp_type != IB_QPT_RC &&
 	    w->opcode != IB_UVERBS_WR_SEND &&
-	    w->opcode != IB_UVERBS_WR_SEND_WITH_IMM)
+	    w->opcode != IB_UVERBS_WR_SEND_WITH_IMM &&
+	    (qp->ibqp.qp_type != IB_QPT_UC ||
+	     (w->opcode != IB_UVERBS_WR_RDMA_WRITE &&
+	      w->opcode != IB_UVERBS_WR_RDMA_WRITE_WITH_IMM)))
 		goto bad;
 	if (w->flags & SODP_WQE_INLINE) {
 		if (w->inline_len > qp->max_inline ||
@@ -317,7 +323,7 @@ void sodp_req_fail(struct sodp_qp *qp, u32 idx, int err)
 	sodp_req_retire(qp);
 }
 
-static u8 sodp_req_opcode(u8 wr_op, bool first, bool last)
+static u8 sodp_req_rc_opcode(u8 wr_op, bool first, bool last)
 {
 	bool imm = wr_op == IB_UVERBS_WR_SEND_WITH_IMM ||
 		   wr_op == IB_UVERBS_WR_RDMA_WRITE_WITH_IMM;
@@ -342,6 +348,14 @@ static u8 sodp_req_opcode(u8 wr_op, bool first, bool last)
 	if (last)
 		return imm ? SODP_OP_WRITE_LAST_IMM : SODP_OP_WRITE_LAST;
 	return SODP_OP_WRITE_MIDDLE;
+}
+
+/* The wire opcode of one SEND or WRITE packet: UC's are RC's + 0x20. */
+static u8 sodp_req_opcode(struct sodp_qp *qp, u8 wr_op, bool first, bool last)
+{
+	u8 op = sodp_req_rc_opcode(wr_op, first, last);
+
+	return qp->ibqp.qp_type == IB_QPT_UC ? op | SODP_OP_UC : op;
 }
 
 /* Packets a WQE's PSN range holds: READ responses, or request packets. */
@@ -413,11 +427,11 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	u8 *payload;
 	int err;
 
-	pkt.opcode = sodp_req_opcode(w->opcode, first, last);
+	pkt.opcode = sodp_req_opcode(qp, w->opcode, first, last);
 	pkt.psn = req->psn;
-	pkt.ackreq = last ||
-		((req->psn - swqe->first_psn) % SODP_ACKREQ_EVERY) ==
-		SODP_ACKREQ_EVERY - 1;
+	pkt.ackreq = qp->ibqp.qp_type == IB_QPT_RC &&
+		(last || ((req->psn - swqe->first_psn) % SODP_ACKREQ_EVERY) ==
+			 SODP_ACKREQ_EVERY - 1);
 	pkt.se = last && (w->flags & SODP_WQE_SOLICITED);
 	if (first && (sodp_opcode_table[pkt.opcode].hdrs & SODP_HDR_RETH)) {
 		pkt.va = w->remote_addr;
@@ -440,8 +454,15 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 
 	req->psn = sodp_psn_add(req->psn, 1);
 	req->cur_off += n;
+	/*
+	 * UC: nothing will be acknowledged.  A packet out is as good as
+	 * acknowledged for the send window, and a message out is done.
+	 */
+	if (qp->ibqp.qp_type == IB_QPT_UC)
+		req->acked_psn = req->psn;
 	if (last) {
-		swqe->state = SODP_SWQE_SENT;
+		swqe->state = qp->ibqp.qp_type == IB_QPT_UC ?
+			      SODP_SWQE_DONE : SODP_SWQE_SENT;
 		req->cur++;
 		req->cur_off = 0;
 	}
@@ -552,7 +573,9 @@ static unsigned long sodp_req_timeout_jiffies(struct sodp_qp *qp)
  */
 void sodp_req_arm_timer(struct sodp_qp *qp, bool restart)
 {
-	if (!qp->timeout || qp->req.head == qp->req.sent) {
+	/* UC waits for nothing: a WQE is done once its last packet is out. */
+	if (!qp->timeout || qp->req.head == qp->req.sent ||
+	    qp->ibqp.qp_type != IB_QPT_RC) {
 		timer_delete(&qp->retry_timer);
 		return;
 	}
@@ -765,8 +788,8 @@ void sodp_req_retire(struct sodp_qp *qp)
 			return;
 		}
 		if (st != IB_WC_SUCCESS) {
-			/* IBTA: RC goes to Error, UD to Send Queue Error. */
-			if (qp->ibqp.qp_type == IB_QPT_RC)
+			/* IBTA: RC and UC go to Error, UD to SQ Error. */
+			if (sodp_qp_connected(qp))
 				sodp_qp_error(qp);
 			else
 				sodp_qp_sq_error(qp);

@@ -19,6 +19,15 @@
  * timer, so memory pressure slows a QP down and never kills it.  A READ
  * being answered just pauses and is resumed by a later run.
  *
+ * UC has no ACKs and so no NAKs: packets out of sequence, and a request
+ * that cannot be carried out (no receive posted, a bad rkey, bounds or
+ * rights, an ODP page not to be had now), drop the rest of their message
+ * silently and the QP lives on; the next message starts clean with its
+ * first packet, whatever its PSN (sodp_resp_uc_rx()).  A receive too short
+ * for the message is such a request too; only a fault of the receive WQE
+ * itself (its own lkeys, a corrupt queue) completes it in error and moves
+ * the QP to the error state, as for RC.
+ *
  * Runs only in the QP's work item (sodp_qp.c): no locks of its own.
  */
 #include "sodp.h"
@@ -32,6 +41,7 @@ enum sodp_resp_result {
 	SODP_RESP_OK,		/* done; the PSN is consumed */
 	SODP_RESP_RNR,		/* no receive WQE: RNR NAK sent */
 	SODP_RESP_FATAL,	/* NAK sent, QP moving to error */
+	SODP_RESP_DROP,		/* UC: the message is dropped */
 };
 
 static void sodp_resp_send_aeth(struct sodp_qp *qp, u32 psn, u8 syndrome)
@@ -108,6 +118,7 @@ void sodp_resp_release(struct sodp_qp *qp)
 
 	resp->in_send = false;
 	resp->in_write = false;
+	resp->uc_drop = false;
 	resp->have_rwqe = false;
 	resp->nak_sent = false;
 	resp->rnr_sent = false;
@@ -148,6 +159,24 @@ static enum sodp_resp_result sodp_resp_rnr(struct sodp_qp *qp, u32 psn)
 	return SODP_RESP_RNR;
 }
 
+/*
+ * UC: forget the message in progress and take nothing more until the next
+ * one starts.  A receive WQE already taken stays for that next SEND, from
+ * its first byte: the dropped message never completes.
+ */
+static enum sodp_resp_result sodp_resp_uc_drop(struct sodp_qp *qp)
+{
+	struct sodp_resp *resp = &qp->resp;
+
+	if (!resp->uc_drop)
+		sodp_count(qp->sdev, SODP_CNT_UC_MSG_DROPPED);
+	resp->uc_drop = true;
+	resp->in_send = false;
+	resp->in_write = false;
+	resp->recv_off = 0;
+	return SODP_RESP_DROP;
+}
+
 /**
  * sodp_resp_error() - answer a request that cannot be carried out
  * @qp: the QP
@@ -179,7 +208,11 @@ static enum sodp_resp_result sodp_resp_rnr(struct sodp_qp *qp, u32 psn)
  *                  the QP's), or an ODP page that cannot be had: Remote
  *                  Access Error NAK, LOC_PROT_ERR, ACCESS_ERR
  *
- * All but -EAGAIN move the QP to the error state.
+ * All but -EAGAIN move the QP to the error state.  UC sends no NAK: only
+ * -EPROTO and -EIO (a corrupt receive queue, the receive WQE's own lkeys)
+ * complete it in error and move the QP to the error state; anything else,
+ * a receive too short for the message included, drops the message
+ * (sodp_resp_uc_drop()), as rxe does for a UC QP without an SRQ.
  */
 static enum sodp_resp_result sodp_resp_error(struct sodp_qp *qp, u32 psn,
 					     int err, bool its_rwqe)
@@ -188,6 +221,8 @@ static enum sodp_resp_result sodp_resp_error(struct sodp_qp *qp, u32 psn,
 	enum ib_wc_status st = IB_WC_LOC_PROT_ERR;
 	u8 nak = SODP_NAK_REM_ACCESS;
 
+	if (qp->ibqp.qp_type == IB_QPT_UC && err != -EPROTO && err != -EIO)
+		return sodp_resp_uc_drop(qp);
 	switch (err) {
 	case -EAGAIN:
 		return sodp_resp_rnr(qp, psn);
@@ -211,8 +246,10 @@ static enum sodp_resp_result sodp_resp_error(struct sodp_qp *qp, u32 psn,
 		nak = SODP_NAK_REM_OP;
 		break;
 	}
-	sodp_count(qp->sdev, SODP_CNT_ERR_NAK_SENT);
-	sodp_resp_send_aeth(qp, psn, SODP_AETH_NAK | nak);
+	if (qp->ibqp.qp_type == IB_QPT_RC) {
+		sodp_count(qp->sdev, SODP_CNT_ERR_NAK_SENT);
+		sodp_resp_send_aeth(qp, psn, SODP_AETH_NAK | nak);
+	}
 	if (its_rwqe)
 		sodp_recvq_fail(qp, st);
 	sodp_qp_event(qp, ev);
@@ -569,6 +606,54 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	resp->ack_psn = pkt->psn;
 	if (++resp->since_ack >= SODP_ACK_EVERY)
 		sodp_resp_send_acks(qp);
+}
+
+/**
+ * sodp_resp_uc_rx() - handle one UC request packet
+ * @qp: the UC QP, in RTR or RTS
+ * @pkt: parsed and checked headers
+ * @payload: pkt->payload_len bytes
+ *
+ * A packet that is not the one expected (a PSN gap: packets were lost) or
+ * does not continue the message in progress drops that message.  A
+ * packet that starts a message is taken whatever its PSN, and the
+ * expected PSN follows it: UC resynchronises on message boundaries.
+ */
+void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
+		     const u8 *payload)
+{
+	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
+	struct sodp_resp *resp = &qp->resp;
+	bool starts = info->flags & SODP_OPF_FIRST;
+	enum sodp_resp_result res;
+
+	if (pkt->psn != resp->epsn || resp->uc_drop ||
+	    !sodp_resp_seq_ok(qp, pkt)) {
+		if (!starts) {
+			sodp_resp_uc_drop(qp);
+			return;
+		}
+		/* A new message: the one in progress, if any, is lost. */
+		if (resp->in_send || resp->in_write)
+			sodp_resp_uc_drop(qp);
+		resp->in_send = false;
+		resp->in_write = false;
+		resp->recv_off = 0;
+		resp->uc_drop = false;
+		resp->epsn = pkt->psn;
+	}
+	if (pkt->payload_len > qp->mtu ||
+	    ((info->flags & (SODP_OPF_FIRST | SODP_OPF_MIDDLE)) &&
+	     !(info->flags & SODP_OPF_LAST) && pkt->payload_len != qp->mtu)) {
+		sodp_resp_uc_drop(qp);
+		return;
+	}
+	if (info->flags & SODP_OPF_SEND)
+		res = sodp_resp_send(qp, pkt, payload);
+	else
+		res = sodp_resp_write(qp, pkt, payload);
+	if (res == SODP_RESP_OK)
+		resp->epsn = sodp_psn_add(resp->epsn, 1);
 }
 
 bool sodp_resp_busy(struct sodp_qp *qp)

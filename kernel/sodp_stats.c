@@ -34,6 +34,7 @@ static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
 	[SODP_CNT_RX_DROP_ODP].name = "rx_drop_odp_not_ready",
 	[SODP_CNT_UD_OVERSIZE].name = "ud_send_oversize",
 	[SODP_CNT_RX_DROP_NOMEM].name = "rx_drop_nomem",
+	[SODP_CNT_UC_MSG_DROPPED].name = "uc_messages_dropped",
 	[SODP_CNT_ODP_FAULTS].name = "odp_faults",
 	[SODP_CNT_ODP_PAGES_FAULTED].name = "odp_pages_faulted",
 	[SODP_CNT_ODP_PAGES_AROUND].name = "odp_fault_around_pages",

@@ -184,7 +184,8 @@ int sodp_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 	struct sodp_dev *sdev = to_sodp_dev(ibuc->device);
 	struct sodp_alloc_ucontext_resp resp = {
 		.abi_version = SODP_ABI_VERSION,
-		.caps = SODP_CAP_UD | SODP_CAP_SRQ | SODP_CAP_MW,
+		.caps = SODP_CAP_UD | SODP_CAP_SRQ | SODP_CAP_MW |
+			SODP_CAP_UC,
 	};
 	int err;
 

@@ -60,7 +60,7 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 	}
 	info = &sodp_opcode_table[pkt.opcode];
 	payload = skb->data + bth_off + pkt.payload_off;
-	if (qp->ibqp.qp_type != IB_QPT_RC) {
+	if (!sodp_qp_connected(qp)) {
 		if (!(info->flags & SODP_OPF_UD))
 			sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
 		else if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS ||
@@ -70,11 +70,21 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
 		return true;
 	}
-	/* An RC QP talks to one peer: the one its path names. */
+	/* An RC or UC QP talks to one peer: the one its path names. */
 	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
 	    memcmp(l3.saddr, qp->path.ipv6 ? qp->path.dgid.raw :
 		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4)) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+		return true;
+	}
+	if (qp->ibqp.qp_type == IB_QPT_UC) {
+		/* Requests only: UC has no ACKs and no responses. */
+		if (!(info->flags & SODP_OPF_UC))
+			sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
+		else if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS)
+			sodp_resp_uc_rx(qp, &pkt, payload);
+		else
+			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
 		return true;
 	}
 	if (!(info->flags & SODP_OPF_RC)) {
@@ -210,7 +220,7 @@ void sodp_qp_work(struct work_struct *work)
 		sodp_comp_timeout(qp);
 	more |= sodp_work_requests(qp);
 	sodp_resp_send_acks(qp);
-	if (qp->state == IB_QPS_RTS && qp->ibqp.qp_type == IB_QPT_RC)
+	if (qp->state == IB_QPS_RTS && sodp_qp_connected(qp))
 		more |= sodp_req_run(qp, &send_budget);
 	else if (qp->state == IB_QPS_RTS)
 		more |= sodp_ud_run(qp, &send_budget);

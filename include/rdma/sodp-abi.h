@@ -42,6 +42,7 @@ enum {
 	SODP_CAP_UD		= 1 << 0,	/* UD QPs, AHs */
 	SODP_CAP_SRQ		= 1 << 1,	/* shared receive queues */
 	SODP_CAP_MW		= 1 << 2,	/* memory windows, invalidation */
+	SODP_CAP_UC		= 1 << 3,	/* UC QPs */
 };
 
 /* Response to IB_USER_VERBS_CMD_CREATE_AH: the handle's number. */

@@ -120,6 +120,11 @@ static int sodp_build_send(struct sodp_qp *qp, const struct ibv_send_wr *wr,
 		.flags = sodp_wqe_flags(wr->send_flags, qp->sq_sig_all),
 	};
 
+	if (unlikely(sq->uc && wr->opcode != IBV_WR_SEND &&
+		     wr->opcode != IBV_WR_SEND_WITH_IMM &&
+		     wr->opcode != IBV_WR_RDMA_WRITE &&
+		     wr->opcode != IBV_WR_RDMA_WRITE_WITH_IMM))
+		return EINVAL;
 	if (sq->ud) {
 		if (unlikely(!wr->wr.ud.ah ||
 			     (wr->opcode != IBV_WR_SEND &&

@@ -35,12 +35,18 @@ enum {
 	/* A datagram is a SEND. */
 	SODP_QP_UD_SEND_OPS = IBV_QP_EX_WITH_SEND |
 			      IBV_QP_EX_WITH_SEND_WITH_IMM,
+	/* UC has no responses: nothing that reads or answers. */
+	SODP_QP_UC_SEND_OPS = SODP_QP_UD_SEND_OPS |
+			      IBV_QP_EX_WITH_RDMA_WRITE |
+			      IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM,
 };
 
-static uint64_t sodp_qp_send_ops(uint32_t caps, bool ud)
+static uint64_t sodp_qp_send_ops(uint32_t caps, enum ibv_qp_type type)
 {
-	if (ud)
+	if (type == IBV_QPT_UD)
 		return SODP_QP_UD_SEND_OPS;
+	if (type == IBV_QPT_UC)
+		return SODP_QP_UC_SEND_OPS;
 	if (caps & SODP_CAP_MW)
 		return SODP_QP_SEND_OPS | SODP_QP_MW_SEND_OPS;
 	return SODP_QP_SEND_OPS;
@@ -51,8 +57,9 @@ static int sodp_qp_check_attr(struct ibv_context *ibctx,
 {
 	uint32_t caps = to_sodp_ctx(ibctx)->caps;
 	bool ud = attr->qp_type == IBV_QPT_UD && (caps & SODP_CAP_UD);
+	bool uc = attr->qp_type == IBV_QPT_UC && (caps & SODP_CAP_UC);
 
-	if (attr->qp_type != IBV_QPT_RC && !ud)
+	if (attr->qp_type != IBV_QPT_RC && !ud && !uc)
 		return EOPNOTSUPP;
 	if (attr->srq && !(caps & SODP_CAP_SRQ))
 		return EOPNOTSUPP;
@@ -62,7 +69,8 @@ static int sodp_qp_check_attr(struct ibv_context *ibctx,
 	    attr->create_flags)
 		return EOPNOTSUPP;
 	if ((attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) &&
-	    !check_comp_mask(attr->send_ops_flags, sodp_qp_send_ops(caps, ud)))
+	    !check_comp_mask(attr->send_ops_flags,
+			     sodp_qp_send_ops(caps, attr->qp_type)))
 		return EOPNOTSUPP;
 	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd ||
 	    !attr->send_cq || !attr->recv_cq)
@@ -153,7 +161,9 @@ static struct sodp_qp *sodp_qp_create(struct ibv_context *ibctx,
 	attr->cap = qp->cap;
 	qp->sq_sig_all = attr->sq_sig_all;
 	qp->sq.ud = attr->qp_type == IBV_QPT_UD;
-	qp->mw = !qp->sq.ud && (to_sodp_ctx(ibctx)->caps & SODP_CAP_MW);
+	qp->sq.uc = attr->qp_type == IBV_QPT_UC;
+	qp->mw = attr->qp_type == IBV_QPT_RC &&
+		 (to_sodp_ctx(ibctx)->caps & SODP_CAP_MW);
 	return qp;
 
 err_unmap_sq:

@@ -40,6 +40,7 @@ struct sodp_sq {
 	uint32_t max_sge;		/* what fits the slot and the kernel takes */
 	uint32_t max_inline;
 	bool ud;			/* the QP is UD: sends only, with an AH */
+	bool uc;			/* the QP is UC: sends and writes */
 	/* ibv_wr_* state, valid between wr_start and wr_complete/wr_abort */
 	struct sodp_send_wqe *wr_cur;	/* WQE the setters apply to, or NULL */
 	uint32_t wr_start_idx;		/* ring.idx at wr_start */

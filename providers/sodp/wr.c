@@ -63,9 +63,14 @@ static struct sodp_send_wqe *sodp_wr_new(struct ibv_qp_ex *ibqpx,
 		sodp_wr_set_err(sq, EINVAL);
 		return NULL;
 	}
-	/* UD carries sends only; the other builders are there for RC. */
-	if (unlikely(sq->ud && opcode != IBV_WR_SEND &&
-		     opcode != IBV_WR_SEND_WITH_IMM)) {
+	/*
+	 * UD carries sends only, UC sends and writes; the other builders
+	 * are there for RC.
+	 */
+	if (unlikely((sq->ud || sq->uc) && opcode != IBV_WR_SEND &&
+		     opcode != IBV_WR_SEND_WITH_IMM &&
+		     (sq->ud || (opcode != IBV_WR_RDMA_WRITE &&
+				 opcode != IBV_WR_RDMA_WRITE_WITH_IMM)))) {
 		sodp_wr_set_err(sq, EINVAL);
 		return NULL;
 	}

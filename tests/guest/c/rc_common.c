@@ -359,7 +359,7 @@ static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 	ia.qp_context = e;
 	ia.send_cq = e->scq;
 	ia.recv_cq = e->rcq;
-	ia.qp_type = IBV_QPT_RC;
+	ia.qp_type = cfg->uc ? IBV_QPT_UC : IBV_QPT_RC;
 	ia.sq_sig_all = cfg->sq_sig_all;
 	ia.cap.max_send_wr = cfg->max_send_wr;
 	ia.cap.max_recv_wr = cfg->max_recv_wr;
@@ -388,10 +388,12 @@ static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 		ia.send_ops_flags = IBV_QP_EX_WITH_SEND |
 				    IBV_QP_EX_WITH_SEND_WITH_IMM |
 				    IBV_QP_EX_WITH_RDMA_WRITE |
-				    IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |
-				    IBV_QP_EX_WITH_RDMA_READ |
-				    IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |
-				    IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
+				    IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM;
+		if (!cfg->uc)
+			ia.send_ops_flags |=
+				IBV_QP_EX_WITH_RDMA_READ |
+				IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |
+				IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
 		e->qp = ibv_create_qp_ex(ctx, &ia);
 		T_CHECK(e->qp, "%s: ibv_create_qp_ex: %s", name,
 			strerror(errno));
@@ -476,8 +478,9 @@ void rc_rtr_attr(struct rc_ep *e, const struct rc_ep *peer,
 	attr->ah_attr.grh.hop_limit = 64;
 	attr->ah_attr.port_num = 1;
 	*mask = IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-		IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-		IBV_QP_MIN_RNR_TIMER;
+		IBV_QP_RQ_PSN;
+	if (!p->cfg.uc)
+		*mask |= IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER;
 }
 
 void rc_rts_attr(struct rc_ep *e, const struct rc_pair *p,
@@ -490,8 +493,10 @@ void rc_rts_attr(struct rc_ep *e, const struct rc_pair *p,
 	attr->retry_cnt = p->cfg.retry_cnt;
 	attr->rnr_retry = p->cfg.rnr_retry;
 	attr->max_rd_atomic = rd_atomic(p, e);
-	*mask = IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
-		IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC;
+	*mask = IBV_QP_STATE | IBV_QP_SQ_PSN;
+	if (!p->cfg.uc)
+		*mask |= IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
+			 IBV_QP_MAX_QP_RD_ATOMIC;
 }
 
 void rc_qp_to_rtr(struct rc_ep *e, const struct rc_ep *peer,

@@ -118,6 +118,12 @@ struct rc_cfg {
 	 * max_recv_wr WQEs of max_recv_sge SGEs) instead of its own RQ.
 	 */
 	bool srq_b;
+	/*
+	 * UC QPs instead of RC: access is REMOTE_WRITE at most, and the
+	 * transitions leave out the attributes UC does not take (responder
+	 * resources, RNR timer, timeout and retries).
+	 */
+	bool uc;
 };
 void rc_cfg_default(struct rc_cfg *cfg);
 

@@ -5,7 +5,7 @@
  *
  *   verbs_support -d DEV [-t PATTERNS] [-l]
  *
- * For sodp: UC, XRC, raw packet QPs, ATOMIC_WRITE, FLUSH, device memory,
+ * For sodp: XRC, raw packet QPs, ATOMIC_WRITE, FLUSH, device memory,
  * counters, work queues, thread domains, dma-buf MRs, CQ moderation and
  * ECE fail with EOPNOTSUPP; work requests with opcodes sodp does not carry
  * fail with EINVAL and post nothing; the capability flags hold exactly the
@@ -118,7 +118,6 @@ static void t_qp_types(struct rc_env *env, long arg)
 		enum ibv_qp_type type;
 		const char *name;
 	} types[] = {
-		{ IBV_QPT_UC, "UC" },
 		{ IBV_QPT_RAW_PACKET, "RAW_PACKET" },
 		{ IBV_QPT_XRC_SEND, "XRC_SEND" },
 		{ IBV_QPT_DRIVER, "DRIVER" },
