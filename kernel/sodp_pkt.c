@@ -143,8 +143,8 @@ static bool sodp_atomic_is_cswap(u8 opcode)
  * @len: bytes from @bth through the end of the ICRC
  * @pkt: filled with the header fields, payload offset and length
  *
- * Checks everything that can be checked without QP state: a known RC or UD
- * opcode, transport version 0, a length that holds the opcode's headers,
+ * Checks everything that can be checked without QP state: a known RC, UC or
+ * UD opcode, transport version 0, a length that holds the opcode's headers,
  * its pad and the ICRC and is a whole number of 4-byte words (every header
  * and the padded payload are), no payload or pad on an opcode that carries
  * none, and pad only on the packet that ends a message (first and middle

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * RoCEv2 wire format: IBTA transport headers (BTH and the extension headers
- * of the RC and UD opcodes sodp speaks), the IPv4/IPv6 + UDP encapsulation,
- * the invariant CRC and 24-bit PSN arithmetic.
+ * RoCEv2 wire format: IBTA transport headers (BTH and the extension
+ * headers of the RC, UC and UD opcodes sodp speaks), the IPv4/IPv6 + UDP
+ * encapsulation, the invariant CRC and 24-bit PSN arithmetic.
  *
  * Pure code on byte buffers, with no skb, rdma/ or mm/ dependency, so that
  * the host unit tests (tests/unit/pkt_test.c) run the very same source
@@ -32,9 +32,10 @@
 #define SODP_MSN_MASK		0xffffff
 
 /*
- * IBTA opcodes: transport class in the top 3 bits (RC 0b000, UD 0b011),
- * operation in the low 5.  Only RC and UD are spoken; every other value
- * (UC, RD, XRC, the RoCEv2 CNP 0x81) is unknown to sodp_pkt_parse().
+ * IBTA opcodes: transport class in the top 3 bits (RC 0b000, UC 0b001,
+ * UD 0b011), operation in the low 5.  Only RC, UC and UD are spoken; every
+ * other value (RD, XRC, the RoCEv2 CNP 0x81) is unknown to
+ * sodp_pkt_parse().
  */
 enum sodp_opcode {
 	SODP_OP_SEND_FIRST		= 0x00,
