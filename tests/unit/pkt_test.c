@@ -154,16 +154,30 @@ static void test_opcode_table(void)
 		/* Exactly one direction, one transport class, one position. */
 		EXPECT(!(in->flags & SODP_OPF_REQUEST) !=
 		       !(in->flags & SODP_OPF_RESPONSE));
-		EXPECT(!(in->flags & SODP_OPF_RC) != !(in->flags & SODP_OPF_UD));
+		EXPECT_EQ(!!(in->flags & SODP_OPF_RC) +
+			  !!(in->flags & SODP_OPF_UC) +
+			  !!(in->flags & SODP_OPF_UD), 1);
+		EXPECT_EQ(!!(in->flags & SODP_OPF_RC), (i >> 5) == 0);
+		EXPECT_EQ(!!(in->flags & SODP_OPF_UC), (i >> 5) == 1);
 		EXPECT_EQ(!!(in->flags & SODP_OPF_UD), (i >> 5) == 3);
+		/* A UC opcode is its RC twin (SEND, WRITE) on another class. */
+		if (in->flags & SODP_OPF_UC) {
+			const struct sodp_opcode_info *rc =
+				&sodp_opcode_table[i & 0x1f];
+
+			EXPECT(rc->valid && i <= SODP_OP_UC_WRITE_ONLY_IMM);
+			EXPECT_EQ(in->hdrs, rc->hdrs);
+			EXPECT_EQ(in->flags & ~SODP_OPF_UC,
+				  rc->flags & ~SODP_OPF_RC);
+		}
 		pos = in->flags & (SODP_OPF_FIRST | SODP_OPF_MIDDLE |
 				   SODP_OPF_LAST);
 		EXPECT(pos == SODP_OPF_FIRST || pos == SODP_OPF_MIDDLE ||
 		       pos == SODP_OPF_LAST || pos == SODP_OPF_ONLY);
 	}
 	snprintf(where, sizeof(where), "opcode table");
-	/* RC 0x00-0x14, 0x16, 0x17; UD 0x64, 0x65. */
-	EXPECT_EQ(nvalid, 25);
+	/* RC 0x00-0x14, 0x16, 0x17; UC 0x20-0x2b; UD 0x64, 0x65. */
+	EXPECT_EQ(nvalid, 37);
 	EXPECT(!sodp_opcode_table[0x15].valid);
 	EXPECT(!sodp_opcode_table[0x81].valid);	/* RoCEv2 CNP */
 	for (i = 0; i < ARRAY_SIZE(lens); i++)
