@@ -402,7 +402,7 @@ struct sodp_resp {
 	u32 msn;
 	bool in_send;		/* a multi-packet SEND is in progress */
 	bool in_write;		/* a multi-packet WRITE is in progress */
-	bool uc_drop;		/* UC: drop packets until a message starts */
+	bool uc_drop;		/* UC: drop until a message starts */
 	bool nak_sent;		/* PSN sequence NAK outstanding */
 	bool rnr_sent;		/* RNR NAK outstanding: drop the rest */
 	bool ack_pending;

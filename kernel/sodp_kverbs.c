@@ -97,6 +97,12 @@ static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 	if (wr->num_sge < 0 || wr->num_sge > qp->max_send_sge ||
 	    (wr->send_flags & ~SODP_KSEND_FLAGS))
 		return -EINVAL;
+	/* UC has no responses: nothing that reads, answers or invalidates. */
+	if (qp->ibqp.qp_type == IB_QPT_UC && wr->opcode != IB_WR_SEND &&
+	    wr->opcode != IB_WR_SEND_WITH_IMM &&
+	    wr->opcode != IB_WR_RDMA_WRITE &&
+	    wr->opcode != IB_WR_RDMA_WRITE_WITH_IMM)
+		return -EINVAL;
 	memset(w, 0, sizeof(*w));
 	w->wr_id = wr->wr_id;
 	w->opcode = wr->opcode;	/* IB_WR_* are the IB_UVERBS_WR_* numbers */

@@ -284,7 +284,7 @@ struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 	return skb;
 }
 
-/* An RC QP's packet, to its peer: sodp_net_alloc_to() on the QP's path. */
+/* An RC or UC QP's packet, to its peer: sodp_net_alloc_to() on its path. */
 struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 			       u32 payload_len, u8 **payload)
 {

@@ -3,7 +3,8 @@
  * sodp: the receive queue as the responder sees it: the WQE at its head
  * (or one taken from the QP's SRQ), held in qp->resp while a message
  * fills it, and the scatter of payload into its buffers through the MR
- * access layer.  Shared by RC (sodp_resp.c) and UD (sodp_ud.c).
+ * access layer.  Shared by RC and UC (sodp_resp.c) and UD
+ * (sodp_ud.c).
  *
  * Runs only in the QP's work item: no locks of its own.
  */

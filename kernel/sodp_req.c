@@ -788,8 +788,11 @@ void sodp_req_retire(struct sodp_qp *qp)
 			return;
 		}
 		if (st != IB_WC_SUCCESS) {
-			/* IBTA: RC and UC go to Error, UD to SQ Error. */
-			if (sodp_qp_connected(qp))
+			/*
+			 * IBTA: RC goes to Error; UC and UD to Send Queue
+			 * Error, where receiving goes on.
+			 */
+			if (qp->ibqp.qp_type == IB_QPT_RC)
 				sodp_qp_error(qp);
 			else
 				sodp_qp_sq_error(qp);

@@ -81,7 +81,8 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 		/* Requests only: UC has no ACKs and no responses. */
 		if (!(info->flags & SODP_OPF_UC))
 			sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
-		else if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS)
+		else if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS ||
+			 qp->state == IB_QPS_SQE)
 			sodp_resp_uc_rx(qp, &pkt, payload);
 		else
 			sodp_count(sdev, SODP_CNT_RX_DROP_STATE);

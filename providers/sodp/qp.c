@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Queue pairs: RC, and UD where the kernel says it does them
- * (SODP_CAP_UD), each with its own send ring and either its own receive
- * ring or an SRQ (SODP_CAP_SRQ; the QP's receive ring is then absent).
+ * Queue pairs: RC, and UC and UD where the kernel says it does them
+ * (SODP_CAP_UC, SODP_CAP_UD), each with its own send ring and either its
+ * own receive ring or an SRQ (SODP_CAP_SRQ; the QP's receive ring is then
+ * absent).
  * Posting lives in post.c and wr.c; this file creates, queries, modifies
  * and destroys.
  *

@@ -18,10 +18,13 @@
  *                   nothing, and B's QP stays in RTS
  *   too-small       a SEND longer than the receive is dropped; the receive
  *                   stays posted and takes the next SEND
+ *   sq-error        a SEND with a bad lkey completes LOC_PROT_ERR and puts A
+ *                   in SQE: A still receives, and back in RTS it sends
  *   many            1000 SENDs in rounds of 64: the PSNs run on without ACKs
  *   lossy           200 SENDs of 1 to 4 packets, numbered: every one that
  *                   arrives is byte-exact and in order, none twice; run it
  *                   across a link with netem loss (t-uc), where some are lost
+ *                   (UC_OPS_EXPECT_LOSS=1: then one must be)
  *
  * Run looped back on one device, or -d A -D B across two; either may be
  * rxe.
@@ -180,6 +183,8 @@ static void t_write(struct rc_env *env, long imm)
 		rc_expect(t.p.a.scq,
 			  (w = rc_ok(&t.p.a, 0x400 + i, IBV_WC_RDMA_WRITE,
 				     RC_ANY), &w), what);
+		if (!imm)
+			rc_expect_none(t.p.b.rcq, 50, "B, after a plain WRITE");
 		if (imm) {
 			w = rc_ok(&t.p.b, 0x300 + i, IBV_WC_RECV_RDMA_WITH_IMM,
 				  len);
@@ -365,6 +370,60 @@ static void t_too_small(struct rc_env *env, long arg)
 	bed_fini(&t);
 }
 
+/*
+ * IBTA: a UC send that fails puts the QP in Send Queue Error, not Error:
+ * its receive side goes on, and modify_qp takes it back to RTS.
+ */
+static void t_sq_error(struct rc_env *env, long arg)
+{
+	struct ibv_qp_attr attr = { .qp_state = IBV_QPS_RTS };
+	struct ibv_send_wr wr;
+	struct ibv_sge sg;
+	struct rc_want w;
+	struct bed t;
+
+	(void)arg;
+	bed_init(&t, env);
+	if (strncmp(t.p.a.dev->name, "sodp", 4))
+		rc_skip("rxe", "%s: rxe moves a UC QP whose send failed to ERR, "
+			"not SQE", t.p.a.dev->name);
+	sg = rc_sge(&t.sa, 0, 64);
+	sg.lkey ^= 0x5a5a00;
+	rc_wr(&wr, &sg, 1, 0xb00, IBV_WR_SEND, IBV_SEND_SIGNALED);
+	rc_post_send(&t.p.a, &wr);
+	rc_expect(t.p.a.scq, (w = rc_err(&t.p.a, 0xb00, IBV_WC_LOC_PROT_ERR),
+			      &w), "SEND with a bad lkey");
+	T_CHECK(rc_wait_qp_state(t.p.a.qp, IBV_QPS_SQE, 2000),
+		"A not in SQE after its send failed (state %d)",
+		rc_qp_state(t.p.a.qp));
+	rc_expect_none(t.p.b.rcq, 100, "B, after A's failed SEND");
+
+	/* A still receives: B -> A. */
+	sg = rc_sge(&t.sa, 1024, 100);
+	rc_post_recv(&t.p.a, 0xb10, &sg, 1);
+	sg = rc_sge(&t.rb, 2048, 100);
+	rc_wr(&wr, &sg, 1, 0xb20, IBV_WR_SEND, IBV_SEND_SIGNALED);
+	rc_post_send(&t.p.b, &wr);
+	rc_expect(t.p.b.scq, (w = rc_ok(&t.p.b, 0xb20, IBV_WC_SEND, RC_ANY),
+			      &w), "B's SEND to A in SQE");
+	rc_expect(t.p.a.rcq, (w = rc_ok(&t.p.a, 0xb10, IBV_WC_RECV, 100), &w),
+		  "A's receive in SQE");
+	rc_buf_expect(&t.sa, 1024, t.rb.p + 2048, 100);
+	rc_buf_verify(&t.sa);
+
+	/* Back to RTS, A sends again. */
+	T_OK(ibv_modify_qp(t.p.a.qp, &attr, IBV_QP_STATE));
+	post_recv_at(&t, 0xb30, 0, 64);
+	send_one(&t, 0xb40, 0, 64, false);
+	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0xb40, IBV_WC_SEND, RC_ANY),
+			      &w), "A's SEND back in RTS");
+	rc_expect(t.p.b.rcq, (w = rc_ok(&t.p.b, 0xb30, IBV_WC_RECV, 64), &w),
+		  "A's SEND back in RTS");
+	rc_buf_expect(&t.rb, 0, t.sa.p, 64);
+	rc_buf_verify(&t.rb);
+	bed_fini(&t);
+}
+
 #define ROUND	64
 #define SLOT	512
 
@@ -498,6 +557,10 @@ static void t_lossy(struct rc_env *env, long arg)
 		LOSSY_N);
 	T_CHECK(got > LOSSY_N / 2, "only %d of %d messages arrived", got,
 		LOSSY_N);
+	/* About one in eight is lost at 5%: none lost means no loss at all. */
+	if (getenv("UC_OPS_EXPECT_LOSS"))
+		T_CHECK(got < LOSSY_N, "all %d messages arrived: is netem on "
+			"the link?", LOSSY_N);
 	/* What arrived was checked above; the buffers are not compared. */
 	memcpy(t.rb.exp, t.rb.p, t.rb.len);
 	memcpy(t.sa.exp, t.sa.p, t.sa.len);
@@ -513,6 +576,7 @@ static const struct rc_test tests[] = {
 	{ "no-receive", t_no_receive, 0 },
 	{ "bad-rkey", t_bad_rkey, 0 },
 	{ "too-small", t_too_small, 0 },
+	{ "sq-error", t_sq_error, 0 },
 	{ "many", t_many, 0 },
 	{ "lossy", t_lossy, 0 },
 };
