@@ -63,6 +63,15 @@ static void bed_init(struct bed *t, struct rc_env *env)
 	rc_buf_fill(&t->rb, 0xc5);
 }
 
+/* The completion of a WR of @e that succeeded, on @cq. */
+static void expect_ok(struct ibv_cq *cq, const struct rc_ep *e, uint64_t id,
+		      enum ibv_wc_opcode op, long long len, const char *what)
+{
+	struct rc_want w = rc_ok(e, id, op, len);
+
+	rc_expect(cq, &w, what);
+}
+
 static void bed_fini(struct bed *t)
 {
 	rc_pair_quiet(&t->p, 200);
@@ -134,8 +143,8 @@ static void t_send(struct rc_env *env, long imm)
 			 imm ? " with immediate" : "", len);
 		post_recv_at(&t, 0x100 + i, 0, BUF_LEN);
 		send_one(&t, 0x200 + i, soff, len, imm);
-		rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0x200 + i, IBV_WC_SEND,
-						RC_ANY), &w), what);
+		expect_ok(t.p.a.scq, &t.p.a, 0x200 + i, IBV_WC_SEND,
+			  RC_ANY, what);
 		w = rc_ok(&t.p.b, 0x100 + i, IBV_WC_RECV, len);
 		if (imm) {
 			w.imm = 1;
@@ -180,9 +189,8 @@ static void t_write(struct rc_env *env, long imm)
 		if (imm)
 			rc_post_recv(&t.p.b, 0x300 + i, NULL, 0);
 		write_one(&t, 0x400 + i, soff, roff, len, t.rb.mr->rkey, imm);
-		rc_expect(t.p.a.scq,
-			  (w = rc_ok(&t.p.a, 0x400 + i, IBV_WC_RDMA_WRITE,
-				     RC_ANY), &w), what);
+		expect_ok(t.p.a.scq, &t.p.a, 0x400 + i, IBV_WC_RDMA_WRITE,
+			  RC_ANY, what);
 		if (!imm)
 			rc_expect_none(t.p.b.rcq, 50, "B, after a plain WRITE");
 		if (imm) {
@@ -195,12 +203,10 @@ static void t_write(struct rc_env *env, long imm)
 			/* A WRITE arrives when the next SEND does: use one. */
 			post_recv_at(&t, 0x500 + i, BUF_LEN - 64, 64);
 			send_one(&t, 0x600 + i, 0, 8, false);
-			rc_expect(t.p.a.scq,
-				  (w = rc_ok(&t.p.a, 0x600 + i, IBV_WC_SEND,
-					     RC_ANY), &w), what);
-			rc_expect(t.p.b.rcq,
-				  (w = rc_ok(&t.p.b, 0x500 + i, IBV_WC_RECV,
-					     8), &w), what);
+			expect_ok(t.p.a.scq, &t.p.a, 0x600 + i, IBV_WC_SEND,
+				  RC_ANY, what);
+			expect_ok(t.p.b.rcq, &t.p.b, 0x500 + i, IBV_WC_RECV,
+				  8, what);
 			rc_buf_expect(&t.rb, BUF_LEN - 64, t.sa.p, 8);
 		}
 		rc_buf_expect(&t.rb, roff, t.sa.p + soff, len);
@@ -216,7 +222,6 @@ static void t_refused(struct rc_env *env, long arg)
 		IBV_WR_ATOMIC_FETCH_AND_ADD,
 	};
 	struct ibv_send_wr wr, *bad;
-	struct rc_want w;
 	struct ibv_sge sg;
 	struct bed t;
 	unsigned int i;
@@ -245,10 +250,10 @@ static void t_refused(struct rc_env *env, long arg)
 	/* Nothing was posted: the next SEND is the first completion. */
 	post_recv_at(&t, 0x710, 0, 64);
 	send_one(&t, 0x720, 0, 64, false);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0x720, IBV_WC_SEND, RC_ANY),
-			      &w), "SEND after the refused WRs");
-	rc_expect(t.p.b.rcq, (w = rc_ok(&t.p.b, 0x710, IBV_WC_RECV, 64), &w),
-		  "SEND after the refused WRs");
+	expect_ok(t.p.a.scq, &t.p.a, 0x720, IBV_WC_SEND,
+		  RC_ANY, "SEND after the refused WRs");
+	expect_ok(t.p.b.rcq, &t.p.b, 0x710, IBV_WC_RECV,
+		  64, "SEND after the refused WRs");
 	rc_buf_expect(&t.rb, 0, t.sa.p, 64);
 	rc_buf_verify(&t.rb);
 	bed_fini(&t);
@@ -276,7 +281,6 @@ static void expect_dropped(const struct bed *t, long long before,
 static void t_no_receive(struct rc_env *env, long arg)
 {
 	struct bed t;
-	struct rc_want w;
 	long long before;
 	size_t len;
 
@@ -285,18 +289,18 @@ static void t_no_receive(struct rc_env *env, long arg)
 	len = 2 * t.p.mtu_bytes + 5;
 	before = b_dropped(&t);
 	send_one(&t, 0x800, 0, len, false);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0x800, IBV_WC_SEND, RC_ANY),
-			      &w), "SEND with no receive posted");
+	expect_ok(t.p.a.scq, &t.p.a, 0x800, IBV_WC_SEND,
+		  RC_ANY, "SEND with no receive posted");
 	rc_expect_none(t.p.b.rcq, 300, "B, after a SEND it had no receive for");
 	expect_dropped(&t, before, "SEND with no receive posted");
 	T_EQ(rc_qp_state(t.p.b.qp), IBV_QPS_RTS, "B's state after the drop");
 
 	post_recv_at(&t, 0x810, 0, BUF_LEN);
 	send_one(&t, 0x820, 100, len, false);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0x820, IBV_WC_SEND, RC_ANY),
-			      &w), "the next SEND");
-	rc_expect(t.p.b.rcq, (w = rc_ok(&t.p.b, 0x810, IBV_WC_RECV, len), &w),
-		  "the next SEND");
+	expect_ok(t.p.a.scq, &t.p.a, 0x820, IBV_WC_SEND,
+		  RC_ANY, "the next SEND");
+	expect_ok(t.p.b.rcq, &t.p.b, 0x810, IBV_WC_RECV,
+		  len, "the next SEND");
 	rc_buf_expect(&t.rb, 0, t.sa.p + 100, len);
 	rc_buf_verify(&t.rb);
 	bed_fini(&t);
@@ -314,8 +318,8 @@ static void t_bad_rkey(struct rc_env *env, long arg)
 	len = 3 * t.p.mtu_bytes;
 	before = b_dropped(&t);
 	write_one(&t, 0x900, 0, 0, len, t.rb.mr->rkey ^ 0x5a5a00, false);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0x900, IBV_WC_RDMA_WRITE,
-					RC_ANY), &w), "WRITE with a bad rkey");
+	expect_ok(t.p.a.scq, &t.p.a, 0x900, IBV_WC_RDMA_WRITE,
+		  RC_ANY, "WRITE with a bad rkey");
 	rc_sleep_ms(200);
 	rc_buf_verify(&t.rb);	/* nothing written */
 	expect_dropped(&t, before, "WRITE with a bad rkey");
@@ -325,8 +329,8 @@ static void t_bad_rkey(struct rc_env *env, long arg)
 	/* The receive first: UC drops a WRITE_IMM that finds none. */
 	rc_post_recv(&t.p.b, 0x920, NULL, 0);
 	write_one(&t, 0x910, 0, 0, len, t.rb.mr->rkey, true);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0x910, IBV_WC_RDMA_WRITE,
-					RC_ANY), &w), "the next WRITE");
+	expect_ok(t.p.a.scq, &t.p.a, 0x910, IBV_WC_RDMA_WRITE,
+		  RC_ANY, "the next WRITE");
 	w = rc_ok(&t.p.b, 0x920, IBV_WC_RECV_RDMA_WITH_IMM, len);
 	w.imm = 1;
 	w.imm_data = htonl(0x3e000000 | 0x910);
@@ -339,7 +343,6 @@ static void t_bad_rkey(struct rc_env *env, long arg)
 static void t_too_small(struct rc_env *env, long arg)
 {
 	struct bed t;
-	struct rc_want w;
 	long long before;
 
 	(void)arg;
@@ -351,18 +354,18 @@ static void t_too_small(struct rc_env *env, long arg)
 	before = b_dropped(&t);
 	post_recv_at(&t, 0xa00, 0, 100);
 	send_one(&t, 0xa10, 0, 2 * t.p.mtu_bytes, false);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0xa10, IBV_WC_SEND, RC_ANY),
-			      &w), "SEND longer than the receive");
+	expect_ok(t.p.a.scq, &t.p.a, 0xa10, IBV_WC_SEND,
+		  RC_ANY, "SEND longer than the receive");
 	rc_expect_none(t.p.b.rcq, 300, "B, after a SEND too long for it");
 	expect_dropped(&t, before, "SEND longer than the receive");
 	T_EQ(rc_qp_state(t.p.b.qp), IBV_QPS_RTS, "B's state after the drop");
 
 	/* The same receive takes the next SEND, from its first byte. */
 	send_one(&t, 0xa20, 500, 50, false);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0xa20, IBV_WC_SEND, RC_ANY),
-			      &w), "the next SEND");
-	rc_expect(t.p.b.rcq, (w = rc_ok(&t.p.b, 0xa00, IBV_WC_RECV, 50), &w),
-		  "the next SEND, into the receive still posted");
+	expect_ok(t.p.a.scq, &t.p.a, 0xa20, IBV_WC_SEND,
+		  RC_ANY, "the next SEND");
+	expect_ok(t.p.b.rcq, &t.p.b, 0xa00, IBV_WC_RECV,
+		  50, "the next SEND, into the receive still posted");
 	rc_buf_expect(&t.rb, 0, t.sa.p + 500, 50);
 	/* The dropped SEND's bytes may be in the receive: not checked. */
 	memcpy(t.rb.exp + 50, t.rb.p + 50, 50);
@@ -385,8 +388,8 @@ static void t_sq_error(struct rc_env *env, long arg)
 	(void)arg;
 	bed_init(&t, env);
 	if (strncmp(t.p.a.dev->name, "sodp", 4))
-		rc_skip("rxe", "%s: rxe moves a UC QP whose send failed to ERR, "
-			"not SQE", t.p.a.dev->name);
+		rc_skip("rxe", "%s: rxe moves a UC QP whose send failed "
+			"to ERR, not SQE", t.p.a.dev->name);
 	sg = rc_sge(&t.sa, 0, 64);
 	sg.lkey ^= 0x5a5a00;
 	rc_wr(&wr, &sg, 1, 0xb00, IBV_WR_SEND, IBV_SEND_SIGNALED);
@@ -404,10 +407,10 @@ static void t_sq_error(struct rc_env *env, long arg)
 	sg = rc_sge(&t.rb, 2048, 100);
 	rc_wr(&wr, &sg, 1, 0xb20, IBV_WR_SEND, IBV_SEND_SIGNALED);
 	rc_post_send(&t.p.b, &wr);
-	rc_expect(t.p.b.scq, (w = rc_ok(&t.p.b, 0xb20, IBV_WC_SEND, RC_ANY),
-			      &w), "B's SEND to A in SQE");
-	rc_expect(t.p.a.rcq, (w = rc_ok(&t.p.a, 0xb10, IBV_WC_RECV, 100), &w),
-		  "A's receive in SQE");
+	expect_ok(t.p.b.scq, &t.p.b, 0xb20, IBV_WC_SEND,
+		  RC_ANY, "B's SEND to A in SQE");
+	expect_ok(t.p.a.rcq, &t.p.a, 0xb10, IBV_WC_RECV,
+		  100, "A's receive in SQE");
 	rc_buf_expect(&t.sa, 1024, t.rb.p + 2048, 100);
 	rc_buf_verify(&t.sa);
 
@@ -415,10 +418,10 @@ static void t_sq_error(struct rc_env *env, long arg)
 	T_OK(ibv_modify_qp(t.p.a.qp, &attr, IBV_QP_STATE));
 	post_recv_at(&t, 0xb30, 0, 64);
 	send_one(&t, 0xb40, 0, 64, false);
-	rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, 0xb40, IBV_WC_SEND, RC_ANY),
-			      &w), "A's SEND back in RTS");
-	rc_expect(t.p.b.rcq, (w = rc_ok(&t.p.b, 0xb30, IBV_WC_RECV, 64), &w),
-		  "A's SEND back in RTS");
+	expect_ok(t.p.a.scq, &t.p.a, 0xb40, IBV_WC_SEND,
+		  RC_ANY, "A's SEND back in RTS");
+	expect_ok(t.p.b.rcq, &t.p.b, 0xb30, IBV_WC_RECV,
+		  64, "A's SEND back in RTS");
 	rc_buf_expect(&t.rb, 0, t.sa.p, 64);
 	rc_buf_verify(&t.rb);
 	bed_fini(&t);
@@ -500,8 +503,8 @@ static void lossy_drain(struct bed *t, size_t slot, int sent, int *last,
 		dst = t->rb.p + wc.wr_id * slot;
 		memcpy(&m, dst, sizeof(m));
 		T_CHECK(m > *last && m < sent,
-			"message %d after %d (of %d sent): out of order or twice",
-			m, *last, sent);
+			"message %d after %d (of %d sent): out of order or "
+			"twice", m, *last, sent);
 		T_EQ(wc.byte_len, lossy_len(mtu, m),
 		     "byte_len of the message received");
 		for (j = sizeof(m); j < wc.byte_len; j++)
@@ -541,14 +544,13 @@ static void t_lossy(struct rc_env *env, long arg)
 	for (k = 0; k < LOSSY_N; k++) {
 		size_t len = lossy_len(mtu, k);
 		uint8_t *src = t.sa.p + (k % LOSSY_RX) * slot;
-		struct rc_want w;
 
 		for (i = 0; i < len; i++)
 			src[i] = rc_pat(k, i);
 		memcpy(src, &k, sizeof(k));
 		send_one(&t, k, (k % LOSSY_RX) * slot, len, false);
-		rc_expect(t.p.a.scq, (w = rc_ok(&t.p.a, k, IBV_WC_SEND,
-						RC_ANY), &w), "numbered SEND");
+		expect_ok(t.p.a.scq, &t.p.a, k, IBV_WC_SEND,
+			  RC_ANY, "numbered SEND");
 		/* Its receive, or up to 20 ms: a lost one never comes. */
 		lossy_drain(&t, slot, k + 1, &last, &got, 20);
 	}
