@@ -256,11 +256,36 @@ struct sodp_imr;
  * MR.  Pinned MRs are in sodp_mr_pinned.c, explicit ODP MRs in
  * sodp_odp.c, implicit ODP MRs in sodp_odp_implicit.c.
  */
+/* What an 8-byte atomic does with the word (sodp_mr_atomic()). */
+enum sodp_atomic_op {
+	SODP_ATOMIC_FETCH_ADD,	/* += compare_add */
+	SODP_ATOMIC_CMP_SWAP,	/* = swap if it was compare_add */
+	SODP_ATOMIC_STORE,	/* = swap: ATOMIC_WRITE */
+};
+
+/*
+ * The operation as one locked CPU instruction, so that it is atomic
+ * against CPU atomics on the word too.  Return: the value before.
+ */
+static inline u64 sodp_atomic_do(atomic64_t *p, enum sodp_atomic_op op,
+				 u64 compare_add, u64 swap)
+{
+	switch (op) {
+	case SODP_ATOMIC_CMP_SWAP:
+		return atomic64_cmpxchg(p, compare_add, swap);
+	case SODP_ATOMIC_STORE:
+		return atomic64_xchg(p, swap);
+	default:
+		return atomic64_fetch_add(compare_add, p);
+	}
+}
+
 struct sodp_mr_ops {
 	int (*copy)(struct sodp_mr *mr, unsigned long uaddr, void *buf,
 		    u32 len, bool to_mr);
-	int (*atomic)(struct sodp_mr *mr, unsigned long uaddr, bool cmp_swap,
-		      u64 compare_add, u64 swap, u64 *orig);
+	int (*atomic)(struct sodp_mr *mr, unsigned long uaddr,
+		      enum sodp_atomic_op op, u64 compare_add, u64 swap,
+		      u64 *orig);
 	int (*prefetch)(struct sodp_mr *mr, unsigned long uaddr, u64 len,
 			enum sodp_odp_need need);
 	int (*fill_res)(struct sk_buff *msg, struct sodp_mr *mr);
@@ -320,6 +345,21 @@ struct sodp_mw {
 	int access;
 	struct sodp_qp *qp;
 };
+
+/*
+ * Work requests the responder answers with a response of their own (READ
+ * responses, an atomic ACK), each holding one of its responder resources
+ * (max_rd_atomic): READ and the atomics, and ATOMIC_WRITE and FLUSH, which
+ * are answered by an empty READ response.
+ */
+static inline bool sodp_wr_is_answered(u8 op)
+{
+	return op == IB_UVERBS_WR_RDMA_READ ||
+	       op == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+	       op == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD ||
+	       op == IB_UVERBS_WR_ATOMIC_WRITE ||
+	       op == IB_UVERBS_WR_FLUSH;
+}
 
 /* Work requests that send nothing: the requester carries them out. */
 static inline bool sodp_wr_is_local(u8 op)
@@ -639,6 +679,8 @@ int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
 struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 			    u64 iova, u64 length, int access);
+struct sodp_mr *sodp_mr_get_whole(struct sodp_dev *sdev, u32 key, u32 pdn,
+				  int access);
 void sodp_mr_put(struct sodp_mr *mr);
 struct sodp_mr *sodp_mr_bind_window(struct sodp_dev *sdev, u32 lkey, u32 pdn,
 				    u64 iova, u64 length, int access);
@@ -652,12 +694,13 @@ int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote);
 void sodp_mw_qp_gone(struct sodp_qp *qp);
 struct sodp_mr *sodp_rkey_get(struct sodp_qp *qp, u32 rkey, u64 *va,
 			      u64 length, int access);
+struct sodp_mr *sodp_rkey_get_whole(struct sodp_qp *qp, u32 rkey, int access);
 int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
 		   u32 flags, struct ib_sge *sg_list, u32 num_sge,
 		   struct uverbs_attr_bundle *attrs);
 int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		 enum sodp_mr_dir dir);
-int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
+int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, enum sodp_atomic_op op,
 		   u64 compare_add, u64 swap, u64 *orig);
 int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 /* The kinds of MR; each sets mr->ops when it succeeds. */

@@ -19,13 +19,6 @@ static const u32 sodp_rnr_usecs[32] = {
 	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
 };
 
-static bool sodp_is_rd_atomic(u8 wr_op)
-{
-	return wr_op == IB_UVERBS_WR_RDMA_READ ||
-	       wr_op == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
-	       wr_op == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
-}
-
 /* Forward progress: the retry budgets start over (IBTA 9.7.5.1). */
 static void sodp_comp_progress(struct sodp_qp *qp, u32 psn)
 {
@@ -97,7 +90,7 @@ static void sodp_comp_ack(struct sodp_qp *qp, u32 psn)
 			continue;
 		if (sodp_psn_cmp(swqe->last_psn, psn) > 0)
 			break;
-		if (sodp_is_rd_atomic(swqe->wqe.opcode)) {
+		if (sodp_wr_is_answered(swqe->wqe.opcode)) {
 			lost |= swqe->state == SODP_SWQE_SENT;
 			continue;
 		}
@@ -135,7 +128,10 @@ static void sodp_comp_rd_done(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	swqe->state = SODP_SWQE_DONE;
 }
 
-/* Return: false to be given the packet again later (see sodp_comp_rx()). */
+/*
+ * A READ response, or the empty one that answers ATOMIC_WRITE and FLUSH.
+ * Return: false to be given the packet again later (see sodp_comp_rx()).
+ */
 static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 				const u8 *payload)
 {
@@ -149,7 +145,9 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		return true;	/* duplicate or stray */
 	swqe = sodp_req_swqe(qp, idx);
 	/* Answers a READ even if rewound and not yet asked for again. */
-	if (swqe->wqe.opcode != IB_UVERBS_WR_RDMA_READ ||
+	if ((swqe->wqe.opcode != IB_UVERBS_WR_RDMA_READ &&
+	     swqe->wqe.opcode != IB_UVERBS_WR_ATOMIC_WRITE &&
+	     swqe->wqe.opcode != IB_UVERBS_WR_FLUSH) ||
 	    swqe->state == SODP_SWQE_DONE)
 		return true;
 	/* A response implies every earlier request arrived. */

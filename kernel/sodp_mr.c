@@ -54,7 +54,7 @@
 	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |		\
 	 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |		\
 	 IB_ACCESS_ON_DEMAND | IB_ACCESS_HUGETLB | IB_ACCESS_OPTIONAL |	\
-	 IB_ACCESS_MW_BIND)
+	 IB_ACCESS_MW_BIND | IB_ACCESS_FLUSH_GLOBAL)
 
 /* Is [@iova, @iova + @len) inside the MR?  The one bounds check. */
 static bool sodp_mr_in_bounds(const struct sodp_mr *mr, u64 iova, u64 len)
@@ -243,6 +243,29 @@ int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 			    u64 iova, u64 length, int access)
 {
+	struct sodp_mr *mr = sodp_mr_get_whole(sdev, key, pdn, access);
+
+	if (IS_ERR(mr) || sodp_mr_in_bounds(mr, iova, length))
+		return mr;
+	sodp_mr_put(mr);
+	return ERR_PTR(-ERANGE);
+}
+
+/**
+ * sodp_mr_get_whole() - look up and check an MR for an access to all of it
+ * @sdev: the device
+ * @key: lkey or rkey
+ * @pdn: the PD the accessing QP belongs to
+ * @access: IB_ACCESS_* rights the access needs
+ *
+ * For a FLUSH of a whole MR, which names no address range.
+ *
+ * Return: a referenced MR, or ERR_PTR(-ENOENT) or ERR_PTR(-EACCES) as
+ * sodp_mr_get() gives.
+ */
+struct sodp_mr *sodp_mr_get_whole(struct sodp_dev *sdev, u32 key, u32 pdn,
+				  int access)
+{
 	struct sodp_mr *mr;
 	int err;
 
@@ -258,8 +281,6 @@ struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 		err = -ENOENT;
 	else if ((mr->access & access) != access)
 		err = -EACCES;
-	else if (!sodp_mr_in_bounds(mr, iova, length))
-		err = -ERANGE;
 	else
 		return mr;
 	sodp_mr_put(mr);
@@ -354,11 +375,12 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 
 /**
  * sodp_mr_atomic() - an 8-byte atomic on MR memory
- * @mr: a referenced MR, checked for REMOTE_ATOMIC on [@iova, @iova + 8)
+ * @mr: a referenced MR, checked for REMOTE_ATOMIC (REMOTE_WRITE for a
+ *	store) on [@iova, @iova + 8)
  * @iova: 8-byte aligned address
- * @cmp_swap: compare-and-swap if true, fetch-and-add if false
+ * @op: what to do with the word (enum sodp_atomic_op)
  * @compare_add: the compare value, or the addend
- * @swap: the swap value
+ * @swap: the swap value, or the value to store
  * @orig: the value before the operation
  *
  * Every kind performs the operation as a locked CPU instruction on the
@@ -371,7 +393,7 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
  * ODP MR -EAGAIN (try again later) or the error of a page that cannot be
  * had.
  */
-int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
+int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, enum sodp_atomic_op op,
 		   u64 compare_add, u64 swap, u64 *orig)
 {
 	unsigned long uaddr;
@@ -383,7 +405,7 @@ int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, bool cmp_swap,
 	uaddr = sodp_mr_uaddr(mr, iova);
 	if (uaddr & 7)
 		return -EINVAL;	/* iova and the user address may differ */
-	return mr->ops->atomic(mr, uaddr, cmp_swap, compare_add, swap, orig);
+	return mr->ops->atomic(mr, uaddr, op, compare_add, swap, orig);
 }
 
 /**

@@ -25,7 +25,8 @@ static int sodp_dma_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
 
 /* Unreachable: sodp_mr_get() refuses REMOTE_ATOMIC, which it lacks. */
 static int sodp_dma_atomic(struct sodp_mr *mr, unsigned long addr,
-			   bool cmp_swap, u64 compare_add, u64 swap, u64 *orig)
+			   enum sodp_atomic_op op, u64 compare_add, u64 swap,
+			   u64 *orig)
 {
 	return -EACCES;
 }

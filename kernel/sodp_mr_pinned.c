@@ -45,18 +45,15 @@ static int sodp_pinned_copy(struct sodp_mr *mr, unsigned long uaddr,
 }
 
 static int sodp_pinned_atomic(struct sodp_mr *mr, unsigned long uaddr,
-			      bool cmp_swap, u64 compare_add, u64 swap,
-			      u64 *orig)
+			      enum sodp_atomic_op op, u64 compare_add,
+			      u64 swap, u64 *orig)
 {
 	u32 in_page;
 	struct page *page = sodp_pinned_page(mr, uaddr, &in_page);
 	void *va = kmap_local_page(page);
 	atomic64_t *p = va + in_page;
 
-	if (cmp_swap)
-		*orig = atomic64_cmpxchg(p, compare_add, swap);
-	else
-		*orig = atomic64_fetch_add(compare_add, p);
+	*orig = sodp_atomic_do(p, op, compare_add, swap);
 	kunmap_local(va);
 	return 0;
 }

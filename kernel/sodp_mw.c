@@ -276,3 +276,22 @@ struct sodp_mr *sodp_rkey_get(struct sodp_qp *qp, u32 rkey, u64 *va,
 	return sodp_mr_get(qp->sdev, rkey, to_sodp_pd(qp->ibqp.pd)->pdn, *va,
 			   length, access);
 }
+
+/**
+ * sodp_rkey_get_whole() - the MR a FLUSH of a whole MR through @rkey names
+ * @qp: the QP the request came to
+ * @rkey: the MR's key
+ * @access: the IB_ACCESS_FLUSH_* rights the flush needs
+ *
+ * Windows grant remote reads, writes and atomics, never flushes: a
+ * window's key gets -EACCES.
+ *
+ * Return: a referenced MR, or an ERR_PTR as sodp_mr_get_whole() gives.
+ */
+struct sodp_mr *sodp_rkey_get_whole(struct sodp_qp *qp, u32 rkey, int access)
+{
+	if (sodp_key_is_mw(rkey))
+		return ERR_PTR(-EACCES);
+	return sodp_mr_get_whole(qp->sdev, rkey, to_sodp_pd(qp->ibqp.pd)->pdn,
+				 access);
+}

@@ -728,8 +728,8 @@ out:
  * Return: true if done.
  */
 static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
-				    bool cmp_swap, u64 compare_add, u64 swap,
-				    u64 *orig)
+				    enum sodp_atomic_op op, u64 compare_add,
+				    u64 swap, u64 *orig)
 {
 	const unsigned long want = SODP_PTE_VALID | SODP_PTE_WRITE;
 	unsigned long *e = sodp_odp_entry(odp, addr);
@@ -742,10 +742,7 @@ static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
 		return false;
 	va = kmap_local_page(sodp_odp_page(*e));
 	p = va + offset_in_page(addr);
-	if (cmp_swap)
-		*orig = atomic64_cmpxchg(p, compare_add, swap);
-	else
-		*orig = atomic64_fetch_add(compare_add, p);
+	*orig = sodp_atomic_do(p, op, compare_add, swap);
 	kunmap_local(va);
 	*e |= SODP_PTE_DIRTY;
 	if (*e & SODP_PTE_NOEXCL)
@@ -757,9 +754,9 @@ static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
  * sodp_odp_atomic() - an 8-byte atomic on an ODP region
  * @odp: the region
  * @addr: user address, 8-byte aligned, inside the region
- * @cmp_swap: compare-and-swap if true, fetch-and-add if false
+ * @op: what to do with the word (enum sodp_atomic_op)
  * @compare_add: the compare value, or the addend
- * @swap: the swap value
+ * @swap: the swap value, or the value to store
  * @orig: the value before the operation
  *
  * Runs on a device-exclusive page, or on a page that cannot be one (see
@@ -769,8 +766,8 @@ static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
  * Return: 0, -EAGAIN (not now: try again later), or the error of a page
  * the process cannot give (-EFAULT, -EPERM).
  */
-int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
-		    u64 compare_add, u64 swap, u64 *orig)
+int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
+		    enum sodp_atomic_op op, u64 compare_add, u64 swap, u64 *orig)
 {
 	unsigned long pfns[SODP_ODP_WINDOW];
 	bool done, lost = false;
@@ -779,7 +776,7 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr, bool cmp_swap,
 
 	for (round = 0; round <= SODP_ODP_MAX_STALLS; round++) {
 		mutex_lock(&odp->lock);
-		done = sodp_odp_atomic_present(odp, addr, cmp_swap,
+		done = sodp_odp_atomic_present(odp, addr, op,
 					       compare_add, swap, orig);
 		mutex_unlock(&odp->lock);
 		if (done)
@@ -944,10 +941,10 @@ static int sodp_odp_mr_copy(struct sodp_mr *mr, unsigned long uaddr,
 }
 
 static int sodp_odp_mr_atomic(struct sodp_mr *mr, unsigned long uaddr,
-			      bool cmp_swap, u64 compare_add, u64 swap,
-			      u64 *orig)
+			      enum sodp_atomic_op op, u64 compare_add,
+			      u64 swap, u64 *orig)
 {
-	return sodp_odp_atomic(mr->odp, uaddr, cmp_swap, compare_add, swap,
+	return sodp_odp_atomic(mr->odp, uaddr, op, compare_add, swap,
 			       orig);
 }
 

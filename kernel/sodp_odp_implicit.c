@@ -251,14 +251,15 @@ static int sodp_imr_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
 
 /* 8-byte aligned, so inside one chunk. */
 static int sodp_imr_atomic(struct sodp_mr *mr, unsigned long addr,
-			   bool cmp_swap, u64 compare_add, u64 swap, u64 *orig)
+			   enum sodp_atomic_op op, u64 compare_add, u64 swap,
+			   u64 *orig)
 {
 	struct sodp_odp *child;
 
 	child = sodp_imr_child(mr->imr, addr, sizeof(u64), SODP_ODP_WRITE);
 	if (IS_ERR(child))
 		return PTR_ERR(child);
-	return sodp_odp_atomic(child, addr, cmp_swap, compare_add, swap, orig);
+	return sodp_odp_atomic(child, addr, op, compare_add, swap, orig);
 }
 
 /*

@@ -24,7 +24,8 @@
 	 (((h) & SODP_HDR_ATMACK) ? SODP_ATMACK_LEN : 0) +		\
 	 (((h) & SODP_HDR_IMMDT) ? SODP_IMMDT_LEN : 0) +		\
 	 (((h) & SODP_HDR_IETH) ? SODP_IETH_LEN : 0) +			\
-	 (((h) & SODP_HDR_DETH) ? SODP_DETH_LEN : 0))
+	 (((h) & SODP_HDR_DETH) ? SODP_DETH_LEN : 0) +			\
+	 (((h) & SODP_HDR_FETH) ? SODP_FETH_LEN : 0))
 
 #define OP(op, hdrs_, kind_, pos_)					\
 	[SODP_OP_##op] = {						\
@@ -44,11 +45,14 @@
 #define IMM		SODP_HDR_IMMDT
 #define IETH		SODP_HDR_IETH
 #define DETH		SODP_HDR_DETH
+#define FETH		SODP_HDR_FETH
 #define RC_REQ		(SODP_OPF_REQUEST | SODP_OPF_RC)
 #define RC_SEND		(RC_REQ | SODP_OPF_SEND)
 #define RC_WRITE	(RC_REQ | SODP_OPF_WRITE)
 #define RC_READ		(RC_REQ | SODP_OPF_READ)
 #define RC_ATOMIC	(RC_REQ | SODP_OPF_ATOMIC)
+#define RC_FLUSH	(RC_REQ | SODP_OPF_FLUSH)
+#define RC_ATMWRITE	(RC_REQ | SODP_OPF_ATOMIC_WRITE)
 #define RC_ACK		(SODP_OPF_RESPONSE | SODP_OPF_RC)
 #define RC_RDRESP	(RC_ACK | SODP_OPF_READ)
 #define RC_ATMACK	(RC_ACK | SODP_OPF_ATOMIC)
@@ -81,6 +85,8 @@ const struct sodp_opcode_info sodp_opcode_table[256] = {
 	OP(FETCH_ADD,         ATMETH,           RC_ATOMIC,  ONLY),
 	OP(SEND_LAST_INV,     PL | IETH,        RC_SEND,    LAST),
 	OP(SEND_ONLY_INV,     PL | IETH,        RC_SEND,    ONLY),
+	OP(FLUSH,             FETH | RETH,      RC_FLUSH,   ONLY),
+	OP(ATOMIC_WRITE,      PL | RETH,        RC_ATMWRITE, ONLY),
 	OP(UC_SEND_FIRST,     PL,               UC_SEND,    FIRST),
 	OP(UC_SEND_MIDDLE,    PL,               UC_SEND,    MIDDLE),
 	OP(UC_SEND_LAST,      PL,               UC_SEND,    LAST),
@@ -105,11 +111,14 @@ const struct sodp_opcode_info sodp_opcode_table[256] = {
 #undef IMM
 #undef IETH
 #undef DETH
+#undef FETH
 #undef RC_REQ
 #undef RC_SEND
 #undef RC_WRITE
 #undef RC_READ
 #undef RC_ATOMIC
+#undef RC_FLUSH
+#undef RC_ATMWRITE
 #undef RC_ACK
 #undef RC_RDRESP
 #undef RC_ATMACK
@@ -130,6 +139,14 @@ const struct sodp_opcode_info sodp_opcode_table[256] = {
 #define BTH_TVER_MASK	0xf
 #define BTH_ACKREQ	0x80000000u
 #define BTH_RESV8A	4		/* offset of the resv8a byte */
+
+/*
+ * FETH (IBTA annex A19, FLUSH): reserved(26) | SelectivityLevel(2) |
+ * PlacementType(4).
+ */
+#define FETH_PLT_MASK	0xf
+#define FETH_SEL_SHIFT	4
+#define FETH_SEL_MASK	0x3
 
 /* An atomic names its operands differently on the wire and in verbs. */
 static bool sodp_atomic_is_cswap(u8 opcode)
@@ -209,6 +226,13 @@ int sodp_pkt_parse(const void *bth, u32 len, struct sodp_pkt *pkt)
 		pkt->qkey = get_unaligned_be32(q);
 		pkt->sqpn = get_unaligned_be32(q + 4) & SODP_QPN_MASK;
 		q += SODP_DETH_LEN;
+	}
+	if (info->hdrs & SODP_HDR_FETH) {
+		u32 feth = get_unaligned_be32(q);
+
+		pkt->flush_type = feth & FETH_PLT_MASK;
+		pkt->flush_level = (feth >> FETH_SEL_SHIFT) & FETH_SEL_MASK;
+		q += SODP_FETH_LEN;
 	}
 	if (info->hdrs & SODP_HDR_RETH) {
 		pkt->va = get_unaligned_be64(q);
@@ -293,6 +317,12 @@ u32 sodp_pkt_build(void *buf, const struct sodp_pkt *pkt)
 		put_unaligned_be32(pkt->qkey, q);
 		put_unaligned_be32(pkt->sqpn & SODP_QPN_MASK, q + 4);
 		q += SODP_DETH_LEN;
+	}
+	if (info->hdrs & SODP_HDR_FETH) {
+		put_unaligned_be32((pkt->flush_level & FETH_SEL_MASK) <<
+				   FETH_SEL_SHIFT |
+				   (pkt->flush_type & FETH_PLT_MASK), q);
+		q += SODP_FETH_LEN;
 	}
 	if (info->hdrs & SODP_HDR_RETH) {
 		put_unaligned_be64(pkt->va, q);

@@ -25,6 +25,7 @@
 #define SODP_IMMDT_LEN		4
 #define SODP_IETH_LEN		4
 #define SODP_DETH_LEN		8
+#define SODP_FETH_LEN		4
 #define SODP_ICRC_LEN		4
 
 #define SODP_PSN_MASK		0xffffff
@@ -62,6 +63,8 @@ enum sodp_opcode {
 	/* 0x15 is reserved */
 	SODP_OP_SEND_LAST_INV		= 0x16,
 	SODP_OP_SEND_ONLY_INV		= 0x17,
+	SODP_OP_FLUSH			= 0x1c,
+	SODP_OP_ATOMIC_WRITE		= 0x1d,
 	/* UC: the RC SEND and WRITE opcodes with the UC transport bits. */
 	SODP_OP_UC			= 0x20,
 	SODP_OP_UC_SEND_FIRST		= 0x20,
@@ -90,6 +93,7 @@ enum {
 	SODP_HDR_IETH		= 1 << 5,
 	SODP_HDR_DETH		= 1 << 6,
 	SODP_HDR_PAYLOAD	= 1 << 7,
+	SODP_HDR_FETH		= 1 << 8,
 };
 
 /*
@@ -113,11 +117,13 @@ enum {
 	SODP_OPF_RC		= 1 << 9,
 	SODP_OPF_UD		= 1 << 10,
 	SODP_OPF_UC		= 1 << 11,
+	SODP_OPF_FLUSH		= 1 << 12,
+	SODP_OPF_ATOMIC_WRITE	= 1 << 13,	/* an 8-byte store, answered */
 };
 
 struct sodp_opcode_info {
 	bool valid;
-	u8 hdrs;		/* SODP_HDR_* */
+	u16 hdrs;		/* SODP_HDR_* */
 	u16 flags;		/* SODP_OPF_* */
 	u8 hdr_len;		/* BTH + extension headers */
 	const char *name;
@@ -170,6 +176,9 @@ struct sodp_pkt {
 	/* DETH */
 	u32 qkey;
 	u32 sqpn;
+	/* FETH: placement type (IB_FLUSH_GLOBAL...) and selectivity level */
+	u8 flush_type;
+	u8 flush_level;
 
 	u32 payload_off;	/* from the start of the BTH */
 	u32 payload_len;	/* excluding pad and ICRC */

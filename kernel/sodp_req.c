@@ -74,13 +74,6 @@ static const struct sodp_sge *sodp_swqe_sges(struct sodp_qp *qp, u32 idx)
 	return sodp_shadow_at(qp, idx) + sizeof(struct sodp_send_wqe);
 }
 
-static bool sodp_op_is_rd_atomic(u8 op)
-{
-	return op == IB_UVERBS_WR_RDMA_READ ||
-	       op == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
-	       op == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
-}
-
 static bool sodp_op_is_atomic(u8 op)
 {
 	return op == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
@@ -157,6 +150,22 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 		    (w->flags & SODP_WQE_INLINE))
 			goto bad;
 		return;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+	case IB_UVERBS_WR_FLUSH:
+		/*
+		 * Everything is in the WQE: the 8 bytes to store, or the
+		 * range and kind of a flush.  No local memory takes part.
+		 */
+		if (qp->ibqp.qp_type != IB_QPT_RC || w->num_sge ||
+		    (w->flags & SODP_WQE_INLINE) || !qp->max_rd_atomic)
+			goto bad;
+		if (w->opcode == IB_UVERBS_WR_FLUSH &&
+		    (w->flush_len > U32_MAX || !w->flush_type ||
+		     (w->flush_type & ~(IB_FLUSH_GLOBAL | IB_FLUSH_PERSISTENT)) ||
+		     w->flush_level > IB_FLUSH_MR))
+			goto bad;
+		swqe->length = 0;
+		return;
 	default:
 		goto bad;
 	}
@@ -188,7 +197,7 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 	if (sodp_op_is_atomic(w->opcode) && (w->num_sge != 1 || total != 8))
 		goto bad;
 	/* No responder resources asked for: a READ could never go out. */
-	if (sodp_op_is_rd_atomic(w->opcode) && !qp->max_rd_atomic)
+	if (sodp_wr_is_answered(w->opcode) && !qp->max_rd_atomic)
 		goto bad;
 	swqe->length = total;
 	return;
@@ -312,7 +321,7 @@ void sodp_req_fail(struct sodp_qp *qp, u32 idx, int err)
 	if (swqe->status == IB_WC_SUCCESS)
 		swqe->status = sodp_req_wc_status(err);
 	if (swqe->state == SODP_SWQE_SENT &&
-	    sodp_op_is_rd_atomic(swqe->wqe.opcode))
+	    sodp_wr_is_answered(swqe->wqe.opcode))
 		req->rd_atomic_out--;
 	swqe->state = SODP_SWQE_DONE;
 	/* Transmission stops at the first failed WQE. */
@@ -361,7 +370,9 @@ static u8 sodp_req_opcode(struct sodp_qp *qp, u8 wr_op, bool first, bool last)
 /* Packets a WQE's PSN range holds: READ responses, or request packets. */
 static u32 sodp_req_npsn(struct sodp_qp *qp, const struct sodp_swqe *swqe)
 {
-	if (sodp_op_is_atomic(swqe->wqe.opcode))
+	/* One request, one response: the atomics, ATOMIC_WRITE and FLUSH. */
+	if (sodp_wr_is_answered(swqe->wqe.opcode) &&
+	    swqe->wqe.opcode != IB_UVERBS_WR_RDMA_READ)
 		return 1;
 	return max_t(u32, DIV_ROUND_UP(swqe->length, qp->mtu), 1);
 }
@@ -393,6 +404,8 @@ static void sodp_req_place(struct sodp_qp *qp, struct sodp_swqe *swqe)
 		return;
 	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
 	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+	case IB_UVERBS_WR_FLUSH:
 		req->psn = swqe->first_psn;
 		return;
 	}
@@ -470,8 +483,8 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 }
 
 /*
- * A READ or atomic request: one packet.  A READ asks for what it still
- * lacks, at that byte's PSN.  Return: 0 or -ENOMEM.
+ * A READ, atomic, ATOMIC_WRITE or FLUSH request: one packet.  A READ asks
+ * for what it still lacks, at that byte's PSN.  Return: 0 or -ENOMEM.
  */
 static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 {
@@ -484,20 +497,38 @@ static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	pkt.psn = req->psn;
 	pkt.ackreq = true;
 	pkt.rkey = w->rkey;
-	if (w->opcode == IB_UVERBS_WR_RDMA_READ) {
+	pkt.va = w->remote_addr;
+	switch (w->opcode) {
+	case IB_UVERBS_WR_RDMA_READ:
 		pkt.opcode = SODP_OP_READ_REQ;
 		pkt.va = w->remote_addr + swqe->done_bytes;
 		pkt.dma_len = swqe->length - swqe->done_bytes;
-	} else {
+		break;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		pkt.opcode = SODP_OP_ATOMIC_WRITE;
+		pkt.dma_len = sizeof(w->atomic_write);
+		break;
+	case IB_UVERBS_WR_FLUSH:
+		pkt.opcode = SODP_OP_FLUSH;
+		pkt.dma_len = w->flush_len;
+		pkt.flush_type = w->flush_type;
+		pkt.flush_level = w->flush_level;
+		break;
+	default:
 		pkt.opcode = w->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ?
 			     SODP_OP_CMP_SWAP : SODP_OP_FETCH_ADD;
-		pkt.va = w->remote_addr;
 		pkt.compare_add = w->compare_add;
 		pkt.swap = w->swap;
+		break;
 	}
-	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
+	skb = sodp_net_alloc(qp, &pkt,
+			     pkt.opcode == SODP_OP_ATOMIC_WRITE ?
+			     sizeof(w->atomic_write) : 0, &payload);
 	if (!skb)
 		return -ENOMEM;
+	/* The bytes as they are to lie in memory: no byte order to apply. */
+	if (pkt.opcode == SODP_OP_ATOMIC_WRITE)
+		memcpy(payload, &w->atomic_write, sizeof(w->atomic_write));
 	sodp_net_send(qp, skb);
 	sodp_req_sent_to(req, swqe->last_psn);
 
@@ -603,7 +634,7 @@ static void sodp_req_rewind(struct sodp_qp *qp)
 		if (swqe->state != SODP_SWQE_SENT)
 			continue;
 		swqe->state = SODP_SWQE_QUEUED;
-		if (sodp_op_is_rd_atomic(swqe->wqe.opcode))
+		if (sodp_wr_is_answered(swqe->wqe.opcode))
 			req->rd_atomic_out--;
 	}
 	req->cur = req->head;
@@ -695,7 +726,7 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		if ((swqe->wqe.flags & SODP_WQE_FENCE) && req->rd_atomic_out &&
 		    !req->cur_off)
 			break;
-		if (sodp_op_is_rd_atomic(op)) {
+		if (sodp_wr_is_answered(op)) {
 			if (req->rd_atomic_out >= qp->max_rd_atomic)
 				break;
 			err = sodp_req_send_rd_atomic(qp, swqe);
@@ -729,6 +760,10 @@ static u8 sodp_wc_opcode(u8 wr_op)
 		return IB_UVERBS_WC_BIND_MW;
 	case IB_UVERBS_WR_LOCAL_INV:
 		return IB_UVERBS_WC_LOCAL_INV;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		return IB_UVERBS_WC_ATOMIC_WRITE;
+	case IB_UVERBS_WR_FLUSH:
+		return IB_UVERBS_WC_FLUSH;
 	default:
 		return IB_UVERBS_WC_SEND;
 	}

@@ -461,7 +461,8 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 	mr = sodp_rkey_get(qp, pkt->rkey, &va, 8, IB_ACCESS_REMOTE_ATOMIC);
 	if (IS_ERR(mr))
 		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
-	err = sodp_mr_atomic(mr, va, pkt->opcode == SODP_OP_CMP_SWAP,
+	err = sodp_mr_atomic(mr, va, pkt->opcode == SODP_OP_CMP_SWAP ?
+			     SODP_ATOMIC_CMP_SWAP : SODP_ATOMIC_FETCH_ADD,
 			     pkt->compare_add, pkt->swap, &orig);
 	sodp_mr_put(mr);
 	/*
@@ -484,43 +485,157 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 	return SODP_RESP_OK;
 }
 
+/* The empty READ response that answers ATOMIC_WRITE and FLUSH. */
+static void sodp_resp_send_empty_read_resp(struct sodp_qp *qp, u32 psn)
+{
+	struct sodp_pkt pkt = {
+		.opcode = SODP_OP_READ_RESP_ONLY,
+		.psn = psn,
+		.syndrome = SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID,
+		.msn = qp->resp.msn,
+	};
+	struct sk_buff *skb;
+	u8 *payload;
+
+	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
+	if (skb)
+		sodp_net_send(qp, skb);
+}
+
+/*
+ * An ATOMIC_WRITE or FLUSH carried out: remember it, so that a duplicate
+ * is answered without running it again, and answer it.
+ */
+static enum sodp_resp_result sodp_resp_answer_empty(struct sodp_qp *qp,
+						    const struct sodp_pkt *pkt)
+{
+	struct sodp_rd_res *res = sodp_resp_new_res(qp);
+
+	res->opcode = pkt->opcode;
+	res->psn = pkt->psn;
+	res->last_psn = pkt->psn;
+	res->valid = true;
+	/* Our own ACKs so far are implied by this response. */
+	sodp_resp_send_acks(qp);
+	qp->resp.msn = (qp->resp.msn + 1) & SODP_MSN_MASK;
+	sodp_resp_send_empty_read_resp(qp, pkt->psn);
+	return SODP_RESP_OK;
+}
+
+/*
+ * ATOMIC_WRITE (IBTA annex A19): the 8 payload bytes stored in one locked
+ * instruction, so that no CPU or device ever sees half of them.  It needs
+ * remote write rights and takes a responder resource, like an atomic.
+ */
+static enum sodp_resp_result sodp_resp_atomic_write(struct sodp_qp *qp,
+						    const struct sodp_pkt *pkt,
+						    const u8 *payload)
+{
+	struct sodp_mr *mr;
+	u64 va = pkt->va;
+	u64 value, orig;
+	int err;
+
+	if (!(qp->access & IB_ACCESS_REMOTE_WRITE))
+		return sodp_resp_error(qp, pkt->psn, -EACCES, true);
+	if (!qp->resp.rd_num || (pkt->va & 7) ||
+	    pkt->dma_len != sizeof(value) || pkt->payload_len != sizeof(value))
+		return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
+	mr = sodp_rkey_get(qp, pkt->rkey, &va, sizeof(value),
+			   IB_ACCESS_REMOTE_WRITE);
+	if (IS_ERR(mr))
+		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
+	/* Bytes as they are to lie in memory: no byte order to apply. */
+	memcpy(&value, payload, sizeof(value));
+	err = sodp_mr_atomic(mr, va, SODP_ATOMIC_STORE, 0, value, &orig);
+	sodp_mr_put(mr);
+	if (err)
+		return sodp_resp_error(qp, pkt->psn, err, true);
+	return sodp_resp_answer_empty(qp, pkt);
+}
+
+/*
+ * FLUSH (IBTA annex A19): make what earlier requests wrote to a range or
+ * to a whole MR visible at the placement the FETH names.  The MR needs the
+ * matching IB_ACCESS_FLUSH_* right: sodp registers FLUSH_GLOBAL only (it
+ * has no persistent memory), so a persistent flush is a remote access
+ * error.  Earlier requests were carried out by this work item in PSN order
+ * with plain CPU stores, so global visibility is a store barrier away.
+ */
+static enum sodp_resp_result sodp_resp_flush(struct sodp_qp *qp,
+					     const struct sodp_pkt *pkt)
+{
+	int access = 0;
+	struct sodp_mr *mr;
+	u64 va = pkt->va;
+
+	if (!qp->resp.rd_num || !pkt->flush_type ||
+	    (pkt->flush_type & ~(IB_FLUSH_GLOBAL | IB_FLUSH_PERSISTENT)) ||
+	    pkt->flush_level > IB_FLUSH_MR)
+		return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
+	if (pkt->flush_type & IB_FLUSH_GLOBAL)
+		access |= IB_ACCESS_FLUSH_GLOBAL;
+	if (pkt->flush_type & IB_FLUSH_PERSISTENT)
+		access |= IB_ACCESS_FLUSH_PERSISTENT;
+	if (pkt->flush_level == IB_FLUSH_MR)
+		mr = sodp_rkey_get_whole(qp, pkt->rkey, access);
+	else
+		mr = sodp_rkey_get(qp, pkt->rkey, &va, pkt->dma_len, access);
+	if (IS_ERR(mr))
+		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
+	sodp_mr_put(mr);
+	wmb();	/* the stores of earlier requests, before the response */
+	return sodp_resp_answer_empty(qp, pkt);
+}
+
+/* Answer again a request @res remembers, of which @pkt is a duplicate. */
+static void sodp_resp_replay(struct sodp_qp *qp, struct sodp_rd_res *res,
+			     const struct sodp_pkt *pkt)
+{
+	int err;
+
+	if (pkt->opcode == SODP_OP_READ_REQ) {
+		if (res->opcode != SODP_OP_READ_REQ)
+			return;
+		/* A restarted READ: serve the part it asks for. */
+		if (pkt->va < res->va || pkt->dma_len > res->length ||
+		    pkt->va - res->va > res->length - pkt->dma_len)
+			return;
+		/* The key may have gone since: a NAK, not silence. */
+		err = sodp_resp_start_read(qp, res, pkt->psn, pkt->va,
+					   pkt->dma_len);
+		if (err)
+			sodp_resp_error(qp, pkt->psn, err, false);
+		return;
+	}
+	/* Carried out once: only the answer is sent again. */
+	if (res->opcode != pkt->opcode || res->psn != pkt->psn)
+		return;
+	if (pkt->opcode == SODP_OP_CMP_SWAP || pkt->opcode == SODP_OP_FETCH_ADD)
+		sodp_resp_send_atomic_ack(qp, pkt->psn, res->atomic_orig);
+	else
+		sodp_resp_send_empty_read_resp(qp, pkt->psn);
+}
+
 /* A request we have seen before (IBTA 9.9.4.1): answer it again. */
 static void sodp_resp_duplicate(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 {
+	u16 f = sodp_opcode_table[pkt->opcode].flags;
 	struct sodp_resp *resp = &qp->resp;
 	u32 i;
-	int err;
 
 	sodp_count(qp->sdev, SODP_CNT_DUP_REQ);
-	if (pkt->opcode == SODP_OP_READ_REQ ||
-	    pkt->opcode == SODP_OP_CMP_SWAP ||
-	    pkt->opcode == SODP_OP_FETCH_ADD) {
+	if (f & (SODP_OPF_READ | SODP_OPF_ATOMIC | SODP_OPF_ATOMIC_WRITE |
+		 SODP_OPF_FLUSH)) {
 		for (i = 0; i < resp->rd_num; i++) {
 			struct sodp_rd_res *res = &resp->rd_res[i];
 
-			if (!res->valid ||
-			    sodp_psn_cmp(pkt->psn, res->psn) < 0 ||
-			    sodp_psn_cmp(pkt->psn, res->last_psn) > 0)
-				continue;
-			if (pkt->opcode != SODP_OP_READ_REQ) {
-				if (res->opcode == pkt->opcode &&
-				    res->psn == pkt->psn)
-					sodp_resp_send_atomic_ack(qp, pkt->psn,
-							res->atomic_orig);
+			if (res->valid &&
+			    sodp_psn_cmp(pkt->psn, res->psn) >= 0 &&
+			    sodp_psn_cmp(pkt->psn, res->last_psn) <= 0) {
+				sodp_resp_replay(qp, res, pkt);
 				return;
 			}
-			if (res->opcode != SODP_OP_READ_REQ)
-				return;
-			/* A restarted READ: serve the part it asks for. */
-			if (pkt->va < res->va || pkt->dma_len > res->length ||
-			    pkt->va - res->va > res->length - pkt->dma_len)
-				return;
-			/* The key may have gone since: a NAK, not silence. */
-			err = sodp_resp_start_read(qp, res, pkt->psn, pkt->va,
-						   pkt->dma_len);
-			if (err)
-				sodp_resp_error(qp, pkt->psn, err, false);
-			return;
 		}
 		return;
 	}
@@ -592,13 +707,18 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		res = sodp_resp_read(qp, pkt);
 	else if (info->flags & SODP_OPF_ATOMIC)
 		res = sodp_resp_atomic(qp, pkt);
+	else if (info->flags & SODP_OPF_ATOMIC_WRITE)
+		res = sodp_resp_atomic_write(qp, pkt, payload);
+	else if (info->flags & SODP_OPF_FLUSH)
+		res = sodp_resp_flush(qp, pkt);
 	else
 		res = sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 	if (res != SODP_RESP_OK)
 		return;
 
 	resp->epsn = sodp_psn_add(resp->epsn, 1);
-	if (info->flags & (SODP_OPF_READ | SODP_OPF_ATOMIC))
+	if (info->flags & (SODP_OPF_READ | SODP_OPF_ATOMIC |
+			   SODP_OPF_ATOMIC_WRITE | SODP_OPF_FLUSH))
 		return;		/* answered by responses, not ACKs */
 	if (info->flags & SODP_OPF_LAST)
 		resp->msn = (resp->msn + 1) & SODP_MSN_MASK;

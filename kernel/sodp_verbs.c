@@ -90,7 +90,9 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 				 IB_DEVICE_PORT_ACTIVE_EVENT |
 				 IB_DEVICE_SYS_IMAGE_GUID |
 				 IB_DEVICE_MEM_WINDOW |
-				 IB_DEVICE_MEM_WINDOW_TYPE_2B;
+				 IB_DEVICE_MEM_WINDOW_TYPE_2B |
+				 IB_DEVICE_ATOMIC_WRITE |
+				 IB_DEVICE_FLUSH_GLOBAL;
 	attr->max_mr_size = U64_MAX;
 	attr->max_qp = SODP_MAX_QP;
 	attr->max_qp_wr = SODP_MAX_QP_WR;
@@ -185,7 +187,7 @@ int sodp_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 	struct sodp_alloc_ucontext_resp resp = {
 		.abi_version = SODP_ABI_VERSION,
 		.caps = SODP_CAP_UD | SODP_CAP_SRQ | SODP_CAP_MW |
-			SODP_CAP_UC,
+			SODP_CAP_UC | SODP_CAP_ATOMIC_WRITE | SODP_CAP_FLUSH,
 	};
 	int err;
 

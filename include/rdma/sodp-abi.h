@@ -43,6 +43,8 @@ enum {
 	SODP_CAP_SRQ		= 1 << 1,	/* shared receive queues */
 	SODP_CAP_MW		= 1 << 2,	/* memory windows, invalidation */
 	SODP_CAP_UC		= 1 << 3,	/* UC QPs */
+	SODP_CAP_ATOMIC_WRITE	= 1 << 4,	/* RC ATOMIC_WRITE */
+	SODP_CAP_FLUSH		= 1 << 5,	/* RC FLUSH, global placement */
 };
 
 /* Response to IB_USER_VERBS_CMD_CREATE_AH: the handle's number. */
@@ -157,8 +159,24 @@ struct sodp_send_wqe {
 	union {
 		struct {
 			__aligned_u64 remote_addr;
-			__aligned_u64 compare_add; /* CAS: compare; FAA: add */
-			__aligned_u64 swap;	/* CAS: swap value */
+			union {
+				/* CAS: compare; FAA: add */
+				__aligned_u64 compare_add;
+				/* ATOMIC_WRITE: the 8 bytes, as in memory */
+				__aligned_u64 atomic_write;
+				/* FLUSH: bytes from remote_addr */
+				__aligned_u64 flush_len;
+			};
+			union {
+				__aligned_u64 swap;	/* CAS: swap value */
+				struct {
+					/* FLUSH: IB_FLUSH_GLOBAL... */
+					__u8 flush_type;
+					/* FLUSH: IB_FLUSH_RANGE, _MR */
+					__u8 flush_level;
+					__u8 flush_reserved[6];	/* zero */
+				};
+			};
 			__u32 ah_num;		/* UD: the destination's handle */
 			__u32 remote_qpn;	/* UD: the destination QP */
 			__u32 remote_qkey;	/* UD: MSB set: the QP's own */

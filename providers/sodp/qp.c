@@ -48,9 +48,15 @@ static uint64_t sodp_qp_send_ops(uint32_t caps, enum ibv_qp_type type)
 		return SODP_QP_UD_SEND_OPS;
 	if (type == IBV_QPT_UC)
 		return SODP_QP_UC_SEND_OPS;
+	uint64_t ops = SODP_QP_SEND_OPS;
+
 	if (caps & SODP_CAP_MW)
-		return SODP_QP_SEND_OPS | SODP_QP_MW_SEND_OPS;
-	return SODP_QP_SEND_OPS;
+		ops |= SODP_QP_MW_SEND_OPS;
+	if (caps & SODP_CAP_ATOMIC_WRITE)
+		ops |= IBV_QP_EX_WITH_ATOMIC_WRITE;
+	if (caps & SODP_CAP_FLUSH)
+		ops |= IBV_QP_EX_WITH_FLUSH;
+	return ops;
 }
 
 static int sodp_qp_check_attr(struct ibv_context *ibctx,
@@ -165,6 +171,10 @@ static struct sodp_qp *sodp_qp_create(struct ibv_context *ibctx,
 	qp->sq.uc = attr->qp_type == IBV_QPT_UC;
 	qp->mw = attr->qp_type == IBV_QPT_RC &&
 		 (to_sodp_ctx(ibctx)->caps & SODP_CAP_MW);
+	qp->atomic_write = attr->qp_type == IBV_QPT_RC &&
+			   (to_sodp_ctx(ibctx)->caps & SODP_CAP_ATOMIC_WRITE);
+	qp->flush = attr->qp_type == IBV_QPT_RC &&
+		    (to_sodp_ctx(ibctx)->caps & SODP_CAP_FLUSH);
 	return qp;
 
 err_unmap_sq:

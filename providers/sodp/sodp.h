@@ -71,6 +71,8 @@ struct sodp_qp {
 	struct ibv_qp_cap cap;		/* as create reported it */
 	bool sq_sig_all;
 	bool mw;	/* RC on a kernel with SODP_CAP_MW: windows, invalidation */
+	bool atomic_write;	/* RC, SODP_CAP_ATOMIC_WRITE */
+	bool flush;		/* RC, SODP_CAP_FLUSH */
 };
 
 static inline struct sodp_context *to_sodp_ctx(struct ibv_context *ibctx)

@@ -239,6 +239,52 @@ static void sodp_wr_atomic(struct ibv_qp_ex *ibqpx, uint8_t opcode,
 	wqe->swap = swap;
 }
 
+/* A WQE for ATOMIC_WRITE or FLUSH, on a QP whose kernel does it. */
+static struct sodp_send_wqe *sodp_wr_new_if(struct ibv_qp_ex *ibqpx,
+					    uint8_t opcode, bool supported)
+{
+	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
+
+	if (unlikely(!supported)) {
+		sodp_wr_finish(&qp->sq);
+		sodp_wr_set_err(&qp->sq, EINVAL);
+		return NULL;
+	}
+	return sodp_wr_new(ibqpx, opcode);
+}
+
+/* The 8 bytes travel in the WQE: no data setter follows. */
+static void sodp_wr_atomic_write(struct ibv_qp_ex *ibqpx, uint32_t rkey,
+				 uint64_t remote_addr, const void *atomic_wr)
+{
+	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
+	struct sodp_send_wqe *wqe;
+
+	wqe = sodp_wr_new_if(ibqpx, IBV_WR_ATOMIC_WRITE, qp->atomic_write);
+	if (!wqe)
+		return;
+	wqe->rkey = rkey;
+	wqe->remote_addr = remote_addr;
+	memcpy(&wqe->atomic_write, atomic_wr, sizeof(wqe->atomic_write));
+}
+
+static void sodp_wr_flush(struct ibv_qp_ex *ibqpx, uint32_t rkey,
+			  uint64_t remote_addr, size_t len, uint8_t type,
+			  uint8_t level)
+{
+	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
+	struct sodp_send_wqe *wqe;
+
+	wqe = sodp_wr_new_if(ibqpx, IBV_WR_FLUSH, qp->flush);
+	if (!wqe)
+		return;
+	wqe->rkey = rkey;
+	wqe->remote_addr = remote_addr;
+	wqe->flush_len = len;
+	wqe->flush_type = type;
+	wqe->flush_level = level;
+}
+
 static void sodp_wr_atomic_cmp_swp(struct ibv_qp_ex *ibqpx, uint32_t rkey,
 				   uint64_t remote_addr, uint64_t compare,
 				   uint64_t swap)
@@ -381,6 +427,8 @@ void sodp_qp_init_wr_ops(struct sodp_qp *qp)
 	qpx->wr_rdma_read = sodp_wr_rdma_read;
 	qpx->wr_atomic_cmp_swp = sodp_wr_atomic_cmp_swp;
 	qpx->wr_atomic_fetch_add = sodp_wr_atomic_fetch_add;
+	qpx->wr_atomic_write = sodp_wr_atomic_write;
+	qpx->wr_flush = sodp_wr_flush;
 
 	qpx->wr_set_sge = sodp_wr_set_sge;
 	qpx->wr_set_sge_list = sodp_wr_set_sge_list;

@@ -77,7 +77,7 @@ cprog() { echo "$SODP_REPO/build/tests/$1"; }
 # before the start, local SGEs) and its access rights and PD, a read-only
 # local MR, MRs deregistered under traffic, 1000 WRITEs in flight, both
 # directions at once.
-RC_MR_TESTS="op-send,op-write-imm,op-read,op-cmp-swap,op-fetch-add,sge-read,size-write,large-read,err-write-past-mr-end,err-atomic-past-mr-end,err-write-before-mr,err-read-no-remote-read,err-write-rkey-other-pd,err-read-sge-past-mr-end,err-read-into-readonly-mr,dereg-busy-remote-mr,dereg-busy-local-mr,many-outstanding,bidir"
+RC_MR_TESTS="op-send,op-write-imm,op-read,op-cmp-swap,op-fetch-add,op-atomic-write,op-flush,sge-read,size-write,large-read,err-write-past-mr-end,err-atomic-past-mr-end,err-write-before-mr,err-read-no-remote-read,err-write-rkey-other-pd,err-read-sge-past-mr-end,err-read-into-readonly-mr,dereg-busy-remote-mr,dereg-busy-local-mr,many-outstanding,bidir"
 # What rc_ops runs over IPv6 GIDs with a 4096-byte path MTU (t-rc-ops-two-devs,
 # t-rc-ops-rxe): every opcode, sizes around MTU multiples, a 4 MiB READ.
 RC_V6_4K_TESTS="op-*,size-write,size-read,large-read"

@@ -124,6 +124,8 @@ static void test_opcode_table(void)
 		{ SODP_OP_CMP_SWAP, 40 },
 		{ SODP_OP_FETCH_ADD, 40 },
 		{ SODP_OP_SEND_ONLY_INV, 16 },
+		{ SODP_OP_FLUSH, 32 },
+		{ SODP_OP_ATOMIC_WRITE, 28 },
 		{ SODP_OP_UD_SEND_ONLY, 20 },
 		{ SODP_OP_UD_SEND_ONLY_IMM, 24 },
 	};
@@ -149,6 +151,7 @@ static void test_opcode_table(void)
 		len += in->hdrs & SODP_HDR_IMMDT ? SODP_IMMDT_LEN : 0;
 		len += in->hdrs & SODP_HDR_IETH ? SODP_IETH_LEN : 0;
 		len += in->hdrs & SODP_HDR_DETH ? SODP_DETH_LEN : 0;
+		len += in->hdrs & SODP_HDR_FETH ? SODP_FETH_LEN : 0;
 		EXPECT_EQ(in->hdr_len, len);
 		EXPECT_EQ(len % 4, 0);
 		/* Exactly one direction, one transport class, one position. */
@@ -176,8 +179,8 @@ static void test_opcode_table(void)
 		       pos == SODP_OPF_LAST || pos == SODP_OPF_ONLY);
 	}
 	snprintf(where, sizeof(where), "opcode table");
-	/* RC 0x00-0x14, 0x16, 0x17; UC 0x20-0x2b; UD 0x64, 0x65. */
-	EXPECT_EQ(nvalid, 37);
+	/* RC 0x00-0x14, 0x16, 0x17, 0x1c, 0x1d; UC 0x20-0x2b; UD 0x64, 0x65. */
+	EXPECT_EQ(nvalid, 39);
 	EXPECT(!sodp_opcode_table[0x15].valid);
 	EXPECT(!sodp_opcode_table[0x81].valid);	/* RoCEv2 CNP */
 	for (i = 0; i < ARRAY_SIZE(lens); i++)
@@ -1017,6 +1020,10 @@ static void fill_fields(struct sodp_pkt *p, u8 op)
 		p->qkey = rnd();
 		p->sqpn = rnd() & SODP_QPN_MASK;
 	}
+	if (info->hdrs & SODP_HDR_FETH) {
+		p->flush_type = rnd() & 0xf;
+		p->flush_level = rnd() & 0x3;
+	}
 }
 
 static bool pkt_equal(const struct sodp_pkt *a, const struct sodp_pkt *b)
@@ -1031,6 +1038,8 @@ static bool pkt_equal(const struct sodp_pkt *a, const struct sodp_pkt *b)
 	       a->compare_add == b->compare_add && a->orig == b->orig &&
 	       a->imm == b->imm && a->inv_rkey == b->inv_rkey &&
 	       a->qkey == b->qkey && a->sqpn == b->sqpn &&
+	       a->flush_type == b->flush_type &&
+	       a->flush_level == b->flush_level &&
 	       a->payload_off == b->payload_off &&
 	       a->payload_len == b->payload_len;
 }

@@ -394,6 +394,9 @@ static void ep_create(struct rc_pair *p, struct rc_ep *e, struct rc_dev *dev,
 				IBV_QP_EX_WITH_RDMA_READ |
 				IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |
 				IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
+		if (cfg->ext_aw_flush)
+			ia.send_ops_flags |= IBV_QP_EX_WITH_ATOMIC_WRITE |
+					     IBV_QP_EX_WITH_FLUSH;
 		e->qp = ibv_create_qp_ex(ctx, &ia);
 		T_CHECK(e->qp, "%s: ibv_create_qp_ex: %s", name,
 			strerror(errno));

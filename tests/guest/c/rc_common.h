@@ -110,6 +110,7 @@ struct rc_cfg {
 	uint32_t psn_a, psn_b;			/* A's and B's send PSNs */
 	unsigned int access;			/* qp_access_flags, both QPs */
 	bool ext;		/* ibv_create_qp_ex with all send ops */
+	bool ext_aw_flush;	/* ... and ATOMIC_WRITE and FLUSH */
 	bool cq_ex;		/* ibv_create_cq_ex */
 	bool channel;		/* CQs on completion channels */
 	bool no_connect;	/* leave both QPs in RESET */
