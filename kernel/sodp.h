@@ -361,6 +361,16 @@ static inline bool sodp_wr_is_answered(u8 op)
 	       op == IB_UVERBS_WR_FLUSH;
 }
 
+/*
+ * A FLUSH's placement type (a non-empty set of IB_FLUSH_GLOBAL and
+ * IB_FLUSH_PERSISTENT) and selectivity level, as both ends check them.
+ */
+static inline bool sodp_flush_valid(u8 type, u8 level)
+{
+	return type && !(type & ~(IB_FLUSH_GLOBAL | IB_FLUSH_PERSISTENT)) &&
+	       level <= IB_FLUSH_MR;
+}
+
 /* Work requests that send nothing: the requester carries them out. */
 static inline bool sodp_wr_is_local(u8 op)
 {

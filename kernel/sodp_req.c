@@ -160,9 +160,8 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 		    (w->flags & SODP_WQE_INLINE) || !qp->max_rd_atomic)
 			goto bad;
 		if (w->opcode == IB_UVERBS_WR_FLUSH &&
-		    (w->flush_len > U32_MAX || !w->flush_type ||
-		     (w->flush_type & ~(IB_FLUSH_GLOBAL | IB_FLUSH_PERSISTENT)) ||
-		     w->flush_level > IB_FLUSH_MR))
+		    (w->flush_len > U32_MAX ||
+		     !sodp_flush_valid(w->flush_type, w->flush_level)))
 			goto bad;
 		swqe->length = 0;
 		return;

@@ -428,10 +428,16 @@ static enum sodp_resp_result sodp_resp_read(struct sodp_qp *qp,
 	return SODP_RESP_OK;
 }
 
-static void sodp_resp_send_atomic_ack(struct sodp_qp *qp, u32 psn, u64 orig)
+/*
+ * The one-packet answer to an atomic (an atomic ACK with the value before)
+ * or to an ATOMIC_WRITE or FLUSH (an empty READ response).
+ */
+static void sodp_resp_send_answer(struct sodp_qp *qp, u8 req_opcode, u32 psn,
+				  u64 orig)
 {
 	struct sodp_pkt pkt = {
-		.opcode = SODP_OP_ATOMIC_ACK,
+		.opcode = sodp_opcode_table[req_opcode].flags & SODP_OPF_ATOMIC ?
+			  SODP_OP_ATOMIC_ACK : SODP_OP_READ_RESP_ONLY,
 		.psn = psn,
 		.syndrome = SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID,
 		.msn = qp->resp.msn,
@@ -445,10 +451,31 @@ static void sodp_resp_send_atomic_ack(struct sodp_qp *qp, u32 psn, u64 orig)
 		sodp_net_send(qp, skb);
 }
 
+/*
+ * A one-packet request carried out: remember its answer, so that a
+ * duplicate gets it again without the request running twice, and send it.
+ */
+static enum sodp_resp_result sodp_resp_answered(struct sodp_qp *qp,
+						const struct sodp_pkt *pkt,
+						u64 orig)
+{
+	struct sodp_rd_res *res = sodp_resp_new_res(qp);
+
+	res->opcode = pkt->opcode;
+	res->psn = pkt->psn;
+	res->last_psn = pkt->psn;
+	res->atomic_orig = orig;
+	res->valid = true;
+	/* Our own ACKs so far are implied by this answer. */
+	sodp_resp_send_acks(qp);
+	qp->resp.msn = (qp->resp.msn + 1) & SODP_MSN_MASK;
+	sodp_resp_send_answer(qp, pkt->opcode, pkt->psn, orig);
+	return SODP_RESP_OK;
+}
+
 static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 					      const struct sodp_pkt *pkt)
 {
-	struct sodp_rd_res *res;
 	struct sodp_mr *mr;
 	u64 va = pkt->va;
 	u64 orig;
@@ -471,55 +498,7 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 	 */
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
-
-	res = sodp_resp_new_res(qp);
-	res->opcode = pkt->opcode;
-	res->psn = pkt->psn;
-	res->last_psn = pkt->psn;
-	res->atomic_orig = orig;
-	res->valid = true;
-	/* Our own ACKs so far are implied by this one. */
-	sodp_resp_send_acks(qp);
-	qp->resp.msn = (qp->resp.msn + 1) & SODP_MSN_MASK;
-	sodp_resp_send_atomic_ack(qp, pkt->psn, orig);
-	return SODP_RESP_OK;
-}
-
-/* The empty READ response that answers ATOMIC_WRITE and FLUSH. */
-static void sodp_resp_send_empty_read_resp(struct sodp_qp *qp, u32 psn)
-{
-	struct sodp_pkt pkt = {
-		.opcode = SODP_OP_READ_RESP_ONLY,
-		.psn = psn,
-		.syndrome = SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID,
-		.msn = qp->resp.msn,
-	};
-	struct sk_buff *skb;
-	u8 *payload;
-
-	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
-	if (skb)
-		sodp_net_send(qp, skb);
-}
-
-/*
- * An ATOMIC_WRITE or FLUSH carried out: remember it, so that a duplicate
- * is answered without running it again, and answer it.
- */
-static enum sodp_resp_result sodp_resp_answer_empty(struct sodp_qp *qp,
-						    const struct sodp_pkt *pkt)
-{
-	struct sodp_rd_res *res = sodp_resp_new_res(qp);
-
-	res->opcode = pkt->opcode;
-	res->psn = pkt->psn;
-	res->last_psn = pkt->psn;
-	res->valid = true;
-	/* Our own ACKs so far are implied by this response. */
-	sodp_resp_send_acks(qp);
-	qp->resp.msn = (qp->resp.msn + 1) & SODP_MSN_MASK;
-	sodp_resp_send_empty_read_resp(qp, pkt->psn);
-	return SODP_RESP_OK;
+	return sodp_resp_answered(qp, pkt, orig);
 }
 
 /*
@@ -551,7 +530,7 @@ static enum sodp_resp_result sodp_resp_atomic_write(struct sodp_qp *qp,
 	sodp_mr_put(mr);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
-	return sodp_resp_answer_empty(qp, pkt);
+	return sodp_resp_answered(qp, pkt, 0);
 }
 
 /*
@@ -569,9 +548,8 @@ static enum sodp_resp_result sodp_resp_flush(struct sodp_qp *qp,
 	struct sodp_mr *mr;
 	u64 va = pkt->va;
 
-	if (!qp->resp.rd_num || !pkt->flush_type ||
-	    (pkt->flush_type & ~(IB_FLUSH_GLOBAL | IB_FLUSH_PERSISTENT)) ||
-	    pkt->flush_level > IB_FLUSH_MR)
+	if (!qp->resp.rd_num ||
+	    !sodp_flush_valid(pkt->flush_type, pkt->flush_level))
 		return sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 	if (pkt->flush_type & IB_FLUSH_GLOBAL)
 		access |= IB_ACCESS_FLUSH_GLOBAL;
@@ -585,7 +563,7 @@ static enum sodp_resp_result sodp_resp_flush(struct sodp_qp *qp,
 		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
 	sodp_mr_put(mr);
 	wmb();	/* the stores of earlier requests, before the response */
-	return sodp_resp_answer_empty(qp, pkt);
+	return sodp_resp_answered(qp, pkt, 0);
 }
 
 /* Answer again a request @res remembers, of which @pkt is a duplicate. */
@@ -609,12 +587,9 @@ static void sodp_resp_replay(struct sodp_qp *qp, struct sodp_rd_res *res,
 		return;
 	}
 	/* Carried out once: only the answer is sent again. */
-	if (res->opcode != pkt->opcode || res->psn != pkt->psn)
-		return;
-	if (pkt->opcode == SODP_OP_CMP_SWAP || pkt->opcode == SODP_OP_FETCH_ADD)
-		sodp_resp_send_atomic_ack(qp, pkt->psn, res->atomic_orig);
-	else
-		sodp_resp_send_empty_read_resp(qp, pkt->psn);
+	if (res->opcode == pkt->opcode && res->psn == pkt->psn)
+		sodp_resp_send_answer(qp, pkt->opcode, pkt->psn,
+				      res->atomic_orig);
 }
 
 /* A request we have seen before (IBTA 9.9.4.1): answer it again. */

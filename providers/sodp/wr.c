@@ -143,18 +143,25 @@ static void sodp_wr_send(struct ibv_qp_ex *ibqpx)
 	sodp_wr_new(ibqpx, IBV_WR_SEND);
 }
 
-/* A WQE for windows and invalidation, on a QP that has them. */
-static struct sodp_send_wqe *sodp_wr_new_mw(struct ibv_qp_ex *ibqpx,
-					    uint8_t opcode)
+/* A WQE of an operation the QP may lack (windows, ATOMIC_WRITE, FLUSH). */
+static struct sodp_send_wqe *sodp_wr_new_if(struct ibv_qp_ex *ibqpx,
+					    uint8_t opcode, bool supported)
 {
 	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
 
-	if (unlikely(!qp->mw)) {
+	if (unlikely(!supported)) {
 		sodp_wr_finish(&qp->sq);
 		sodp_wr_set_err(&qp->sq, EINVAL);
 		return NULL;
 	}
 	return sodp_wr_new(ibqpx, opcode);
+}
+
+/* A WQE for windows and invalidation, on a QP that has them. */
+static struct sodp_send_wqe *sodp_wr_new_mw(struct ibv_qp_ex *ibqpx,
+					    uint8_t opcode)
+{
+	return sodp_wr_new_if(ibqpx, opcode, to_sodp_qp_ex(ibqpx)->mw);
 }
 
 static void sodp_wr_send_inv(struct ibv_qp_ex *ibqpx, uint32_t invalidate_rkey)
@@ -237,20 +244,6 @@ static void sodp_wr_atomic(struct ibv_qp_ex *ibqpx, uint8_t opcode,
 	wqe->remote_addr = remote_addr;
 	wqe->compare_add = compare_add;
 	wqe->swap = swap;
-}
-
-/* A WQE for ATOMIC_WRITE or FLUSH, on a QP whose kernel does it. */
-static struct sodp_send_wqe *sodp_wr_new_if(struct ibv_qp_ex *ibqpx,
-					    uint8_t opcode, bool supported)
-{
-	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
-
-	if (unlikely(!supported)) {
-		sodp_wr_finish(&qp->sq);
-		sodp_wr_set_err(&qp->sq, EINVAL);
-		return NULL;
-	}
-	return sodp_wr_new(ibqpx, opcode);
 }
 
 /* The 8 bytes travel in the WQE: no data setter follows. */
