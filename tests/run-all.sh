@@ -95,6 +95,30 @@ if [ "$skipped" -gt 0 ]; then
 	grep -e '^ok .* # SKIP ' -e '^# skipped check in ' build/guest-tests.log |
 		sed -e 's/^ok [0-9]* - /  /' -e 's/^# skipped check in /  /'
 fi
+# CI keeps only the head and the tail of a long output: repeat, next to the
+# summary, each failed guest test's failing checks and its last lines.
+awk '
+	/^not ok / { name = $5; n = 0; shown = 0; inlog = 1; print "why " name " failed:"; next }
+	inlog && /^#   / {
+		line = substr($0, 5)
+		if (line ~ /(^|[^a-z_])(not ok|FAIL|fail|error|Error|timed out|Bail out)/ && shown++ < 30)
+			print "  " line
+		tail[n++ % 12] = line
+		next
+	}
+	inlog {
+		inlog = 0
+		print "  -- last lines of " name ":"
+		for (i = (n > 12 ? n - 12 : 0); i < n; i++)
+			print "  " tail[i % 12]
+	}
+	END {
+		if (inlog) {
+			print "  -- last lines of " name ":"
+			for (i = (n > 12 ? n - 12 : 0); i < n; i++)
+				print "  " tail[i % 12]
+		}
+	}' build/guest-tests.log | cut -c1-400
 [ -z "$failures" ] || echo "failed:$failures"
 echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
