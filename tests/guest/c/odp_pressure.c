@@ -394,6 +394,8 @@ static void ctx_fail(struct ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A QP that died of retries: where is the peer's work item stuck? */
+	rc_stall_dump("a failed operation");
 	for (i = 0; i < sizeof(dev_cnt) / sizeof(dev_cnt[0]); i++)
 		n += snprintf(devs + n, sizeof(devs) - n, " %s %lld",
 			      dev_cnt[i], rc_hw_counter(c->bdev, dev_cnt[i]));

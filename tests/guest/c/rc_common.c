@@ -756,17 +756,18 @@ static const char *wc_str(const struct ibv_wc *wc)
 }
 
 /*
- * A stall is best explained while the QPs still exist: RC_STALL_CMD, if
- * set, is run (sh -c) before the test fails, e.g. to dump the devices'
- * QPs and counters, the trace buffer or the blocked tasks.
+ * A stall (or a QP that died of it) is best explained while the QPs
+ * still exist: RC_STALL_CMD, if set, is run (sh -c) before the test
+ * fails, e.g. to dump the devices' QPs and counters, the kernel stacks,
+ * the trace buffer or the blocked tasks.
  */
-static void rc_stall_hook(const char *what)
+void rc_stall_dump(const char *what)
 {
 	const char *cmd = getenv("RC_STALL_CMD");
 
 	if (!cmd || !*cmd)
 		return;
-	rc_note("%s stalled: running RC_STALL_CMD", what);
+	rc_note("%s: running RC_STALL_CMD", what);
 	fflush(stdout);
 	if (system(cmd))
 		rc_note("RC_STALL_CMD did not succeed");
@@ -787,7 +788,10 @@ void rc_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, const char *what)
 			continue;
 		}
 		if (rc_now_ms() > end) {
-			rc_stall_hook(what);
+			char why[160];
+
+			snprintf(why, sizeof(why), "%s stalled", what);
+			rc_stall_dump(why);
 			rc_fail("%s: no completion for %d ms, with %d of %d "
 				"in", what, rc_opts.timeout_ms, got, n);
 		}

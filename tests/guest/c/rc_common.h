@@ -226,6 +226,8 @@ struct rc_want {
 };
 /* Wait for exactly N completions on CQ (more are left for later). */
 void rc_poll(struct ibv_cq *cq, struct ibv_wc *wc, int n, const char *what);
+/* Run RC_STALL_CMD, if set, saying @what stalled or failed. */
+void rc_stall_dump(const char *what);
 /* Poll one completion and check it against WANT. */
 void rc_expect(struct ibv_cq *cq, const struct rc_want *want,
 	       const char *what);
