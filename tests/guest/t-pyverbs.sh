@@ -8,11 +8,11 @@
 # that rxe0 passes fails this test.  sodp0's skips are listed, one line per
 # reason with its count.  The side-by-side table of the whole suite on both
 # devices is pyverbs.sh --compare (docs/testing.md): too long for every run.
-# About 10 min under TCG: the full suite only until the quick suite has
+# About 6 min under TCG: the full suite only until the quick suite has
 # room for it (docs/testing.md).
 # sodp-test-timeout: 1500
 . "$(dirname "$0")/lib.sh"
-full_suite "pyverbs: every vendor-neutral module on sodp0 (about 10 min)" || exit 77
+full_suite "pyverbs: every vendor-neutral module on sodp0 (about 6 min)" || exit 77
 sodp_reset
 ibdev_exists rxe0 || fail "rxe0 missing (guest-init creates it)"
 
