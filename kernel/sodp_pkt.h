@@ -119,6 +119,12 @@ enum {
 	SODP_OPF_UC		= 1 << 11,
 	SODP_OPF_FLUSH		= 1 << 12,
 	SODP_OPF_ATOMIC_WRITE	= 1 << 13,	/* an 8-byte store, answered */
+	/*
+	 * Requests answered by responses of their own (not by ACKs), each
+	 * holding a responder resource; a duplicate gets the answer again.
+	 */
+	SODP_OPF_ANSWERED	= SODP_OPF_READ | SODP_OPF_ATOMIC |
+				  SODP_OPF_ATOMIC_WRITE | SODP_OPF_FLUSH,
 };
 
 struct sodp_opcode_info {

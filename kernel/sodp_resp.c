@@ -600,8 +600,7 @@ static void sodp_resp_duplicate(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 	u32 i;
 
 	sodp_count(qp->sdev, SODP_CNT_DUP_REQ);
-	if (f & (SODP_OPF_READ | SODP_OPF_ATOMIC | SODP_OPF_ATOMIC_WRITE |
-		 SODP_OPF_FLUSH)) {
+	if (f & SODP_OPF_ANSWERED) {
 		for (i = 0; i < resp->rd_num; i++) {
 			struct sodp_rd_res *res = &resp->rd_res[i];
 
@@ -692,8 +691,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		return;
 
 	resp->epsn = sodp_psn_add(resp->epsn, 1);
-	if (info->flags & (SODP_OPF_READ | SODP_OPF_ATOMIC |
-			   SODP_OPF_ATOMIC_WRITE | SODP_OPF_FLUSH))
+	if (info->flags & SODP_OPF_ANSWERED)
 		return;		/* answered by responses, not ACKs */
 	if (info->flags & SODP_OPF_LAST)
 		resp->msn = (resp->msn + 1) & SODP_MSN_MASK;

@@ -98,6 +98,12 @@ fi
 # CI keeps only the head and the tail of a long output: repeat, next to the
 # summary, each failed guest test's failing checks and its last lines.
 awk '
+	function last_lines(i) {
+		print "  -- last lines of " name ":"
+		for (i = (n > 12 ? n - 12 : 0); i < n; i++)
+			print "  " tail[i % 12]
+		inlog = 0
+	}
 	/^not ok / { name = $5; n = 0; shown = 0; inlog = 1; print "why " name " failed:"; next }
 	inlog && /^#   / {
 		line = substr($0, 5)
@@ -106,19 +112,8 @@ awk '
 		tail[n++ % 12] = line
 		next
 	}
-	inlog {
-		inlog = 0
-		print "  -- last lines of " name ":"
-		for (i = (n > 12 ? n - 12 : 0); i < n; i++)
-			print "  " tail[i % 12]
-	}
-	END {
-		if (inlog) {
-			print "  -- last lines of " name ":"
-			for (i = (n > 12 ? n - 12 : 0); i < n; i++)
-				print "  " tail[i % 12]
-		}
-	}' build/guest-tests.log | cut -c1-400
+	inlog { last_lines() }
+	END { if (inlog) last_lines() }' build/guest-tests.log | cut -c1-400
 [ -z "$failures" ] || echo "failed:$failures"
 echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -142,18 +142,18 @@ static int sodp_build_send(struct sodp_qp *qp, const struct ibv_send_wr *wr,
 		wqe->imm_data = wr->imm_data;
 		break;
 	case IBV_WR_SEND_WITH_INV:
-		if (!qp->mw)
+		if (!(qp->rc_caps & SODP_CAP_MW))
 			return EINVAL;
 		wqe->invalidate_rkey = wr->invalidate_rkey;
 		break;
 	/* Local operations: no data, so no SGEs and nothing inline. */
 	case IBV_WR_LOCAL_INV:
-		if (!qp->mw)
+		if (!(qp->rc_caps & SODP_CAP_MW))
 			return EINVAL;
 		wqe->invalidate_rkey = wr->invalidate_rkey;
 		return 0;
 	case IBV_WR_BIND_MW:
-		if (!qp->mw)
+		if (!(qp->rc_caps & SODP_CAP_MW))
 			return EINVAL;
 		return sodp_fill_bind(wqe, wr->bind_mw.mw, bind_type,
 				      wr->bind_mw.rkey, &wr->bind_mw.bind_info);

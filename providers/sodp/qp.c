@@ -169,12 +169,8 @@ static struct sodp_qp *sodp_qp_create(struct ibv_context *ibctx,
 	qp->sq_sig_all = attr->sq_sig_all;
 	qp->sq.ud = attr->qp_type == IBV_QPT_UD;
 	qp->sq.uc = attr->qp_type == IBV_QPT_UC;
-	qp->mw = attr->qp_type == IBV_QPT_RC &&
-		 (to_sodp_ctx(ibctx)->caps & SODP_CAP_MW);
-	qp->atomic_write = attr->qp_type == IBV_QPT_RC &&
-			   (to_sodp_ctx(ibctx)->caps & SODP_CAP_ATOMIC_WRITE);
-	qp->flush = attr->qp_type == IBV_QPT_RC &&
-		    (to_sodp_ctx(ibctx)->caps & SODP_CAP_FLUSH);
+	qp->rc_caps = attr->qp_type == IBV_QPT_RC ?
+		      to_sodp_ctx(ibctx)->caps : 0;
 	return qp;
 
 err_unmap_sq:

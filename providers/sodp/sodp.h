@@ -70,9 +70,12 @@ struct sodp_qp {
 	struct sodp_rq rq;
 	struct ibv_qp_cap cap;		/* as create reported it */
 	bool sq_sig_all;
-	bool mw;	/* RC on a kernel with SODP_CAP_MW: windows, invalidation */
-	bool atomic_write;	/* RC, SODP_CAP_ATOMIC_WRITE */
-	bool flush;		/* RC, SODP_CAP_FLUSH */
+	/*
+	 * The kernel's SODP_CAP_* on an RC QP, 0 on the others: the RC-only
+	 * operations it may carry (windows and invalidation, ATOMIC_WRITE,
+	 * FLUSH).
+	 */
+	uint32_t rc_caps;
 };
 
 static inline struct sodp_context *to_sodp_ctx(struct ibv_context *ibctx)

@@ -143,13 +143,16 @@ static void sodp_wr_send(struct ibv_qp_ex *ibqpx)
 	sodp_wr_new(ibqpx, IBV_WR_SEND);
 }
 
-/* A WQE of an operation the QP may lack (windows, ATOMIC_WRITE, FLUSH). */
+/*
+ * A WQE of an RC operation the kernel may lack (SODP_CAP_MW for windows
+ * and invalidation, SODP_CAP_ATOMIC_WRITE, SODP_CAP_FLUSH).
+ */
 static struct sodp_send_wqe *sodp_wr_new_if(struct ibv_qp_ex *ibqpx,
-					    uint8_t opcode, bool supported)
+					    uint8_t opcode, uint32_t cap)
 {
 	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
 
-	if (unlikely(!supported)) {
+	if (unlikely(!(qp->rc_caps & cap))) {
 		sodp_wr_finish(&qp->sq);
 		sodp_wr_set_err(&qp->sq, EINVAL);
 		return NULL;
@@ -161,7 +164,7 @@ static struct sodp_send_wqe *sodp_wr_new_if(struct ibv_qp_ex *ibqpx,
 static struct sodp_send_wqe *sodp_wr_new_mw(struct ibv_qp_ex *ibqpx,
 					    uint8_t opcode)
 {
-	return sodp_wr_new_if(ibqpx, opcode, to_sodp_qp_ex(ibqpx)->mw);
+	return sodp_wr_new_if(ibqpx, opcode, SODP_CAP_MW);
 }
 
 static void sodp_wr_send_inv(struct ibv_qp_ex *ibqpx, uint32_t invalidate_rkey)
@@ -250,10 +253,9 @@ static void sodp_wr_atomic(struct ibv_qp_ex *ibqpx, uint8_t opcode,
 static void sodp_wr_atomic_write(struct ibv_qp_ex *ibqpx, uint32_t rkey,
 				 uint64_t remote_addr, const void *atomic_wr)
 {
-	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
 	struct sodp_send_wqe *wqe;
 
-	wqe = sodp_wr_new_if(ibqpx, IBV_WR_ATOMIC_WRITE, qp->atomic_write);
+	wqe = sodp_wr_new_if(ibqpx, IBV_WR_ATOMIC_WRITE, SODP_CAP_ATOMIC_WRITE);
 	if (!wqe)
 		return;
 	wqe->rkey = rkey;
@@ -265,10 +267,9 @@ static void sodp_wr_flush(struct ibv_qp_ex *ibqpx, uint32_t rkey,
 			  uint64_t remote_addr, size_t len, uint8_t type,
 			  uint8_t level)
 {
-	struct sodp_qp *qp = to_sodp_qp_ex(ibqpx);
 	struct sodp_send_wqe *wqe;
 
-	wqe = sodp_wr_new_if(ibqpx, IBV_WR_FLUSH, qp->flush);
+	wqe = sodp_wr_new_if(ibqpx, IBV_WR_FLUSH, SODP_CAP_FLUSH);
 	if (!wqe)
 		return;
 	wqe->rkey = rkey;

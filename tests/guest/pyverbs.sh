@@ -16,6 +16,7 @@
 #   --skips            also print each skipped test with its reason
 #   --gdb              run each module under gdb: a crash prints a backtrace
 #   --quiet            no per-module output on failures
+#   --skip-module M    leave module M out of the default list (repeatable)
 #
 # MODULE is a name like test_odp; default: every vendor-neutral module (see
 # vendor_specific below).  A module whose process dies (signal, timeout) is
@@ -32,7 +33,7 @@ src=/usr/share/doc/rdma-core/tests
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(realpath -m "${PYVERBS_WORK:-/tmp/pyverbs}")
 devs=sodp0 compare=0 timeout=600 show_skips=0 use_gdb=0 quiet=0
-patterns=() iters=()
+patterns=() iters=() skip_mods=" "
 while [ $# -gt 0 ]; do
 	case $1 in
 	--dev) devs=$2; shift ;;
@@ -43,7 +44,8 @@ while [ $# -gt 0 ]; do
 	--skips) show_skips=1 ;;
 	--gdb) use_gdb=1 ;;
 	--quiet) quiet=1 ;;
-	-h|--help) sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--skip-module) skip_mods="$skip_mods$2 "; shift ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "pyverbs.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -75,6 +77,7 @@ prepare
 if [ $# -eq 0 ]; then
 	for f in "$work"/tests/test_*.py; do
 		m=$(basename "$f" .py)
+		case $skip_mods in *" $m "*) continue ;; esac
 		vendor_specific "$m" || set -- "$@" "$m"
 	done
 fi
