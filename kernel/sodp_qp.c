@@ -486,6 +486,76 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	return 0;
 }
 
+/*
+ * Where the requester and the responder stand, for reading a stall from
+ * outside (tests/guest/stall-dump.sh): the SQ indices and PSNs, whether
+ * the requester waits for an RNR timer or means to rewind, which timers
+ * are armed, what is queued for the work item and whether it is queued
+ * itself.  The work item owns these fields and takes no lock for them, so
+ * this is a snapshot read while it may run: each value is read once and
+ * may be a moment old, which is all a diagnostic needs.  The path is
+ * stable: the caller holds qp->mutex, which modify takes to change it.
+ */
+static int sodp_qp_fill_transport(struct sk_buff *msg, struct sodp_qp *qp)
+{
+	const struct sodp_req *req = &qp->req;
+	const struct sodp_resp *resp = &qp->resp;
+	const struct sodp_path *path = &qp->path;
+	char peer[48] = "";
+
+	if (!sodp_qp_connected(qp))
+		return 0;
+	if (path->valid) {
+		if (path->ipv6)
+			snprintf(peer, sizeof(peer), "%pI6c", path->dgid.raw);
+		else
+			snprintf(peer, sizeof(peer), "%pI4",
+				 path->dgid.raw + 12);
+	}
+	if (rdma_nl_put_driver_string(msg, "peer", peer) ||
+	    rdma_nl_put_driver_u32(msg, "sq_head", data_race(req->head)) ||
+	    rdma_nl_put_driver_u32(msg, "sq_cur", data_race(req->cur)) ||
+	    rdma_nl_put_driver_u32(msg, "sq_sent", data_race(req->sent)) ||
+	    rdma_nl_put_driver_u32(msg, "sq_fetch", data_race(req->fetch)) ||
+	    rdma_nl_put_driver_u32_hex(msg, "next_psn", data_race(req->psn)) ||
+	    rdma_nl_put_driver_u32_hex(msg, "sent_psn",
+				       data_race(req->sent_psn)) ||
+	    rdma_nl_put_driver_u32_hex(msg, "acked_psn",
+				       data_race(req->acked_psn)) ||
+	    rdma_nl_put_driver_u32(msg, "rd_atomic_out",
+				   data_race(req->rd_atomic_out)) ||
+	    rdma_nl_put_driver_u32(msg, "retry_left",
+				   data_race(req->retry_left)) ||
+	    rdma_nl_put_driver_u32(msg, "rnr_left", data_race(req->rnr_left)) ||
+	    rdma_nl_put_driver_u32(msg, "rnr_wait", data_race(req->rnr_wait)) ||
+	    rdma_nl_put_driver_u32(msg, "need_retry",
+				   data_race(req->need_retry)) ||
+	    rdma_nl_put_driver_u32(msg, "rewound", data_race(req->rewound)) ||
+	    rdma_nl_put_driver_u32(msg, "retry_timer_armed",
+				   timer_pending(&qp->retry_timer)) ||
+	    rdma_nl_put_driver_u32(msg, "rnr_timer_armed",
+				   timer_pending(&qp->rnr_timer)) ||
+	    rdma_nl_put_driver_u32_hex(msg, "events", READ_ONCE(qp->events)) ||
+	    rdma_nl_put_driver_u32(msg, "work_queued",
+				   work_pending(&qp->work)) ||
+	    rdma_nl_put_driver_u32(msg, "ack_queue",
+				   skb_queue_len_lockless(&qp->ack_queue)) ||
+	    rdma_nl_put_driver_u32(msg, "rx_queue",
+				   skb_queue_len_lockless(&qp->rx_queue)) ||
+	    rdma_nl_put_driver_u32_hex(msg, "resp_epsn",
+				       data_race(resp->epsn)) ||
+	    rdma_nl_put_driver_u32(msg, "resp_read_busy",
+				   !!data_race(resp->rd_cur)) ||
+	    rdma_nl_put_driver_u32(msg, "resp_ack_pending",
+				   data_race(resp->ack_pending)) ||
+	    rdma_nl_put_driver_u32(msg, "resp_rnr_sent",
+				   data_race(resp->rnr_sent)) ||
+	    rdma_nl_put_driver_u32(msg, "resp_nak_sent",
+				   data_race(resp->nak_sent)))
+		return -EMSGSIZE;
+	return 0;
+}
+
 /**
  * sodp_fill_res_qp_entry() - restrack's driver table for one QP
  * @msg: the netlink message being built
@@ -493,7 +563,8 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
  *
  * What the core does not show and a stall under loss is read against
  * (`rdma -dd resource show qp`): the local ACK timeout the QP's timeout
- * field works out to, and the two retry budgets as set.
+ * field works out to, the two retry budgets as set, and a snapshot of the
+ * transport (sodp_qp_fill_transport()).
  *
  * Context: process; takes qp->mutex.
  * Return: 0, or -EMSGSIZE with nothing added when the message is full.
@@ -508,11 +579,10 @@ int sodp_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 	timeout = qp->timeout;
 	retry_cnt = qp->retry_cnt;
 	rnr_retry = qp->rnr_retry;
-	mutex_unlock(&qp->mutex);
 
 	table = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
 	if (!table)
-		return -EMSGSIZE;
+		goto full;
 	/*
 	 * In ms and 32 bits: `rdma -j` prints driver values as a C int, and
 	 * 2^31 ACK timeouts in us would not survive that.
@@ -521,12 +591,17 @@ int sodp_fill_res_qp_entry(struct sk_buff *msg, struct ib_qp *ibqp)
 				   div_u64(sodp_ack_timeout_us(timeout),
 					   USEC_PER_MSEC)) ||
 	    rdma_nl_put_driver_u32(msg, "retry_cnt", retry_cnt) ||
-	    rdma_nl_put_driver_u32(msg, "rnr_retry", rnr_retry)) {
+	    rdma_nl_put_driver_u32(msg, "rnr_retry", rnr_retry) ||
+	    sodp_qp_fill_transport(msg, qp)) {
 		nla_nest_cancel(msg, table);
-		return -EMSGSIZE;
+		goto full;
 	}
 	nla_nest_end(msg, table);
+	mutex_unlock(&qp->mutex);
 	return 0;
+full:
+	mutex_unlock(&qp->mutex);
+	return -EMSGSIZE;
 }
 
 int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)

@@ -55,7 +55,7 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 		return true;
 	}
 	if ((pkt.pkey & 0x7fff) != 0x7fff) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+		sodp_count(sdev, SODP_CNT_RX_DROP_PKEY);
 		return true;
 	}
 	info = &sodp_opcode_table[pkt.opcode];
@@ -74,7 +74,7 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 	if (!qp->path.valid || l3.ipv6 != qp->path.ipv6 ||
 	    memcmp(l3.saddr, qp->path.ipv6 ? qp->path.dgid.raw :
 		   qp->path.dgid.raw + 12, qp->path.ipv6 ? 16 : 4)) {
-		sodp_count(sdev, SODP_CNT_RX_DROP_STATE);
+		sodp_count(sdev, SODP_CNT_RX_DROP_ADDR);
 		return true;
 	}
 	if (qp->ibqp.qp_type == IB_QPT_UC) {

@@ -15,7 +15,7 @@ counters() {
 }
 
 echo "== stall dump: QPs"
-rdma -dd resource show qp 2>&1 | head -n 40
+rdma -dd resource show qp 2>&1 | head -n 150
 echo "== stall dump: counters"
 counters
 sleep 2
