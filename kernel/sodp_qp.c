@@ -501,18 +501,20 @@ static int sodp_qp_fill_transport(struct sk_buff *msg, struct sodp_qp *qp)
 	const struct sodp_req *req = &qp->req;
 	const struct sodp_resp *resp = &qp->resp;
 	const struct sodp_path *path = &qp->path;
-	char peer[48] = "";
+	char peer[48] = "", source[48] = "";
 
 	if (!sodp_qp_connected(qp))
 		return 0;
-	if (path->valid) {
-		if (path->ipv6)
-			snprintf(peer, sizeof(peer), "%pI6c", path->dgid.raw);
-		else
-			snprintf(peer, sizeof(peer), "%pI4",
-				 path->dgid.raw + 12);
+	/* The addresses a packet from the peer must carry, swapped. */
+	if (path->valid && path->ipv6) {
+		snprintf(peer, sizeof(peer), "%pI6c", path->dgid.raw);
+		snprintf(source, sizeof(source), "%pI6c", path->sgid.raw);
+	} else if (path->valid) {
+		snprintf(peer, sizeof(peer), "%pI4", path->dgid.raw + 12);
+		snprintf(source, sizeof(source), "%pI4", path->sgid.raw + 12);
 	}
-	if (rdma_nl_put_driver_string(msg, "peer", peer) ||
+	if (rdma_nl_put_driver_string(msg, "source", source) ||
+	    rdma_nl_put_driver_string(msg, "peer", peer) ||
 	    rdma_nl_put_driver_u32(msg, "sq_head", data_race(req->head)) ||
 	    rdma_nl_put_driver_u32(msg, "sq_cur", data_race(req->cur)) ||
 	    rdma_nl_put_driver_u32(msg, "sq_sent", data_race(req->sent)) ||
