@@ -118,6 +118,9 @@ two_stacks() {
 		in_ns1 rdma link add sodpB type sodp netdev vethB || return 1
 	wait_for 10 test "$(port_state sodpA)" = ACTIVE || return 1
 	wait_for 10 test "$(port_state sodpB)" = ACTIVE || return 1
+	# the core fills the GID tables after the port comes up
+	wait_for 10 gid_index sodpA v4 || return 1
+	wait_for 10 gid_index sodpB v4 || return 1
 	ping -q -c 1 -W 5 10.9.2.2 > /dev/null
 }
 if two_stacks; then

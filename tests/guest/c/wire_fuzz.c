@@ -100,7 +100,8 @@ struct target {
 
 static const char *const counter_names[] = {
 	"rx_packets", "rx_drop_malformed", "rx_drop_icrc", "rx_drop_no_qp",
-	"rx_drop_queue_full", "rx_drop_qp_state", "error_nak_sent",
+	"rx_drop_queue_full", "rx_drop_pkey", "rx_drop_source_addr",
+	"rx_drop_qp_state", "error_nak_sent",
 	"seq_nak_sent", "duplicate_requests", "rnr_nak_sent",
 };
 #define NCOUNTERS (sizeof(counter_names) / sizeof(counter_names[0]))
