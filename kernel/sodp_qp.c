@@ -316,10 +316,14 @@ static void sodp_qp_reset(struct sodp_qp *qp)
 	skb_queue_purge(&qp->ack_queue);
 	sodp_resp_release(qp);
 	memset(&qp->req, 0, sizeof(qp->req));
-	qp->req.fetch = qp->req.head = qp->req.cur = qp->req.sent = sq_prod;
+	qp->req.fetch = sq_prod;
+	qp->req.head = sq_prod;
+	qp->req.cur = sq_prod;
+	qp->req.sent = sq_prod;
+	/* Both rings empty: pairs with the provider's acquire of cons. */
 	smp_store_release(&qp->sq.hdr->cons, sq_prod);
 	qp->rq_cons = rq_prod;
-	if (!qp->srq)
+	if (!qp->srq)	/* as for the SQ */
 		smp_store_release(&qp->rq.hdr->cons, rq_prod);
 	qp->last_wqe_sent = false;
 	qp->events = 0;
@@ -492,9 +496,10 @@ int sodp_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
  * the requester waits for an RNR timer or means to rewind, which timers
  * are armed, what is queued for the work item and whether it is queued
  * itself.  The work item owns these fields and takes no lock for them, so
- * this is a snapshot read while it may run: each value is read once and
- * may be a moment old, which is all a diagnostic needs.  The path is
- * stable: the caller holds qp->mutex, which modify takes to change it.
+ * this is a snapshot read while it may run: each value is read once
+ * (READ_ONCE: a word or less, written whole) and may be a moment old,
+ * which is all a diagnostic needs.  The path is stable: the caller holds
+ * qp->mutex, which modify takes to change it.
  */
 static int sodp_qp_fill_transport(struct sk_buff *msg, struct sodp_qp *qp)
 {
@@ -515,24 +520,24 @@ static int sodp_qp_fill_transport(struct sk_buff *msg, struct sodp_qp *qp)
 	}
 	if (rdma_nl_put_driver_string(msg, "source", source) ||
 	    rdma_nl_put_driver_string(msg, "peer", peer) ||
-	    rdma_nl_put_driver_u32(msg, "sq_head", data_race(req->head)) ||
-	    rdma_nl_put_driver_u32(msg, "sq_cur", data_race(req->cur)) ||
-	    rdma_nl_put_driver_u32(msg, "sq_sent", data_race(req->sent)) ||
-	    rdma_nl_put_driver_u32(msg, "sq_fetch", data_race(req->fetch)) ||
-	    rdma_nl_put_driver_u32_hex(msg, "next_psn", data_race(req->psn)) ||
+	    rdma_nl_put_driver_u32(msg, "sq_head", READ_ONCE(req->head)) ||
+	    rdma_nl_put_driver_u32(msg, "sq_cur", READ_ONCE(req->cur)) ||
+	    rdma_nl_put_driver_u32(msg, "sq_sent", READ_ONCE(req->sent)) ||
+	    rdma_nl_put_driver_u32(msg, "sq_fetch", READ_ONCE(req->fetch)) ||
+	    rdma_nl_put_driver_u32_hex(msg, "next_psn", READ_ONCE(req->psn)) ||
 	    rdma_nl_put_driver_u32_hex(msg, "sent_psn",
-				       data_race(req->sent_psn)) ||
+				       READ_ONCE(req->sent_psn)) ||
 	    rdma_nl_put_driver_u32_hex(msg, "acked_psn",
-				       data_race(req->acked_psn)) ||
+				       READ_ONCE(req->acked_psn)) ||
 	    rdma_nl_put_driver_u32(msg, "rd_atomic_out",
-				   data_race(req->rd_atomic_out)) ||
+				   READ_ONCE(req->rd_atomic_out)) ||
 	    rdma_nl_put_driver_u32(msg, "retry_left",
-				   data_race(req->retry_left)) ||
-	    rdma_nl_put_driver_u32(msg, "rnr_left", data_race(req->rnr_left)) ||
-	    rdma_nl_put_driver_u32(msg, "rnr_wait", data_race(req->rnr_wait)) ||
+				   READ_ONCE(req->retry_left)) ||
+	    rdma_nl_put_driver_u32(msg, "rnr_left", READ_ONCE(req->rnr_left)) ||
+	    rdma_nl_put_driver_u32(msg, "rnr_wait", READ_ONCE(req->rnr_wait)) ||
 	    rdma_nl_put_driver_u32(msg, "need_retry",
-				   data_race(req->need_retry)) ||
-	    rdma_nl_put_driver_u32(msg, "rewound", data_race(req->rewound)) ||
+				   READ_ONCE(req->need_retry)) ||
+	    rdma_nl_put_driver_u32(msg, "rewound", READ_ONCE(req->rewound)) ||
 	    rdma_nl_put_driver_u32(msg, "retry_timer_armed",
 				   timer_pending(&qp->retry_timer)) ||
 	    rdma_nl_put_driver_u32(msg, "rnr_timer_armed",
@@ -545,15 +550,15 @@ static int sodp_qp_fill_transport(struct sk_buff *msg, struct sodp_qp *qp)
 	    rdma_nl_put_driver_u32(msg, "rx_queue",
 				   skb_queue_len_lockless(&qp->rx_queue)) ||
 	    rdma_nl_put_driver_u32_hex(msg, "resp_epsn",
-				       data_race(resp->epsn)) ||
+				       READ_ONCE(resp->epsn)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_read_busy",
-				   !!data_race(resp->rd_cur)) ||
+				   !!READ_ONCE(resp->rd_cur)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_ack_pending",
-				   data_race(resp->ack_pending)) ||
+				   READ_ONCE(resp->ack_pending)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_rnr_sent",
-				   data_race(resp->rnr_sent)) ||
+				   READ_ONCE(resp->rnr_sent)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_nak_sent",
-				   data_race(resp->nak_sent)))
+				   READ_ONCE(resp->nak_sent)))
 		return -EMSGSIZE;
 	return 0;
 }
