@@ -90,6 +90,10 @@ grown() {
 # the debug kernel.
 looks=1
 while grown || [ "$(refs)" != "$base_refs" ]; do
+	# each look said aloud: on the debug kernel one takes minutes, and
+	# a run cut off by its time limit should still show what grew
+	note "look $looks: core refcounts $(refs) (baseline $base_refs), grown:" \
+		"$(tr '\n' ';' < /tmp/live.grown)"
 	[ "$looks" -lt 10 ] || break
 	sleep 2
 	looks=$((looks + 1))
