@@ -695,46 +695,6 @@ static void cg_enter(const struct cgroup *cg, pid_t pid)
 	must_write(path, val);
 }
 
-/*
- * Remove CG once it is empty: a process killed in it leaves it populated
- * until its exit is complete, which closing its RDMA device can stretch.
- */
-static void cg_remove(const struct cgroup *cg)
-{
-	char path[600], line[64] = "";
-	uint64_t end = rc_now_ms() + 10000;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.events", cg->path);
-	while (rc_now_ms() < end) {
-		f = fopen(path, "r");
-		if (!f)
-			break;
-		while (fgets(line, sizeof(line), f) &&
-		       strncmp(line, "populated ", 10))
-			;
-		fclose(f);
-		line[strcspn(line, "\n")] = 0;
-		if (!strcmp(line, "populated 0"))
-			break;
-		rc_sleep_ms(100);
-	}
-	T_CHECK(!rmdir(cg->path), "rmdir %s: %s (cgroup.events: %s)",
-		cg->path, strerror(errno), line);
-}
-
-/* Back to --cgroup's parent (the hierarchy's root), and remove CG. */
-static void cg_leave(const struct cgroup *cg)
-{
-	char path[600], dir[512], val[32];
-
-	snprintf(dir, sizeof(dir), "%s", cg_dir);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dirname(dir));
-	snprintf(val, sizeof(val), "%d", (int)getpid());
-	must_write(path, val);
-	cg_remove(cg);
-}
-
 static long long cg_key(const struct cgroup *cg, const char *file,
 			const char *key)
 {
@@ -750,6 +710,34 @@ static long long cg_num(const struct cgroup *cg, const char *file)
 
 	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
 	return read_num(path);
+}
+
+/*
+ * Remove CG once it is empty: a process killed in it leaves it populated
+ * until its exit is complete, which closing its RDMA device can stretch.
+ */
+static void cg_remove(const struct cgroup *cg)
+{
+	uint64_t end = rc_now_ms() + 10000;
+	long long populated;
+
+	while ((populated = cg_key(cg, "cgroup.events", "populated")) > 0 &&
+	       rc_now_ms() < end)
+		rc_sleep_ms(100);
+	T_CHECK(!rmdir(cg->path), "rmdir %s: %s (cgroup.events: populated "
+		"%lld)", cg->path, strerror(errno), populated);
+}
+
+/* Back to --cgroup's parent (the hierarchy's root), and remove CG. */
+static void cg_leave(const struct cgroup *cg)
+{
+	char path[600], dir[512], val[32];
+
+	snprintf(dir, sizeof(dir), "%s", cg_dir);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dirname(dir));
+	snprintf(val, sizeof(val), "%d", (int)getpid());
+	must_write(path, val);
+	cg_remove(cg);
 }
 
 /* ---- a thread that keeps touching memory (reclaim pressure) ---- */
