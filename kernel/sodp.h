@@ -35,6 +35,7 @@
 #define SODP_MAX_PAYLOAD	4096	/* per packet: the largest IB MTU */
 #define SODP_MAX_MR		(1 << 16)
 #define SODP_MAX_MW		(1 << 16)
+#define SODP_MAX_FRMR_PAGES	512	/* pages of one fast registration */
 /* Key indices at or above this name windows, below it MRs (sodp_mw.c). */
 #define SODP_MW_INDEX_BASE	(1 << 20)
 #define SODP_MAX_AH		(1 << 16)
@@ -114,6 +115,9 @@ enum sodp_counter {
 	SODP_CNT_UC_MSG_DROPPED,
 	SODP_CNT_RX_DROP_PKEY,
 	SODP_CNT_RX_DROP_ADDR,
+	SODP_CNT_FAST_REG,
+	SODP_CNT_LOCAL_INV,
+	SODP_CNT_REMOTE_INV,
 	/* ODP: kept together, FAULTS first and ATOMIC_FALLBACK last */
 	SODP_CNT_ODP_FAULTS,
 	SODP_CNT_ODP_PAGES_FAULTED,
@@ -311,6 +315,7 @@ struct sodp_mr {
 		};
 		struct sodp_odp *odp;		/* explicit ODP */
 		struct sodp_imr *imr;		/* implicit ODP */
+		struct sodp_frmr *frmr;		/* fast registration */
 	};
 	struct sodp_odp_stats odp_stats;	/* both kinds of ODP MR */
 	u64 uaddr;		/* user address of the byte at iova */
@@ -318,6 +323,13 @@ struct sodp_mr {
 	u64 length;		/* implicit: the user address space */
 	int access;
 	u32 pdn;
+	/*
+	 * The key the device answers to, under sdev->mrs' xa_lock; 0 (no
+	 * key is) while a fast registration MR is invalid.  ibmr.lkey is
+	 * the consumer's: ib_update_fast_reg_key() changes it before the
+	 * registration that makes it valid has run.
+	 */
+	u32 key;
 	u32 num_mw;		/* windows bound to it; sdev->mrs' xa_lock */
 	refcount_t ref;
 	struct completion released;
@@ -373,10 +385,15 @@ static inline bool sodp_flush_valid(u8 type, u8 level)
 	       level <= IB_FLUSH_MR;
 }
 
-/* Work requests that send nothing: the requester carries them out. */
+/*
+ * Work requests that send nothing: the requester carries them out.
+ * IB_WR_REG_MR is the kernel's alone (sodp_kverbs.c); it is not an
+ * IB_UVERBS_WR_* number, and a user ring's WQE carrying it is refused.
+ */
 static inline bool sodp_wr_is_local(u8 op)
 {
-	return op == IB_UVERBS_WR_BIND_MW || op == IB_UVERBS_WR_LOCAL_INV;
+	return op == IB_UVERBS_WR_BIND_MW || op == IB_UVERBS_WR_LOCAL_INV ||
+	       op == IB_WR_REG_MR;
 }
 
 /* Kernel-private state of one send WQE (shadow of a ring slot). */
@@ -525,6 +542,7 @@ struct sodp_srq {
 	struct ib_srq ibsrq;
 	struct sodp_dev *sdev;
 	spinlock_t lock;	/* cons, limit; taken in the QPs' work items */
+	spinlock_t post_lock;	/* kernel consumers' posters, any context */
 	struct sodp_ring rq;
 	u32 cons;		/* kernel copy of the ring's consumer */
 	u32 max_sge;
@@ -702,7 +720,7 @@ void sodp_mr_hold(struct sodp_mr *mr);
 int sodp_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata);
 int sodp_dealloc_mw(struct ib_mw *ibmw);
 int sodp_mw_bind(struct sodp_qp *qp, const struct sodp_send_wqe *wqe);
-int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote);
+int sodp_key_invalidate(struct sodp_qp *qp, u32 key, bool remote);
 void sodp_mw_qp_gone(struct sodp_qp *qp);
 struct sodp_mr *sodp_rkey_get(struct sodp_qp *qp, u32 rkey, u64 *va,
 			      u64 length, int access);
@@ -720,6 +738,15 @@ int sodp_mr_pinned_init(struct sodp_mr *mr);
 int sodp_odp_mr_init(struct sodp_mr *mr);
 int sodp_imr_mr_init(struct sodp_mr *mr);
 int sodp_mr_dma_init(struct sodp_mr *mr);
+/* sodp_mr_frmr.c: fast registration MRs of kernel consumers */
+struct ib_mr *sodp_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
+			    u32 max_num_sg);
+int sodp_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
+		   unsigned int *sg_offset);
+int sodp_frmr_register(struct sodp_qp *qp, const struct sodp_send_wqe *wqe);
+int sodp_frmr_invalidate(struct sodp_qp *qp, u32 key);
+struct ib_mr *sodp_mr_publish(struct sodp_mr *mr, gfp_t gfp, bool valid);
+struct sodp_mr *sodp_mr_alloc(struct ib_pd *ibpd, int access, gfp_t gfp);
 /* Ops the kinds share. */
 int sodp_mr_prefetch_present(struct sodp_mr *mr, unsigned long uaddr,
 			     u64 len, enum sodp_odp_need need);
@@ -784,6 +811,8 @@ int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 /* sodp_kverbs.c: kernel consumers */
 int sodp_kpost_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 		    const struct ib_send_wr **bad_wr);
+int sodp_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
+		       const struct ib_recv_wr **bad_wr);
 int sodp_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		   const struct ib_recv_wr **bad_wr);
 int sodp_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);

@@ -15,8 +15,9 @@
  * rxe and siw), and an SGE's addr is a kernel address in the PD's DMA MR
  * (sodp_mr_dma.c).
  *
- * Locking: qp->sq_lock and qp->rq_lock serialise kernel posters (any
- * context, interrupts off); cq->poll_lock serialises kernel pollers.  None
+ * Locking: qp->sq_lock, qp->rq_lock and srq->post_lock serialise kernel
+ * posters (any context, interrupts off); cq->poll_lock serialises kernel
+ * pollers.  None
  * of them nests with another sodp lock: the consumer side of a ring meets
  * the work item only at the ring's counters.
  */
@@ -140,11 +141,27 @@ static int sodp_kbuild_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 		if (wr->opcode == IB_WR_ATOMIC_CMP_AND_SWP)
 			w->swap = atomic_wr(wr)->swap;
 		break;
-	default:
+	case IB_WR_LOCAL_INV:
+		if (ud)
+			return -EINVAL;
+		w->invalidate_rkey = wr->ex.invalidate_rkey;
+		break;
+	case IB_WR_REG_MR:
 		/*
-		 * Fast registration and local invalidation: a kernel
-		 * consumer has no windows, and sodp no FRMRs.
+		 * What the registration is to be, as the WR and the MR say
+		 * it now: ib_map_mr_sg() set the MR's iova and length.  The
+		 * page list stays in the MR (sodp_mr_frmr.c).
 		 */
+		if (ud)
+			return -EINVAL;
+		w->rkey = reg_wr(wr)->key;
+		w->bind.mr_lkey = reg_wr(wr)->mr->lkey;
+		w->bind.addr = reg_wr(wr)->mr->iova;
+		w->bind.length = reg_wr(wr)->mr->length;
+		w->bind.access = reg_wr(wr)->access;
+		break;
+	default:
+		/* A kernel consumer cannot get a memory window to bind. */
 		return -EINVAL;
 	}
 
@@ -221,6 +238,49 @@ int sodp_kpost_send(struct sodp_qp *qp, const struct ib_send_wr *wr,
 	return err;
 }
 
+/*
+ * Write receive WRs into @rq, a kernel RQ or SRQ ring whose producer the
+ * caller holds (qp->rq_lock, srq->post_lock), and publish them.  Stops at
+ * the first WR that does not fit: @*wr is left pointing at it.
+ * Return: 0, -EINVAL (too many SGEs) or -ENOMEM (the ring is full); the
+ * number of WRs posted in @*posted.
+ */
+static int sodp_kpost_rwqes(struct sodp_ring *rq, u32 max_sge,
+			    const struct ib_recv_wr **wr, u32 *posted)
+{
+	u32 prod = rq->hdr->prod;	/* ours alone: the lock holder's */
+	u32 start = prod;
+	int err = 0;
+
+	for (; *wr; *wr = (*wr)->next) {
+		const struct ib_recv_wr *r = *wr;
+		struct sodp_recv_wqe *w;
+
+		if (r->num_sge < 0 || r->num_sge > max_sge) {
+			err = -EINVAL;
+			break;
+		}
+		/* Pairs with the work item's release once a slot is taken. */
+		if (prod - smp_load_acquire(&rq->hdr->cons) >= rq->num_slots) {
+			err = -ENOMEM;
+			break;
+		}
+		w = sodp_ring_slot(rq, prod);
+		w->wr_id = r->wr_id;
+		w->num_sge = r->num_sge;
+		w->reserved = 0;
+		sodp_kcopy_sges((struct sodp_sge *)(w + 1), r->sg_list,
+				r->num_sge);
+		prod++;
+	}
+	if (prod != start) {
+		/* The slots must be visible before the producer index. */
+		smp_store_release(&rq->hdr->prod, prod);
+	}
+	*posted = prod - start;
+	return err;
+}
+
 /**
  * sodp_post_recv() - ib_post_recv() on a kernel consumer's QP
  * @ibqp: the QP
@@ -235,49 +295,23 @@ int sodp_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		   const struct ib_recv_wr **bad_wr)
 {
 	struct sodp_qp *qp = to_sodp_qp(ibqp);
-	struct sodp_ring *rq = &qp->rq;
 	unsigned long flags;
-	u32 prod, start;
-	int err = 0;
+	u32 posted;
+	int err;
 
 	/* A user QP's receives are posted by the provider, in its ring. */
-	if (!rq->kbuf || READ_ONCE(qp->state) == IB_QPS_RESET) {
+	if (!qp->rq.kbuf || READ_ONCE(qp->state) == IB_QPS_RESET) {
 		*bad_wr = wr;
 		return -EINVAL;
 	}
 	spin_lock_irqsave(&qp->rq_lock, flags);
-	prod = rq->hdr->prod;
-	start = prod;
-	for (; wr; wr = wr->next) {
-		struct sodp_recv_wqe *w;
-
-		if (wr->num_sge < 0 || wr->num_sge > qp->max_recv_sge) {
-			err = -EINVAL;
-			break;
-		}
-		/* Pairs with the work item's release once a slot is taken. */
-		if (prod - smp_load_acquire(&rq->hdr->cons) >= rq->num_slots) {
-			err = -ENOMEM;
-			break;
-		}
-		w = sodp_ring_slot(rq, prod);
-		w->wr_id = wr->wr_id;
-		w->num_sge = wr->num_sge;
-		w->reserved = 0;
-		sodp_kcopy_sges((struct sodp_sge *)(w + 1), wr->sg_list,
-				wr->num_sge);
-		prod++;
-	}
-	if (prod != start) {
-		/* The slots must be visible before the producer index. */
-		smp_store_release(&rq->hdr->prod, prod);
-	}
+	err = sodp_kpost_rwqes(&qp->rq, qp->max_recv_sge, &wr, &posted);
 	spin_unlock_irqrestore(&qp->rq_lock, flags);
 
 	if (err)
 		*bad_wr = wr;
 	/* In ERR nothing takes receives: the work item flushes them. */
-	if (prod != start) {
+	if (posted) {
 		/*
 		 * Orders our prod store before the state load, against the
 		 * state store, full barrier, prod load of
@@ -288,6 +322,41 @@ int sodp_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		if (READ_ONCE(qp->state) == IB_QPS_ERR)
 			sodp_qp_kick(qp);
 	}
+	return err;
+}
+
+/**
+ * sodp_post_srq_recv() - ib_post_srq_recv() on a kernel consumer's SRQ
+ * @ibsrq: the SRQ
+ * @wr: the list
+ * @bad_wr: set to the first WR not posted
+ *
+ * Nothing is woken: a QP that found the SRQ empty answered an RNR NAK,
+ * and the peer's retry finds the new WQEs, as with a user SRQ, which is
+ * filled without a system call.
+ *
+ * Context: any.
+ * Return: 0, -EINVAL (a user SRQ, too many SGEs), -ENOMEM when the SRQ is
+ * full.
+ */
+int sodp_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
+		       const struct ib_recv_wr **bad_wr)
+{
+	struct sodp_srq *srq = to_sodp_srq(ibsrq);
+	unsigned long flags;
+	u32 posted;
+	int err;
+
+	/* A user SRQ's receives are posted by the provider, in its ring. */
+	if (!srq->rq.kbuf) {
+		*bad_wr = wr;
+		return -EINVAL;
+	}
+	spin_lock_irqsave(&srq->post_lock, flags);
+	err = sodp_kpost_rwqes(&srq->rq, srq->max_sge, &wr, &posted);
+	spin_unlock_irqrestore(&srq->post_lock, flags);
+	if (err)
+		*bad_wr = wr;
 	return err;
 }
 

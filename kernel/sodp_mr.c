@@ -18,6 +18,8 @@
  *			address space (start 0, length U64_MAX)
  *   DMA		sodp_mr_dma.c: a kernel consumer's PD's local_dma_lkey,
  *			over kernel virtual addresses
+ *   fast reg.	sodp_mr_frmr.c: a kernel consumer's page list, given
+ *			a key and rights by a REG_MR work request
  *
  * Bounds: every access is checked against [iova, iova + length) of the
  * MR (sodp_mr_in_bounds()).  For an implicit MR, iova is 0 and length is
@@ -27,7 +29,9 @@
  *
  * Keys: lkey == rkey == (index << 8) | tag, where index is the MR's slot in
  * sdev->mrs and tag changes on every registration, so a stale key that
- * happens to name a reused slot still fails.
+ * happens to name a reused slot still fails.  Look-ups compare mr->key,
+ * the key the device answers to now: a fast registration MR's changes
+ * with each REG_MR and is 0 (none) while the MR is invalid.
  *
  * Lifetime: the registration holds one reference; every user (a work item
  * in the middle of one access) holds another, taken under the xarray lock
@@ -97,7 +101,7 @@ int sodp_mr_fill_res_none(struct sk_buff *msg, struct sodp_mr *mr)
 }
 
 /* A new MR with its registration's reference and no kind yet. */
-static struct sodp_mr *sodp_mr_alloc(struct ib_pd *ibpd, int access, gfp_t gfp)
+struct sodp_mr *sodp_mr_alloc(struct ib_pd *ibpd, int access, gfp_t gfp)
 {
 	struct sodp_mr *mr = kzalloc(sizeof(*mr), gfp);
 
@@ -113,9 +117,11 @@ static struct sodp_mr *sodp_mr_alloc(struct ib_pd *ibpd, int access, gfp_t gfp)
 
 /*
  * Give an initialised MR its key and make it findable; on failure undo
- * the kind's init and free the MR.
+ * the kind's init and free the MR.  @valid: it answers to its key at
+ * once; a fast registration MR answers to none until a REG_MR
+ * (sodp_mr_frmr.c).
  */
-static struct ib_mr *sodp_mr_publish(struct sodp_mr *mr, gfp_t gfp)
+struct ib_mr *sodp_mr_publish(struct sodp_mr *mr, gfp_t gfp, bool valid)
 {
 	struct sodp_dev *sdev = mr->sdev;
 	u32 index, key;
@@ -132,6 +138,11 @@ static struct ib_mr *sodp_mr_publish(struct sodp_mr *mr, gfp_t gfp)
 	mr->ibmr.lkey = key;
 	mr->ibmr.rkey = key;
 	mr->ibmr.page_size = PAGE_SIZE;
+	if (valid) {
+		xa_lock(&sdev->mrs);
+		mr->key = key;
+		xa_unlock(&sdev->mrs);
+	}
 	return &mr->ibmr;
 }
 
@@ -163,7 +174,7 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		kfree(mr);
 		return ERR_PTR(err);
 	}
-	return sodp_mr_publish(mr, GFP_KERNEL_ACCOUNT);
+	return sodp_mr_publish(mr, GFP_KERNEL_ACCOUNT, true);
 }
 
 /**
@@ -187,7 +198,7 @@ struct ib_mr *sodp_get_dma_mr(struct ib_pd *ibpd, int access)
 		kfree(mr);
 		return ERR_PTR(err);
 	}
-	return sodp_mr_publish(mr, GFP_KERNEL);
+	return sodp_mr_publish(mr, GFP_KERNEL, true);
 }
 
 int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
@@ -271,7 +282,7 @@ struct sodp_mr *sodp_mr_get_whole(struct sodp_dev *sdev, u32 key, u32 pdn,
 
 	xa_lock(&sdev->mrs);
 	mr = xa_load(&sdev->mrs, key >> 8);
-	if (!mr || mr->ibmr.lkey != key || !refcount_inc_not_zero(&mr->ref))
+	if (!mr || mr->key != key || !refcount_inc_not_zero(&mr->ref))
 		mr = NULL;
 	xa_unlock(&sdev->mrs);
 	if (!mr)
@@ -314,7 +325,7 @@ struct sodp_mr *sodp_mr_bind_window(struct sodp_dev *sdev, u32 lkey, u32 pdn,
 		need |= IB_ACCESS_LOCAL_WRITE;
 	xa_lock(&sdev->mrs);
 	mr = xa_load(&sdev->mrs, lkey >> 8);
-	if (!mr || mr->ibmr.lkey != lkey || mr->pdn != pdn ||
+	if (!mr || mr->key != lkey || mr->pdn != pdn ||
 	    (mr->access & need) != need ||
 	    !sodp_mr_in_bounds(mr, iova, length)) {
 		xa_unlock(&sdev->mrs);

@@ -163,7 +163,7 @@ out:
 	return err;
 }
 
-/**
+/*
  * sodp_mw_invalidate() - unbind the type 2 window @rkey names
  * @qp: the QP the LOCAL_INV was posted to, or that received the
  *	SEND_WITH_INV
@@ -171,21 +171,15 @@ out:
  * @remote: a peer's SEND_WITH_INV: the window must have been bound
  *	through @qp
  *
- * ibv_reg_mr() keys cannot be invalidated, and sodp has no fast
- * registration MRs, so a key that names no window fails too.
- *
- * Context: the QP's work item.
  * Return: 0, or -EINVAL if @rkey names no bound type 2 window that @qp
  * may invalidate.
  */
-int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote)
+static int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote)
 {
 	struct sodp_dev *sdev = qp->sdev;
 	struct sodp_mw *mw;
 	int err = -EINVAL;
 
-	if (!sodp_key_is_mw(rkey))
-		return -EINVAL;
 	xa_lock(&sdev->mws);
 	mw = xa_load(&sdev->mws, rkey >> 8);
 	if (!mw || mw->rkey != rkey || mw->ibmw.type != IB_MW_TYPE_2 ||
@@ -197,6 +191,33 @@ int sodp_mw_invalidate(struct sodp_qp *qp, u32 rkey, bool remote)
 	err = 0;
 out:
 	xa_unlock(&sdev->mws);
+	return err;
+}
+
+/**
+ * sodp_key_invalidate() - LOCAL_INV, or a peer's SEND_WITH_INV, of @key
+ * @qp: the QP the LOCAL_INV was posted to, or that received the
+ *	SEND_WITH_INV
+ * @key: a type 2 window's rkey, or a fast registration MR's key
+ * @remote: a peer's SEND_WITH_INV
+ *
+ * Keys of ibv_reg_mr() and DMA MRs, and type 1 windows' keys, cannot be
+ * invalidated.
+ *
+ * Context: the QP's work item.
+ * Return: 0, or -EINVAL if @key names nothing @qp may invalidate.
+ */
+int sodp_key_invalidate(struct sodp_qp *qp, u32 key, bool remote)
+{
+	int err;
+
+	if (sodp_key_is_mw(key))
+		err = sodp_mw_invalidate(qp, key, remote);
+	else
+		err = sodp_frmr_invalidate(qp, key);
+	if (!err)
+		sodp_count(qp->sdev, remote ? SODP_CNT_REMOTE_INV :
+					      SODP_CNT_LOCAL_INV);
 	return err;
 }
 

@@ -172,9 +172,6 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		return -EOPNOTSUPP;
 	if (init->qp_type == IB_QPT_GSI && init->port_num != SODP_PORT)
 		return -EINVAL;
-	/* Kernel SRQs are not there yet (create_srq refuses them). */
-	if (!udata && init->srq)
-		return -EOPNOTSUPP;
 	err = ib_is_udata_in_empty(udata);
 	if (err)
 		return err;

@@ -23,7 +23,7 @@
  *    them has in its range;
  *  - an atomic is sent again with its PSN, and the responder answers a
  *    duplicate from its saved result: it runs once;
- *  - a local operation (BIND_MW, LOCAL_INV) was carried out when its
+ *  - a local operation (BIND_MW, LOCAL_INV, REG_MR) was carried out when its
  *    turn first came and is DONE at once: it takes no PSN (the
  *    completer skips it) and never runs twice.  Its effect
  *    stays if a WQE before it fails later: it then completes as flushed,
@@ -87,7 +87,8 @@ static bool sodp_op_is_atomic(u8 op)
  * by sodp_comp_nak(), and the retry budgets running out.
  *
  *   -EINVAL         the WQE itself is malformed (opcode, SGE count,
- *                   length, an atomic that is not 8 bytes)    LOC_QP_OP_ERR
+ *                   length, an atomic that is not 8 bytes), or
+ *                   a REG_MR or LOCAL_INV refused             LOC_QP_OP_ERR
  *   -EBADMSG        a response that cannot answer this WQE    BAD_RESP_ERR
  *   -ETIMEDOUT      retry_cnt used up (timeouts, seq NAKs)    RETRY_EXC_ERR
  *   -ENOBUFS        rnr_retry used up (RNR NAKs)              RNR_RETRY_EXC_ERR
@@ -144,6 +145,11 @@ static void sodp_req_validate(struct sodp_qp *qp, u32 idx)
 	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
 	case IB_UVERBS_WR_SEND_WITH_INV:
 		break;
+	case IB_WR_REG_MR:
+		/* A kernel consumer's, never in a ring user space fills. */
+		if (!qp->sq.kbuf)
+			goto bad;
+		fallthrough;
 	case IB_UVERBS_WR_BIND_MW:
 	case IB_UVERBS_WR_LOCAL_INV:
 		if (qp->ibqp.qp_type != IB_QPT_RC || w->num_sge ||
@@ -541,17 +547,25 @@ static int sodp_req_send_rd_atomic(struct sodp_qp *qp, struct sodp_swqe *swqe)
 
 /*
  * Carry out the local operation at cur (top of the file).  Return: 0, or
- * -EPERM (a bind refused) or -EINVAL (nothing to invalidate) to fail it.
+ * -EPERM (a bind refused) or -EINVAL (a registration refused, nothing to
+ * invalidate) to fail it.
  */
 static int sodp_req_local(struct sodp_qp *qp, struct sodp_swqe *swqe)
 {
 	struct sodp_req *req = &qp->req;
 	int err;
 
-	if (swqe->wqe.opcode == IB_UVERBS_WR_BIND_MW)
+	switch (swqe->wqe.opcode) {
+	case IB_UVERBS_WR_BIND_MW:
 		err = sodp_mw_bind(qp, &swqe->wqe);
-	else
-		err = sodp_mw_invalidate(qp, swqe->wqe.invalidate_rkey, false);
+		break;
+	case IB_WR_REG_MR:
+		err = sodp_frmr_register(qp, &swqe->wqe);
+		break;
+	default:
+		err = sodp_key_invalidate(qp, swqe->wqe.invalidate_rkey, false);
+		break;
+	}
 	if (err)
 		return err;
 	/*
@@ -759,6 +773,8 @@ static u8 sodp_wc_opcode(u8 wr_op)
 		return IB_UVERBS_WC_BIND_MW;
 	case IB_UVERBS_WR_LOCAL_INV:
 		return IB_UVERBS_WC_LOCAL_INV;
+	case IB_WR_REG_MR:
+		return IB_WC_REG_MR;	/* only a kernel consumer sees it */
 	case IB_UVERBS_WR_ATOMIC_WRITE:
 		return IB_UVERBS_WC_ATOMIC_WRITE;
 	case IB_UVERBS_WR_FLUSH:

@@ -300,15 +300,16 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	if (resp->in_send)
 		return SODP_RESP_OK;
 	/*
-	 * SEND with Invalidate: the window is unbound before the receive
-	 * completes.  A key that cannot be invalidated here (an MR's, a type
+	 * SEND with Invalidate: the window is unbound, or the fast
+	 * registration MR made invalid, before the receive completes.  A
+	 * key that cannot be invalidated here (an ibv_reg_mr() MR's, a type
 	 * 1 window's, another QP's window) fails the receive with
 	 * REM_INV_REQ_ERR and the QP goes to error, as in rxe; unlike rxe,
 	 * the requester is told with an invalid request NAK instead of
 	 * retrying until RETRY_EXC.
 	 */
 	if ((info->hdrs & SODP_HDR_IETH) &&
-	    sodp_mw_invalidate(qp, pkt->inv_rkey, true))
+	    sodp_key_invalidate(qp, pkt->inv_rkey, true))
 		return sodp_resp_error(qp, pkt->psn, -EKEYREJECTED, true);
 	return sodp_resp_finish_recv(qp, pkt, IB_WC_RECV,
 				     resp->recv_off);

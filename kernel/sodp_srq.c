@@ -3,8 +3,9 @@
  * sodp: shared receive queues.
  *
  * An SRQ is an RQ ring (the same slots as a QP's) that user space fills
- * with ibv_post_srq_recv(), without a system call, and that the work item
- * of every QP attached to it takes WQEs from.  A QP takes a WQE only when
+ * with ibv_post_srq_recv(), without a system call, or a kernel consumer
+ * with ib_post_srq_recv() (sodp_kverbs.c), and that the work item of
+ * every QP attached to it takes WQEs from.  A QP takes a WQE only when
  * a message needs one and keeps it (qp->resp.rwqe) until the message
  * completes or the QP fails, so the ring's consumer moves at the take, not
  * at the completion: the slot is free for user space again at once.
@@ -16,12 +17,14 @@
  * no more WQEs.
  *
  * Resizing (IB_SRQ_MAX_WR) is not supported: the ring is mapped by user
- * space at its create size.  Kernel SRQs wait for kernel verbs.
+ * space at its create size.
  *
  * Locking: srq->lock protects cons, limit and broken: the QPs' work
  * items take WQEs in parallel.  It is only taken in process context, and
  * nothing is taken inside it; the event handlers run after it is
- * released.
+ * released.  srq->post_lock serialises a kernel consumer's posters (any
+ * context, interrupts off) and nests with nothing: producer and consumer
+ * meet only at the ring's counters.
  */
 #include <rdma/uverbs_ioctl.h>
 
@@ -89,18 +92,19 @@ int sodp_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	struct sodp_srq *srq = to_sodp_srq(ibsrq);
 	struct ib_srq_attr *attr = &init->attr;
 	struct sodp_create_srq_resp resp = {};
-	struct ib_ucontext *uc;
+	struct ib_ucontext *uc = NULL;
 	u32 slots, slot_size;
 	int err;
 
-	/* Kernel consumers' SRQs (a kernel ring, post_srq_recv): not yet. */
-	if (!udata)
-		return -EOPNOTSUPP;
 	if (init->srq_type != IB_SRQT_BASIC)
 		return -EOPNOTSUPP;
-	err = ib_is_udata_in_empty(udata);
-	if (err)
-		return err;
+	/* A kernel consumer's ring is kernel memory nobody maps. */
+	if (udata) {
+		err = ib_is_udata_in_empty(udata);
+		if (err)
+			return err;
+		uc = rdma_udata_to_uverbs_attr_bundle(udata)->context;
+	}
 	if (!attr->max_wr || attr->max_wr > SODP_MAX_QP_WR ||
 	    !attr->max_sge || attr->max_sge > SODP_MAX_SGE)
 		return -EINVAL;
@@ -112,21 +116,23 @@ int sodp_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	slots = roundup_pow_of_two(attr->max_wr);
 	slot_size = sodp_slot_size(sizeof(struct sodp_recv_wqe),
 				   attr->max_sge * sizeof(struct sodp_sge));
-	uc = rdma_udata_to_uverbs_attr_bundle(udata)->context;
 	err = sodp_ring_create(uc, &srq->rq, slots, slot_size, &resp.rq);
 	if (err)
 		goto err_count;
 	srq->sdev = sdev;
 	spin_lock_init(&srq->lock);
+	spin_lock_init(&srq->post_lock);
 	srq->max_sge = min_t(u32, (slot_size - sizeof(struct sodp_recv_wqe)) /
 				  sizeof(struct sodp_sge), SODP_MAX_SGE);
 	/* srq->limit stays 0: srq_limit means nothing at create. */
 	attr->max_wr = slots;
 	attr->max_sge = srq->max_sge;
 
-	err = ib_respond_udata(udata, resp);
-	if (err)
-		goto err_ring;
+	if (udata) {
+		err = ib_respond_udata(udata, resp);
+		if (err)
+			goto err_ring;
+	}
 	return 0;
 
 err_ring:

@@ -92,7 +92,10 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 				 IB_DEVICE_MEM_WINDOW |
 				 IB_DEVICE_MEM_WINDOW_TYPE_2B |
 				 IB_DEVICE_ATOMIC_WRITE |
-				 IB_DEVICE_FLUSH_GLOBAL;
+				 IB_DEVICE_FLUSH_GLOBAL |
+				 IB_DEVICE_MEM_MGT_EXTENSIONS;
+	/* Fast registration, LOCAL_INV, SEND_WITH_INV: sodp_mr_frmr.c. */
+	attr->max_fast_reg_page_list_len = SODP_MAX_FRMR_PAGES;
 	attr->max_mr_size = U64_MAX;
 	attr->max_qp = SODP_MAX_QP;
 	attr->max_qp_wr = SODP_MAX_QP_WR;
