@@ -278,24 +278,22 @@ struct sodp_mr *sodp_mr_get_whole(struct sodp_dev *sdev, u32 key, u32 pdn,
 				  int access)
 {
 	struct sodp_mr *mr;
-	int err;
+	int err = 0;
 
+	/*
+	 * All under the lock: a fast registration MR's key and rights
+	 * change under it (sodp_mr_frmr.c).
+	 */
 	xa_lock(&sdev->mrs);
 	mr = xa_load(&sdev->mrs, key >> 8);
-	if (!mr || mr->key != key || !refcount_inc_not_zero(&mr->ref))
-		mr = NULL;
-	xa_unlock(&sdev->mrs);
-	if (!mr)
-		return ERR_PTR(-ENOENT);
-
-	if (mr->pdn != pdn)
+	if (!mr || mr->key != key || mr->pdn != pdn)
 		err = -ENOENT;
 	else if ((mr->access & access) != access)
 		err = -EACCES;
-	else
-		return mr;
-	sodp_mr_put(mr);
-	return ERR_PTR(err);
+	else if (!refcount_inc_not_zero(&mr->ref))
+		err = -ENOENT;
+	xa_unlock(&sdev->mrs);
+	return err ? ERR_PTR(err) : mr;
 }
 
 /**

@@ -774,7 +774,8 @@ static u8 sodp_wc_opcode(u8 wr_op)
 	case IB_UVERBS_WR_LOCAL_INV:
 		return IB_UVERBS_WC_LOCAL_INV;
 	case IB_WR_REG_MR:
-		return IB_WC_REG_MR;	/* only a kernel consumer sees it */
+		/* A user ring's REG_MR fails: its opcode means nothing. */
+		return IB_WC_REG_MR;
 	case IB_UVERBS_WR_ATOMIC_WRITE:
 		return IB_UVERBS_WC_ATOMIC_WRITE;
 	case IB_UVERBS_WR_FLUSH:

@@ -1,12 +1,13 @@
 # NVMe over Fabrics on RDMA: the kernel's own NVMe host (nvme-rdma) and
 # target (nvmet-rdma), unchanged, on sodp0 looped back: the storage users'
 # way in, and the one guest test of kernel consumers' fast registration
-# (ib_alloc_mr, IB_WR_REG_MR, LOCAL_INV and SEND_WITH_INV ending an MR)
-# and kernel SRQs (nvmet-rdma use_srq=1).
+# (ib_alloc_mr, IB_WR_REG_MR, the peer's SEND_WITH_INV ending the MR; the
+# host posts LOCAL_INV only for an I/O the target did not invalidate, and
+# nvmet-rdma invalidates every one) and kernel SRQs (nvmet-rdma use_srq=1).
 #
 # Both ends use &init_net for rdma_cm, so they cannot sit in two network
 # namespaces: the host connects to the target's address on the same
-# device.  For each of use_srq=0 and use_srq=1: a target exporting a file,
+# device.  With nvmet_rdma use_srq=1 (and =0): a target exporting a file,
 # the host connected through /dev/nvme-fabrics (no nvme-cli needed), then
 # O_DIRECT writes of a random pattern in 4 KiB (carried in the command
 # capsule), 128 KiB and 1 MiB blocks (the target READs them from the
@@ -16,7 +17,7 @@
 # device's counters must show registrations and invalidations, and with
 # use_srq=1 the target must have used an SRQ (nvmet-rdma falls back to
 # receive queues quietly, "SRQ requested but not supported").  The full
-# suite runs the same on rxe0 first, as the reference.
+# suite also runs use_srq=0, and both on rxe0 first, as the reference.
 # sodp-test-timeout: 400
 . "$(dirname "$0")/lib.sh"
 
@@ -62,20 +63,29 @@ _ns_dev() {
 	return 1
 }
 
+_no_ctrl() { ! _ctrl; }
+
+# Undo what run() built; each step says what failed.
 teardown() {
 	local c
-	c=$(_ctrl) && echo 1 > "/sys/class/nvme/$c/delete_controller" 2>/dev/null
-	wait_for 20 sh -c "! ls /sys/class/nvme/ 2>/dev/null | grep -q nvme" || true
-	rm -f "$cfg/ports/$port_id/subsystems/$nqn"
-	[ ! -d "$cfg/ports/$port_id" ] || rmdir "$cfg/ports/$port_id"
-	if [ -e "$cfg/subsystems/$nqn/namespaces/1/enable" ]; then
-		echo 0 > "$cfg/subsystems/$nqn/namespaces/1/enable"
-		rmdir "$cfg/subsystems/$nqn/namespaces/1"
+	if c=$(_ctrl); then
+		echo 1 > "/sys/class/nvme/$c/delete_controller" ||
+			fail "cannot delete the host's controller $c"
 	fi
-	[ ! -d "$cfg/subsystems/$nqn" ] || rmdir "$cfg/subsystems/$nqn"
+	wait_for 20 _no_ctrl || fail "the host's controller did not go away"
+	rm -f "$cfg/ports/$port_id/subsystems/$nqn"
+	[ ! -d "$cfg/ports/$port_id" ] || rmdir "$cfg/ports/$port_id" ||
+		fail "cannot remove the target's port"
+	if [ -e "$cfg/subsystems/$nqn/namespaces/1/enable" ]; then
+		echo 0 > "$cfg/subsystems/$nqn/namespaces/1/enable" &&
+			rmdir "$cfg/subsystems/$nqn/namespaces/1" ||
+			fail "cannot remove the target's namespace"
+	fi
+	[ ! -d "$cfg/subsystems/$nqn" ] || rmdir "$cfg/subsystems/$nqn" ||
+		fail "cannot remove the target's subsystem"
 	return 0
 }
-trap 'teardown; rm -rf "$work"' EXIT
+trap 'trap - EXIT; teardown; rm -rf "$work"' EXIT
 
 # counter DEV NAME: a sodp counter; rxe has none of these (0).
 counter() {
@@ -85,7 +95,10 @@ counter() {
 }
 
 # srqs DEV: the SRQs restrack shows on DEV.
-srqs() { rdma resource show srq dev "$1" 2>/dev/null | grep -c '^dev ' || true; }
+srqs() { rdma resource show srq dev "$1" | grep -c '^dev ' || true; }
+rdma resource show srq > /dev/null ||
+	fail "this rdma tool cannot show SRQs (rdma resource show srq)"
+
 
 # run DEV IP USE_SRQ: one target, one host, the data checked.
 run() {
@@ -94,7 +107,7 @@ run() {
 	start=$(date +%s%N)
 	teardown
 	# use_srq is read when nvmet-rdma first uses a device: reload it.
-	modprobe -r nvmet_rdma
+	modprobe -r nvmet_rdma || fail "$what: modprobe -r nvmet_rdma"
 	modprobe nvmet_rdma use_srq="$srq" || fail "$what: modprobe nvmet_rdma"
 	# What the kernel says from here on (never cleared: the harness
 	# scans the whole log for reports).
@@ -173,12 +186,13 @@ run() {
 	note "ok   $what: $((size_mb * 3)) MiB written and read back exact ($msg, $(( ($(date +%s%N) - start) / 1000000 )) ms)"
 }
 
-if full_suite "nvmeof: rxe0 as the reference"; then
+# The quick suite: use_srq=1 alone (fast registration and SRQs both).
+if full_suite "nvmeof: rxe0 as the reference, sodp0 without SRQs"; then
 	ibdev_exists rxe0 || fail "rxe0 is missing"
 	run rxe0 10.9.1.1 0
 	run rxe0 10.9.1.1 1
+	run sodp0 10.9.0.1 0
 fi
-run sodp0 10.9.0.1 0
 run sodp0 10.9.0.1 1
 modprobe -r nvme_rdma nvmet_rdma 2>/dev/null || true
 echo "PASS"

@@ -210,6 +210,27 @@ static void case_bad_opcode(struct bed *b)
 	expect_local_error(b, 0x100, IBV_WC_LOC_QP_OP_ERR, "opcode 0xee");
 }
 
+/*
+ * The kernel's IB_WR_REG_MR (0x20; no IBV_WR_* number) naming A's own MR
+ * with a new key: fast registration is for kernel consumers' MRs, and a
+ * user ring carrying it fails; the MR keeps its key.
+ */
+static void case_kernel_reg_mr(struct bed *b)
+{
+	struct sodp_send_wqe *w = sq_next(b, 0);
+	struct ibv_mr *mr = b->src.mr;
+
+	w->opcode = 0x20;
+	w->rkey = (mr->lkey & ~0xffu) | ((mr->lkey + 1) & 0xff);
+	w->bind.mr_lkey = mr->lkey;
+	w->bind.addr = (uintptr_t)mr->addr;
+	w->bind.length = mr->length;
+	w->bind.access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE;
+	T_OK(sq_publish(b, 1));
+	expect_local_error(b, 0x100, IBV_WC_LOC_QP_OP_ERR,
+			   "the kernel's REG_MR opcode");
+}
+
 static void case_huge_num_sge(struct bed *b)
 {
 	struct sodp_send_wqe *w = sq_next(b, 0);
@@ -491,6 +512,7 @@ static const struct {
 	void (*fn)(struct bed *b);
 } cases[] = {
 	{ "sq-bad-opcode", case_bad_opcode },
+	{ "sq-kernel-reg-mr", case_kernel_reg_mr },
 	{ "sq-huge-num-sge", case_huge_num_sge },
 	{ "sq-huge-inline", case_huge_inline },
 	{ "sq-sge-length-wrap", case_sge_overflow },
