@@ -492,6 +492,7 @@ struct sodp_resp {
 	u64 rd_va;		/* next response byte */
 	u32 rd_left;		/* bytes still to send */
 	bool rd_first;		/* next response is the first */
+	bool rd_paused;		/* an ODP page not to be had now: wait */
 	u32 since_ack;		/* packets accepted since the last ACK */
 };
 
@@ -602,6 +603,7 @@ struct sodp_qp {
 	struct sk_buff_head ack_queue;	/* responses to our requests */
 	struct timer_list retry_timer;
 	struct timer_list rnr_timer;
+	struct timer_list read_timer;	/* resumes a paused READ response */
 	struct sodp_req req;
 	struct sodp_resp resp;
 };
@@ -609,6 +611,7 @@ struct sodp_qp {
 enum {
 	SODP_EV_TIMEOUT,	/* retry timer expired */
 	SODP_EV_RNR_DONE,	/* RNR wait is over */
+	SODP_EV_READ_RESUME,	/* a paused READ response may go on */
 };
 
 static inline struct sodp_cq *to_sodp_cq(struct ib_cq *ibcq)
@@ -865,6 +868,8 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		     const u8 *payload);
 bool sodp_resp_busy(struct sodp_qp *qp);
+bool sodp_resp_paused(struct sodp_qp *qp);
+void sodp_resp_resume(struct sodp_qp *qp);
 bool sodp_resp_continue(struct sodp_qp *qp, int *budget);
 void sodp_resp_send_acks(struct sodp_qp *qp);
 void sodp_resp_release(struct sodp_qp *qp);

@@ -38,6 +38,14 @@ static void sodp_retry_timer_fn(struct timer_list *t)
 	sodp_qp_kick(qp);
 }
 
+static void sodp_read_timer_fn(struct timer_list *t)
+{
+	struct sodp_qp *qp = timer_container_of(qp, t, read_timer);
+
+	set_bit(SODP_EV_READ_RESUME, &qp->events);
+	sodp_qp_kick(qp);
+}
+
 static void sodp_rnr_timer_fn(struct timer_list *t)
 {
 	struct sodp_qp *qp = timer_container_of(qp, t, rnr_timer);
@@ -208,6 +216,7 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	skb_queue_head_init(&qp->ack_queue);
 	timer_setup(&qp->retry_timer, sodp_retry_timer_fn, 0);
 	timer_setup(&qp->rnr_timer, sodp_rnr_timer_fn, 0);
+	timer_setup(&qp->read_timer, sodp_read_timer_fn, 0);
 
 	err = sodp_qp_alloc_queues(qp, uc, &init->cap, &resp);
 	if (err)
@@ -309,6 +318,7 @@ static void sodp_qp_reset(struct sodp_qp *qp)
 
 	timer_delete_sync(&qp->retry_timer);
 	timer_delete_sync(&qp->rnr_timer);
+	timer_delete_sync(&qp->read_timer);
 	skb_queue_purge(&qp->rx_queue);
 	skb_queue_purge(&qp->ack_queue);
 	sodp_resp_release(qp);
@@ -550,6 +560,8 @@ static int sodp_qp_fill_transport(struct sk_buff *msg, struct sodp_qp *qp)
 				       READ_ONCE(resp->epsn)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_read_busy",
 				   !!READ_ONCE(resp->rd_cur)) ||
+	    rdma_nl_put_driver_u32(msg, "resp_read_paused",
+				   READ_ONCE(resp->rd_paused)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_ack_pending",
 				   READ_ONCE(resp->ack_pending)) ||
 	    rdma_nl_put_driver_u32(msg, "resp_rnr_sent",
@@ -623,6 +635,7 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	sodp_mw_qp_gone(qp);
 	timer_shutdown_sync(&qp->retry_timer);
 	timer_shutdown_sync(&qp->rnr_timer);
+	timer_shutdown_sync(&qp->read_timer);
 	skb_queue_purge(&qp->rx_queue);
 	skb_queue_purge(&qp->ack_queue);
 	sodp_resp_release(qp);

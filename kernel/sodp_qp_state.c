@@ -73,6 +73,7 @@ void sodp_qp_error(struct sodp_qp *qp)
 	sodp_qp_publish_state(qp);
 	timer_delete(&qp->retry_timer);
 	timer_delete(&qp->rnr_timer);
+	timer_delete(&qp->read_timer);
 	sodp_qp_kick(qp);
 }
 

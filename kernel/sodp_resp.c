@@ -17,7 +17,8 @@
  * not an error: the packet gets an RNR NAK, as a hardware ODP device
  * answers a page fault, and the requester sends it again after the RNR
  * timer, so memory pressure slows a QP down and never kills it.  A READ
- * being answered just pauses and is resumed by a later run.
+ * being answered, which has no RNR NAK, pauses for a tick
+ * (qp->read_timer) and goes on where it stopped.
  *
  * UC has no ACKs and so no NAKs: packets out of sequence, and a request
  * that cannot be carried out (no receive posted, a bad rkey, bounds or
@@ -124,6 +125,7 @@ void sodp_resp_release(struct sodp_qp *qp)
 	resp->rnr_sent = false;
 	resp->ack_pending = false;
 	resp->rd_cur = NULL;
+	resp->rd_paused = false;
 	resp->since_ack = 0;
 	resp->msn = 0;
 	if (resp->rd_res)
@@ -142,6 +144,7 @@ int sodp_resp_set_rd_atomic(struct sodp_qp *qp, u8 num)
 			return -ENOMEM;
 	}
 	resp->rd_cur = NULL;
+	resp->rd_paused = false;
 	kfree(resp->rd_res);
 	resp->rd_res = res;
 	resp->rd_num = num;
@@ -398,6 +401,7 @@ static int sodp_resp_start_read(struct sodp_qp *qp, struct sodp_rd_res *res,
 	resp->rd_va = va;
 	resp->rd_left = len;
 	resp->rd_first = true;
+	resp->rd_paused = false;
 	return 0;
 }
 
@@ -755,6 +759,18 @@ bool sodp_resp_busy(struct sodp_qp *qp)
 	return qp->resp.rd_cur;
 }
 
+/* The READ being answered waits for qp->read_timer (sodp_resp_continue()). */
+bool sodp_resp_paused(struct sodp_qp *qp)
+{
+	return qp->resp.rd_cur && qp->resp.rd_paused;
+}
+
+/* qp->read_timer fired: the paused READ may go on. */
+void sodp_resp_resume(struct sodp_qp *qp)
+{
+	qp->resp.rd_paused = false;
+}
+
 static u8 sodp_read_resp_opcode(bool first, bool last)
 {
 	if (first && last)
@@ -804,10 +820,20 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 					     IB_ACCESS_REMOTE_READ,
 					     SODP_FROM_MR);
 		if (err == -EAGAIN) {
-			/* An ODP page to be had later: pause, resume. */
+			/*
+			 * An ODP page to be had later (memory ran out, or
+			 * invalidations kept winning for a second): pause
+			 * for a tick rather than fault again at once, and
+			 * let the work item serve everything else meanwhile.
+			 * A READ has no RNR NAK; a tick is shorter than the
+			 * ACK timeouts requesters use (sodp's: 20 ms at
+			 * least).
+			 */
 			kfree_skb(skb);
 			if (last)
 				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
+			resp->rd_paused = true;
+			mod_timer(&qp->read_timer, jiffies + 1);
 			return true;
 		}
 		if (err) {

@@ -140,9 +140,12 @@ static bool sodp_work_requests(struct sodp_qp *qp)
 
 	for (;;) {
 		if (sodp_resp_busy(qp)) {
+			/* Paused: the read timer runs us again. */
+			if (sodp_resp_paused(qp))
+				return false;
 			more |= sodp_resp_continue(qp, &read_budget);
 			if (sodp_resp_busy(qp))
-				return true;
+				return !sodp_resp_paused(qp);
 		}
 		if (budget-- <= 0)
 			break;
@@ -210,6 +213,8 @@ void sodp_qp_work(struct work_struct *work)
 
 	if (test_and_clear_bit(SODP_EV_RNR_DONE, &qp->events))
 		sodp_comp_rnr_done(qp);
+	if (test_and_clear_bit(SODP_EV_READ_RESUME, &qp->events))
+		sodp_resp_resume(qp);
 
 	more |= sodp_work_responses(qp);
 	/*
