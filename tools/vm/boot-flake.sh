@@ -26,12 +26,15 @@ for i in $(seq 1 "$boots"); do
 	what=ok
 	if [ -e "$run/console-early-panic.log" ]; then
 		retried=$((retried + 1))
-		what="ok after an early-boot retry: $(grep -m1 -E 'Oops|BUG|panic' \
+		# Not "panic": the command line says panic=-1.
+		what="ok after an early-boot retry: $(grep -m1 -E \
+			'Oops|BUG:|WARNING:|Kernel panic' \
 			"$run/console-early-panic.log")"
 	fi
 	if [ "$rc" != 0 ]; then
 		failed=$((failed + 1))
-		what="FAILED (rc $rc): $(grep -m1 -E 'Oops|BUG:|WARNING:|panic' \
+		what="FAILED (rc $rc): $(grep -m1 -E \
+			'Oops|BUG:|WARNING:|Kernel panic' \
 			"$run/console.log" 2>/dev/null)"
 	else
 		ok=$((ok + 1))
