@@ -249,10 +249,18 @@ struct sodp_mr;
 struct sodp_odp;
 struct sodp_imr;
 
+/*
+ * How long an ODP fault with no deadline of its own (a local access,
+ * prefetch) goes on retrying walks that invalidations keep spoiling,
+ * before it reports "not now" (-EAGAIN).
+ */
+#define SODP_ODP_FAULT_PATIENCE	HZ
+
 /**
  * struct sodp_mr_ops - what one kind of MR does with its memory
  * @copy:	move @len bytes between user address @uaddr and @buf
  * @atomic:	an 8-byte atomic at the 8-byte aligned user address @uaddr
+ *		(@until for both: see sodp_mr_copy())
  * @prefetch:	make [@uaddr, @uaddr + @len) present ahead of use
  * @fill_res:	the kind's part of `rdma resource show mr -dd`
  * @destroy:	release what the kind's init took
@@ -288,10 +296,10 @@ static inline u64 sodp_atomic_do(atomic64_t *p, enum sodp_atomic_op op,
 
 struct sodp_mr_ops {
 	int (*copy)(struct sodp_mr *mr, unsigned long uaddr, void *buf,
-		    u32 len, bool to_mr);
+		    u32 len, bool to_mr, unsigned long until);
 	int (*atomic)(struct sodp_mr *mr, unsigned long uaddr,
 		      enum sodp_atomic_op op, u64 compare_add, u64 swap,
-		      u64 *orig);
+		      u64 *orig, unsigned long until);
 	int (*prefetch)(struct sodp_mr *mr, unsigned long uaddr, u64 len,
 			enum sodp_odp_need need);
 	int (*fill_res)(struct sk_buff *msg, struct sodp_mr *mr);
@@ -494,6 +502,8 @@ struct sodp_resp {
 	bool rd_first;		/* next response is the first */
 	bool rd_paused;		/* an ODP page not to be had now: wait */
 	u32 since_ack;		/* packets accepted since the last ACK */
+	bool owing;		/* a request taken since we last answered */
+	unsigned long owed_since;	/* jiffies when that one was taken */
 };
 
 /* Addressing fixed at RTR; everything a packet header needs. */
@@ -732,9 +742,9 @@ int sodp_advise_mr(struct ib_pd *ibpd, enum ib_uverbs_advise_mr_advice advice,
 		   u32 flags, struct ib_sge *sg_list, u32 num_sge,
 		   struct uverbs_attr_bundle *attrs);
 int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
-		 enum sodp_mr_dir dir);
+		 enum sodp_mr_dir dir, unsigned long until);
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, enum sodp_atomic_op op,
-		   u64 compare_add, u64 swap, u64 *orig);
+		   u64 compare_add, u64 swap, u64 *orig, unsigned long until);
 int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 /* The kinds of MR; each sets mr->ops when it succeeds. */
 int sodp_mr_pinned_init(struct sodp_mr *mr);
@@ -868,6 +878,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		     const u8 *payload);
 bool sodp_resp_busy(struct sodp_qp *qp);
+unsigned long sodp_resp_fault_until(struct sodp_qp *qp);
 bool sodp_resp_paused(struct sodp_qp *qp);
 void sodp_resp_resume(struct sodp_qp *qp);
 bool sodp_resp_continue(struct sodp_qp *qp, int *budget);

@@ -364,6 +364,9 @@ void sodp_mr_put(struct sodp_mr *mr)
  * @buf: kernel buffer
  * @len: bytes
  * @dir: SODP_TO_MR or SODP_FROM_MR
+ * @until: for an ODP MR, jiffies after which a fault that invalidations
+ *	keep spoiling gives up with -EAGAIN (jiffies +
+ *	SODP_ODP_FAULT_PATIENCE when the caller has no deadline of its own)
  *
  * Context: process context (ODP MRs may fault), no locks held.
  * Return: 0, -ERANGE if the range is not inside the MR, or for an ODP MR
@@ -372,14 +375,14 @@ void sodp_mr_put(struct sodp_mr *mr)
  * it cannot be had at all (see sodp_odp.c).
  */
 int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
-		 enum sodp_mr_dir dir)
+		 enum sodp_mr_dir dir, unsigned long until)
 {
 	if (!len)
 		return 0;
 	if (!sodp_mr_in_bounds(mr, iova, len))
 		return -ERANGE;
 	return mr->ops->copy(mr, sodp_mr_uaddr(mr, iova), buf, len,
-			     dir == SODP_TO_MR);
+			     dir == SODP_TO_MR, until);
 }
 
 /**
@@ -391,6 +394,7 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
  * @compare_add: the compare value, or the addend
  * @swap: the swap value, or the value to store
  * @orig: the value before the operation
+ * @until: as for sodp_mr_copy()
  *
  * Every kind performs the operation as a locked CPU instruction on the
  * page the process has mapped there, so it is atomic against CPU atomics
@@ -403,7 +407,7 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
  * had.
  */
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, enum sodp_atomic_op op,
-		   u64 compare_add, u64 swap, u64 *orig)
+		   u64 compare_add, u64 swap, u64 *orig, unsigned long until)
 {
 	unsigned long uaddr;
 
@@ -414,7 +418,7 @@ int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, enum sodp_atomic_op op,
 	uaddr = sodp_mr_uaddr(mr, iova);
 	if (uaddr & 7)
 		return -EINVAL;	/* iova and the user address may differ */
-	return mr->ops->atomic(mr, uaddr, op, compare_add, swap, orig);
+	return mr->ops->atomic(mr, uaddr, op, compare_add, swap, orig, until);
 }
 
 /**

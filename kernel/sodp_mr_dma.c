@@ -14,7 +14,7 @@
 #include "sodp.h"
 
 static int sodp_dma_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
-			 u32 len, bool to_mr)
+			 u32 len, bool to_mr, unsigned long until)
 {
 	if (to_mr)
 		memcpy((void *)addr, buf, len);
@@ -26,7 +26,7 @@ static int sodp_dma_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
 /* Unreachable: sodp_mr_get() refuses REMOTE_ATOMIC, which it lacks. */
 static int sodp_dma_atomic(struct sodp_mr *mr, unsigned long addr,
 			   enum sodp_atomic_op op, u64 compare_add, u64 swap,
-			   u64 *orig)
+			   u64 *orig, unsigned long until)
 {
 	return -EACCES;
 }

@@ -95,7 +95,7 @@ static void *sodp_frmr_kaddr(struct sodp_mr *mr, u64 iova, u32 *len)
 
 /* @iova arrives as the "user address": mr->uaddr is mr->iova here. */
 static int sodp_frmr_copy(struct sodp_mr *mr, unsigned long iova, void *buf,
-			  u32 len, bool to_mr)
+			  u32 len, bool to_mr, unsigned long until)
 {
 	while (len) {
 		u32 n = len;
@@ -116,7 +116,7 @@ static int sodp_frmr_copy(struct sodp_mr *mr, unsigned long iova, void *buf,
 
 static int sodp_frmr_atomic(struct sodp_mr *mr, unsigned long iova,
 			    enum sodp_atomic_op op, u64 compare_add, u64 swap,
-			    u64 *orig)
+			    u64 *orig, unsigned long until)
 {
 	u32 n = sizeof(u64);
 	void *p = sodp_frmr_kaddr(mr, iova, &n);

@@ -22,7 +22,8 @@ static struct page *sodp_pinned_page(struct sodp_mr *mr, unsigned long uaddr,
 }
 
 static int sodp_pinned_copy(struct sodp_mr *mr, unsigned long uaddr,
-			    void *buf, u32 len, bool to_mr)
+			    void *buf, u32 len, bool to_mr,
+			    unsigned long until)
 {
 	while (len) {
 		u32 in_page;
@@ -46,7 +47,7 @@ static int sodp_pinned_copy(struct sodp_mr *mr, unsigned long uaddr,
 
 static int sodp_pinned_atomic(struct sodp_mr *mr, unsigned long uaddr,
 			      enum sodp_atomic_op op, u64 compare_add,
-			      u64 swap, u64 *orig)
+			      u64 swap, u64 *orig, unsigned long until)
 {
 	u32 in_page;
 	struct page *page = sodp_pinned_page(mr, uaddr, &in_page);

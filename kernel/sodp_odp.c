@@ -89,10 +89,13 @@
  * the page the process has mapped is atomic against the process's own
  * atomics too (odp_atomic_fallbacks counts those).
  *
- * Transient failures.  A fault that keeps losing to invalidations for a
- * second, or that cannot allocate, is reported as -EAGAIN and counted as
- * odp_deferred: the transport retries later (the responder sends an RNR
- * NAK, the requester tries again on its next run).  Only a page the
+ * Transient failures.  A fault that keeps losing to invalidations past
+ * the time its caller gives it (@until), or that cannot allocate, is
+ * reported as -EAGAIN and counted as odp_deferred: the transport retries
+ * later (the responder sends an RNR NAK, the requester tries again on its
+ * next run).  The responder gives a fraction of an ACK timeout, so that a
+ * requester hears an RNR NAK before its timer gives up on the packet;
+ * local accesses and prefetch give SODP_ODP_FAULT_PATIENCE.  Only a page the
  * process cannot give at all (no mapping, no permission, exited) is an
  * access error.
  *
@@ -465,6 +468,8 @@ static int sodp_odp_transient(int err)
  * @set: SODP_PTE_* bits to give the needed pages as they are installed
  * @pfns: scratch array of @window entries
  * @window: pages walked, a power of two dividing SODP_ODP_BLOCK
+ * @until: jiffies after which a walk that an invalidation spoiled is not
+ *	tried again: the fault gives up with -EAGAIN
  *
  * Walks the @window-aligned window holding @addr, clipped to the region.
  *
@@ -472,13 +477,13 @@ static int sodp_odp_transient(int err)
  * Return: 0 (the needed pages of the window were installed, though an
  * invalidation may already have removed them again), -EFAULT or -EPERM if
  * a needed page cannot be had (no mapping, no permission, the process has
- * exited), -EAGAIN if invalidations kept winning for a second or memory
+ * exited), -EAGAIN if invalidations kept winning until @until or memory
  * ran out.
  */
 static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 			  unsigned long len, enum sodp_odp_need need,
 			  unsigned long set, unsigned long *pfns,
-			  unsigned long window)
+			  unsigned long window, unsigned long until)
 {
 	struct mm_struct *mm = odp->notifier.mm;
 	unsigned long win = window << PAGE_SHIFT;
@@ -487,7 +492,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	unsigned long need_first = addr & PAGE_MASK;
 	unsigned long need_end = min(PAGE_ALIGN(addr + len), end);
 	unsigned long npages = (end - first) >> PAGE_SHIFT;
-	unsigned long req = 0, timeout;
+	unsigned long req = 0;
 	struct hmm_range exact = {
 		.notifier = &odp->notifier,
 		.start = need_first,
@@ -518,7 +523,6 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	sodp_odp_count(odp, SODP_CNT_ODP_FAULTS, 1);
 	/* Registered first: see "Why the window" at the top of the file. */
 	sodp_odp_walk_start(odp, &walk, first, end);
-	timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	for (;;) {
 		/*
 		 * For hmm_range_fault()'s own check only, and to wait out an
@@ -547,7 +551,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 		}
 		if (err != -EBUSY)
 			break;
-		if (time_after(jiffies, timeout))
+		if (time_after(jiffies, until))
 			break;
 		sodp_odp_count(odp, SODP_CNT_ODP_RETRIES, 1);
 		cond_resched();
@@ -609,13 +613,14 @@ static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
  * @buf: kernel buffer
  * @len: bytes, inside the region
  * @to_mr: true to write the region, false to read it
+ * @until: jiffies after which faults that lose races give up (-EAGAIN)
  *
  * Context: process context (a QP work item), no locks held.
  * Return: 0, -EAGAIN (not now: try the access again later), or an error
  * from sodp_odp_fault(): the access fails.
  */
 int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
-		  u32 len, bool to_mr)
+		  u32 len, bool to_mr, unsigned long until)
 {
 	unsigned long pfns[SODP_ODP_WINDOW];
 	unsigned int stalls = 0;
@@ -639,7 +644,7 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 			err = sodp_odp_fault(odp, addr, len,
 					     to_mr ? SODP_ODP_WRITE :
 						     SODP_ODP_READ,
-					     0, pfns, SODP_ODP_WINDOW);
+					     0, pfns, SODP_ODP_WINDOW, until);
 		if (err == -EAGAIN)
 			sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
 		if (err)
@@ -758,6 +763,8 @@ static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
  * @compare_add: the compare value, or the addend
  * @swap: the swap value, or the value to store
  * @orig: the value before the operation
+ * @until: jiffies after which a page that keeps being taken back is given
+ *	up for now (-EAGAIN)
  *
  * Runs on a device-exclusive page, or on a page that cannot be one (see
  * the top of the file), under odp->lock.
@@ -767,7 +774,8 @@ static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
  * the process cannot give (-EFAULT, -EPERM).
  */
 int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
-		    enum sodp_atomic_op op, u64 compare_add, u64 swap, u64 *orig)
+		    enum sodp_atomic_op op, u64 compare_add, u64 swap, u64 *orig,
+		    unsigned long until)
 {
 	unsigned long pfns[SODP_ODP_WINDOW];
 	bool done, lost = false;
@@ -785,6 +793,8 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 		if (lost)
 			sodp_odp_count(odp, SODP_CNT_ODP_EXCL_RETRIES, 1);
 
+		if (lost && time_after(jiffies, until))
+			break;
 		err = sodp_odp_make_exclusive(odp, addr);
 		lost = !err || err == -EBUSY;
 		if (lost)
@@ -796,7 +806,7 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 			 */
 			err = sodp_odp_fault(odp, addr, sizeof(u64),
 					     SODP_ODP_WRITE, SODP_PTE_NOEXCL,
-					     pfns, SODP_ODP_WINDOW);
+					     pfns, SODP_ODP_WINDOW, until);
 		err = sodp_odp_transient(err);
 		if (err)
 			break;
@@ -824,7 +834,8 @@ static int sodp_odp_fault_range(struct sodp_odp *odp, unsigned long addr,
 		unsigned long stop = min(ALIGN_DOWN(addr, block) + block, end);
 
 		err = sodp_odp_fault(odp, addr, stop - addr, need, 0, pfns,
-				     SODP_ODP_BLOCK);
+				     SODP_ODP_BLOCK,
+				     jiffies + SODP_ODP_FAULT_PATIENCE);
 		if (err)
 			return err;
 		addr = stop;
@@ -935,17 +946,18 @@ void sodp_odp_free(struct sodp_odp *odp)
 /* ---- explicit ODP MRs: one region over the registered range ---- */
 
 static int sodp_odp_mr_copy(struct sodp_mr *mr, unsigned long uaddr,
-			    void *buf, u32 len, bool to_mr)
+			    void *buf, u32 len, bool to_mr,
+			    unsigned long until)
 {
-	return sodp_odp_copy(mr->odp, uaddr, buf, len, to_mr);
+	return sodp_odp_copy(mr->odp, uaddr, buf, len, to_mr, until);
 }
 
 static int sodp_odp_mr_atomic(struct sodp_mr *mr, unsigned long uaddr,
 			      enum sodp_atomic_op op, u64 compare_add,
-			      u64 swap, u64 *orig)
+			      u64 swap, u64 *orig, unsigned long until)
 {
 	return sodp_odp_atomic(mr->odp, uaddr, op, compare_add, swap,
-			       orig);
+			       orig, until);
 }
 
 static int sodp_odp_mr_prefetch(struct sodp_mr *mr, unsigned long uaddr,

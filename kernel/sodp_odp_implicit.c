@@ -227,7 +227,7 @@ static unsigned long sodp_imr_chunk_left(unsigned long addr)
  * copy meets a hole.
  */
 static int sodp_imr_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
-			 u32 len, bool to_mr)
+			 u32 len, bool to_mr, unsigned long until)
 {
 	enum sodp_odp_need need = to_mr ? SODP_ODP_WRITE : SODP_ODP_READ;
 
@@ -239,7 +239,7 @@ static int sodp_imr_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
 		child = sodp_imr_child(mr->imr, addr, n, need);
 		if (IS_ERR(child))
 			return PTR_ERR(child);
-		err = sodp_odp_copy(child, addr, buf, n, to_mr);
+		err = sodp_odp_copy(child, addr, buf, n, to_mr, until);
 		if (err)
 			return err;
 		addr += n;
@@ -252,14 +252,15 @@ static int sodp_imr_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
 /* 8-byte aligned, so inside one chunk. */
 static int sodp_imr_atomic(struct sodp_mr *mr, unsigned long addr,
 			   enum sodp_atomic_op op, u64 compare_add, u64 swap,
-			   u64 *orig)
+			   u64 *orig, unsigned long until)
 {
 	struct sodp_odp *child;
 
 	child = sodp_imr_child(mr->imr, addr, sizeof(u64), SODP_ODP_WRITE);
 	if (IS_ERR(child))
 		return PTR_ERR(child);
-	return sodp_odp_atomic(child, addr, op, compare_add, swap, orig);
+	return sodp_odp_atomic(child, addr, op, compare_add, swap, orig,
+			       until);
 }
 
 /*

@@ -64,7 +64,8 @@ int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
 			err = PTR_ERR(mr);
 		} else {
 			err = sodp_mr_copy(mr, sge->addr + off, (void *)data,
-					   n, SODP_TO_MR);
+					   n, SODP_TO_MR,
+					   sodp_resp_fault_until(qp));
 			sodp_mr_put(mr);
 		}
 		if (err == -EAGAIN) {

@@ -270,7 +270,8 @@ int sodp_req_sge_copy(struct sodp_qp *qp, u32 idx, u32 off, void *buf,
 				 sge[i].addr + off, n, access);
 		if (IS_ERR(mr))
 			return PTR_ERR(mr);
-		err = sodp_mr_copy(mr, sge[i].addr + off, buf, n, dir);
+		err = sodp_mr_copy(mr, sge[i].addr + off, buf, n, dir,
+				   jiffies + SODP_ODP_FAULT_PATIENCE);
 		sodp_mr_put(mr);
 		if (err)
 			return err;

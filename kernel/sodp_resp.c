@@ -18,7 +18,14 @@
  * answers a page fault, and the requester sends it again after the RNR
  * timer, so memory pressure slows a QP down and never kills it.  A READ
  * being answered, which has no RNR NAK, pauses for a tick
- * (qp->read_timer) and goes on where it stopped.
+ * (qp->read_timer) and goes on where it stopped.  The requester's ACK
+ * timer runs meanwhile, so faults are not given all the time they might
+ * want: past a fraction of the ACK timeout since the responder last
+ * answered anything (sodp_resp_fault_until()), a fault that loses one
+ * more race to an invalidation gives up and the packet is answered with
+ * the RNR NAK.  Without that, a page migration storm made each packet's
+ * fault slow enough that a long WRITE ran the requester out of retries
+ * while every fault still succeeded.
  *
  * UC has no ACKs and so no NAKs: packets out of sequence, and a request
  * that cannot be carried out (no receive posted, a bad rkey, bounds or
@@ -37,6 +44,13 @@
 
 /* ACK at least this often during a long burst, even without AckReq. */
 #define SODP_ACK_EVERY	32
+
+/*
+ * Bounds of the time ODP faults may keep a requester waiting for an
+ * answer (see sodp_resp_fault_until()).
+ */
+#define SODP_RESP_FAULT_MIN_MS	10
+#define SODP_RESP_FAULT_MAX_MS	250
 
 enum sodp_resp_result {
 	SODP_RESP_OK,		/* done; the PSN is consumed */
@@ -61,6 +75,7 @@ static void sodp_resp_send_aeth(struct sodp_qp *qp, u32 psn, u8 syndrome)
 	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
 	if (skb)
 		sodp_net_send(qp, skb);
+	qp->resp.owing = false;
 }
 
 /* Send the coalesced ACK, if one is owed. */
@@ -95,6 +110,37 @@ static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
 	return 0;
 }
 
+/**
+ * sodp_resp_fault_until() - how long ODP faults for a request may retry
+ * @qp: the QP whose responder is carrying the request out
+ *
+ * The requester hears nothing while we fault: an RC requester gives up on
+ * a packet after its ACK timeout (retry_cnt times), but on an RNR NAK
+ * waits and sends again as often as rnr_retry says, 7 being for ever.  So
+ * a fault that keeps losing races to invalidations gives up, and the
+ * packet gets the RNR NAK, once a quarter of an ACK timeout has passed
+ * since the first request we have not answered yet.  Our own QP's timeout
+ * stands in for the peer's, which we do not know; the two sides of a
+ * connection usually set the same.  A fault that wins at once is never
+ * cut short, however long the requester has waited: it is progress.
+ *
+ * Return: the time in jiffies, for sodp_mr_copy() and sodp_mr_atomic().
+ */
+unsigned long sodp_resp_fault_until(struct sodp_qp *qp)
+{
+	u64 us = div_u64(sodp_ack_timeout_us(qp->timeout), 4);
+	unsigned long budget;
+
+	if (!us)
+		us = SODP_RESP_FAULT_MAX_MS * USEC_PER_MSEC;
+	budget = usecs_to_jiffies(clamp_t(u64, us,
+					  SODP_RESP_FAULT_MIN_MS * USEC_PER_MSEC,
+					  SODP_RESP_FAULT_MAX_MS * USEC_PER_MSEC));
+	if (!qp->resp.owing)
+		return jiffies + budget;
+	return qp->resp.owed_since + budget;
+}
+
 /* One packet's bytes to or from the MR named by @rkey. */
 static int sodp_resp_copy(struct sodp_qp *qp, u32 rkey, u64 va, void *buf,
 			  u32 len, int access, enum sodp_mr_dir dir)
@@ -107,7 +153,7 @@ static int sodp_resp_copy(struct sodp_qp *qp, u32 rkey, u64 va, void *buf,
 	mr = sodp_rkey_get(qp, rkey, &va, len, access);
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
-	err = sodp_mr_copy(mr, va, buf, len, dir);
+	err = sodp_mr_copy(mr, va, buf, len, dir, sodp_resp_fault_until(qp));
 	sodp_mr_put(mr);
 	return err;
 }
@@ -127,6 +173,7 @@ void sodp_resp_release(struct sodp_qp *qp)
 	resp->rd_cur = NULL;
 	resp->rd_paused = false;
 	resp->since_ack = 0;
+	resp->owing = false;
 	resp->msn = 0;
 	if (resp->rd_res)
 		memset(resp->rd_res, 0, resp->rd_num * sizeof(*resp->rd_res));
@@ -454,6 +501,7 @@ static void sodp_resp_send_answer(struct sodp_qp *qp, u8 req_opcode, u32 psn,
 	skb = sodp_net_alloc(qp, &pkt, 0, &payload);
 	if (skb)
 		sodp_net_send(qp, skb);
+	qp->resp.owing = false;
 }
 
 /*
@@ -495,7 +543,8 @@ static enum sodp_resp_result sodp_resp_atomic(struct sodp_qp *qp,
 		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
 	err = sodp_mr_atomic(mr, va, pkt->opcode == SODP_OP_CMP_SWAP ?
 			     SODP_ATOMIC_CMP_SWAP : SODP_ATOMIC_FETCH_ADD,
-			     pkt->compare_add, pkt->swap, &orig);
+			     pkt->compare_add, pkt->swap, &orig,
+			     sodp_resp_fault_until(qp));
 	sodp_mr_put(mr);
 	/*
 	 * -EINVAL: a target misaligned in user memory (iova and address
@@ -531,7 +580,8 @@ static enum sodp_resp_result sodp_resp_atomic_write(struct sodp_qp *qp,
 		return sodp_resp_error(qp, pkt->psn, PTR_ERR(mr), true);
 	/* Bytes as they are to lie in memory: no byte order to apply. */
 	memcpy(&value, payload, sizeof(value));
-	err = sodp_mr_atomic(mr, va, SODP_ATOMIC_STORE, 0, value, &orig);
+	err = sodp_mr_atomic(mr, va, SODP_ATOMIC_STORE, 0, value, &orig,
+			     sodp_resp_fault_until(qp));
 	sodp_mr_put(mr);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
@@ -669,6 +719,10 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	}
 	resp->nak_sent = false;
 	resp->rnr_sent = false;
+	if (!resp->owing) {
+		resp->owing = true;
+		resp->owed_since = jiffies;
+	}
 
 	if (!sodp_resp_seq_ok(qp, pkt) ||
 	    pkt->payload_len > qp->mtu ||
@@ -822,7 +876,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		if (err == -EAGAIN) {
 			/*
 			 * An ODP page to be had later (memory ran out, or
-			 * invalidations kept winning for a second): pause
+			 * invalidations kept winning): pause
 			 * for a tick rather than fault again at once, and
 			 * let the work item serve everything else meanwhile.
 			 * A READ has no RNR NAK; a tick is shorter than the
@@ -847,6 +901,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 			return false;
 		}
 		sodp_net_send(qp, skb);
+		resp->owing = false;
 		(*budget)--;
 		resp->rd_psn = sodp_psn_add(resp->rd_psn, 1);
 		resp->rd_va += n;

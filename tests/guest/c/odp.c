@@ -900,6 +900,93 @@ static void t_churn(struct rc_env *env, long arg)
 }
 
 /*
+ * Fires invalidations over the whole target without taking any right
+ * away: PROT_EXEC on and off, so every fault of the device that a round
+ * overlaps is spoiled and must walk again, while the data stays.
+ */
+static void *storm(void *arg)
+{
+	struct mem_thread *st = arg;
+
+	while (!st->stop) {
+		mprotect(st->t, st->len, PROT_READ | PROT_WRITE | PROT_EXEC);
+		mprotect(st->t, st->len, PROT_READ | PROT_WRITE);
+		st->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * An invalidation storm under long messages with a short ACK timeout
+ * (timeout 14, 67 ms: perftest's; retry_cnt 7).  B's faults keep losing
+ * races, but the requester must never run out of retries: the responder
+ * answers RNR NAKs (rnr_retry 7: for ever) before A's timer would expire,
+ * instead of faulting for as long as the faults need.  1 MiB WRITEs, READs
+ * of what was written and fetch-and-adds, for a number of rounds: every
+ * operation succeeds, data and sums are exact, and no error NAK is sent.
+ */
+static void t_storm(struct rc_env *env, long arg)
+{
+	const size_t len = 4 * MiB, msg = MiB;
+	struct mem_thread st = { .len = len };
+	long long rnr0, ret0, err0, def0;
+	struct rc_pair p;
+	struct rc_cfg cfg;
+	struct rc_buf buf;
+	struct ibv_mr *mr;
+	uint64_t *word;
+	pthread_t th;
+	int round, i;
+
+	(void)arg;
+	rc_cfg_default(&cfg);
+	cfg.timeout = 14;
+	cfg.retry_cnt = 7;
+	cfg.rnr_retry = 7;
+	rc_pair_create(&p, env, &cfg);
+	rc_buf_alloc(&buf, "peer", p.a.pd, msg, RC_ACCESS_ALL);
+	st.t = map_anon(len, 0);
+	mr = reg_odp(p.b.pd, st.t, len);
+	word = (uint64_t *)(st.t + len - PAGE);
+	rnr0 = counter(env->dev[1], "rnr_nak_sent");
+	err0 = counter(env->dev[1], "error_nak_sent");
+	ret0 = counter(env->dev[1], "odp_retries");
+	def0 = counter(env->dev[1], "odp_deferred");
+	T_CHECK(!pthread_create(&th, NULL, storm, &st), "pthread_create");
+	for (round = 0; round < 6; round++) {
+		size_t off = (size_t)round * 512 * KiB + round * 8;
+
+		fill(buf.p, msg, 200 + round);
+		rdma_ok(&p, IBV_WR_RDMA_WRITE, buf.mr, buf.p, msg, mr,
+			st.t + off, "a 1 MiB WRITE under the storm");
+		memset(buf.p, 0, msg);
+		rdma_ok(&p, IBV_WR_RDMA_READ, buf.mr, buf.p, msg, mr,
+			st.t + off, "a 1 MiB READ under the storm");
+		T_PATTERN(buf.p, msg, 200 + round, "READ back under the storm");
+		for (i = 0; i < 20; i++)
+			atomic_op(&p, false, buf.mr, (uint64_t *)buf.p, mr,
+				  word, 3, 0);
+	}
+	st.stop = true;
+	pthread_join(th, NULL);
+	T_EQ(*word, 6 * 20 * 3, "the word after the fetch-and-adds");
+	rc_note("%ld mprotect rounds; B: odp_retries +%lld, odp_deferred "
+		"+%lld, rnr_nak_sent +%lld", st.rounds,
+		counter(env->dev[1], "odp_retries") - ret0,
+		counter(env->dev[1], "odp_deferred") - def0,
+		counter(env->dev[1], "rnr_nak_sent") - rnr0);
+	T_EQ(counter(env->dev[1], "error_nak_sent") - err0, 0,
+	     "error NAKs sent under the storm");
+	T_CHECK(st.rounds > 10, "only %ld mprotect rounds: no storm",
+		st.rounds);
+
+	T_OK(ibv_dereg_mr(mr));
+	munmap(st.t, len);
+	rc_buf_free(&buf);
+	rc_pair_destroy(&p);
+}
+
+/*
  * A process that exits with ODP MRs registered and traffic into them: its
  * address space goes first (every entry invalidated), then its verbs
  * objects.  Nothing may hang or leak; the device goes on.
@@ -1404,6 +1491,7 @@ static const struct rc_test tests[] = {
 	{ "file-disk", t_file, 1 },
 	{ "prefetch", t_prefetch, 0 },
 	{ "churn", t_churn, 0 },
+	{ "storm", t_storm, 0 },
 	{ "exit", t_exit, 0 },
 	{ "implicit", t_implicit, 0 },
 	{ "mr-counters", t_mr_counters, 0 },
