@@ -17,9 +17,8 @@
  *
  * Locking: qp->sq_lock, qp->rq_lock and srq->post_lock serialise kernel
  * posters (any context, interrupts off); cq->poll_lock serialises kernel
- * pollers.  None
- * of them nests with another sodp lock: the consumer side of a ring meets
- * the work item only at the ring's counters.
+ * pollers.  None of them nests with another sodp lock: the consumer side
+ * of a ring meets the work item only at the ring's counters.
  */
 #include <rdma/ib_verbs.h>
 
