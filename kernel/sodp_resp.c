@@ -876,9 +876,9 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		if (err == -EAGAIN) {
 			/*
 			 * An ODP page to be had later (memory ran out, or
-			 * invalidations kept winning): pause
-			 * for a tick rather than fault again at once, and
-			 * let the work item serve everything else meanwhile.
+			 * invalidations kept winning): pause for a tick
+			 * rather than fault again at once, and let the work
+			 * item serve everything else meanwhile.
 			 * A READ has no RNR NAK; a tick is shorter than the
 			 * ACK timeouts requesters use (sodp's: 20 ms at
 			 * least).
