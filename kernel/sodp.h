@@ -769,7 +769,8 @@ struct sodp_pkt;
 
 /* sodp_recvq.c */
 int sodp_recvq_get(struct sodp_qp *qp);
-int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len);
+int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len,
+		       unsigned long until);
 u64 sodp_recvq_capacity(const struct sodp_qp *qp);
 void sodp_recvq_fail(struct sodp_qp *qp, enum ib_wc_status st);
 
@@ -878,7 +879,6 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		     const u8 *payload);
 bool sodp_resp_busy(struct sodp_qp *qp);
-unsigned long sodp_resp_fault_until(struct sodp_qp *qp);
 bool sodp_resp_paused(struct sodp_qp *qp);
 void sodp_resp_resume(struct sodp_qp *qp);
 bool sodp_resp_continue(struct sodp_qp *qp, int *budget);

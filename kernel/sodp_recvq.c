@@ -35,12 +35,14 @@ int sodp_recvq_get(struct sodp_qp *qp)
 }
 
 /*
- * Scatter SEND payload into the held receive WQE.  Return: 0, -EMSGSIZE
- * if it does not fit, -EAGAIN if an ODP page cannot be had now (nothing
- * of the packet counts as received: it comes again), -EIO if the receive
- * buffers cannot take it (lkey, rights, bounds, an ODP page).
+ * Scatter SEND payload into the held receive WQE; ODP faults give up at
+ * @until (jiffies, see sodp_mr_copy()).  Return: 0, -EMSGSIZE if it does
+ * not fit, -EAGAIN if an ODP page cannot be had now (nothing of the
+ * packet counts as received: it comes again), -EIO if the receive buffers
+ * cannot take it (lkey, rights, bounds, an ODP page).
  */
-int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
+int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len,
+		       unsigned long until)
 {
 	struct sodp_resp *resp = &qp->resp;
 	u32 off = resp->recv_off, start = resp->recv_off, i;
@@ -64,8 +66,7 @@ int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len)
 			err = PTR_ERR(mr);
 		} else {
 			err = sodp_mr_copy(mr, sge->addr + off, (void *)data,
-					   n, SODP_TO_MR,
-					   sodp_resp_fault_until(qp));
+					   n, SODP_TO_MR, until);
 			sodp_mr_put(mr);
 		}
 		if (err == -EAGAIN) {

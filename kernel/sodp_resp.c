@@ -110,7 +110,7 @@ static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
 	return 0;
 }
 
-/**
+/*
  * sodp_resp_fault_until() - how long ODP faults for a request may retry
  * @qp: the QP whose responder is carrying the request out
  *
@@ -126,7 +126,7 @@ static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
  *
  * Return: the time in jiffies, for sodp_mr_copy() and sodp_mr_atomic().
  */
-unsigned long sodp_resp_fault_until(struct sodp_qp *qp)
+static unsigned long sodp_resp_fault_until(struct sodp_qp *qp)
 {
 	u64 us = div_u64(sodp_ack_timeout_us(qp->timeout), 4);
 	unsigned long budget;
@@ -343,7 +343,8 @@ static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
 	err = sodp_recvq_get(qp);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
-	err = sodp_recvq_scatter(qp, payload, pkt->payload_len);
+	err = sodp_recvq_scatter(qp, payload, pkt->payload_len,
+				 sodp_resp_fault_until(qp));
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
 	resp->in_send = !(info->flags & SODP_OPF_LAST);

@@ -16,10 +16,15 @@
  * moved backwards or past its size raises IB_EVENT_SRQ_ERR once and gives
  * no more WQEs.
  *
- * Resizing (IB_SRQ_MAX_WR) is not supported: the ring is mapped by user
- * space at its create size.
+ * Resizing (IB_SRQ_MAX_WR, user SRQs only) makes a new ring and moves the
+ * WQEs not taken yet to its front, in order, under srq->lock, so that a
+ * QP takes either from the old ring or from the new one; the provider
+ * posts nothing meanwhile (its own lock) and maps the new ring when we
+ * return.  A kernel consumer's SRQ is not resized: its posters may run in
+ * interrupt context, and holding their lock around srq->lock would make
+ * an interrupt-safe lock wait for one that is not.
  *
- * Locking: srq->lock protects cons, limit and broken: the QPs' work
+ * Locking: srq->lock protects rq, cons, limit and broken: the QPs' work
  * items take WQEs in parallel.  It is only taken in process context, and
  * nothing is taken inside it; the event handlers run after it is
  * released.  srq->post_lock serialises a kernel consumer's posters (any
@@ -142,34 +147,120 @@ err_count:
 	return err;
 }
 
+/*
+ * IB_SRQ_MAX_WR: a ring of at least @max_wr slots takes the place of the
+ * old one, with the WQEs posted and not taken yet moved to its front.
+ * @limit is the limit to arm with it (IB_SRQ_LIMIT in the same call), or
+ * -1 to leave the armed one; both are checked against the new size
+ * before anything changes.
+ */
+static int sodp_srq_resize(struct sodp_srq *srq, struct ib_udata *udata,
+			   u32 max_wr, s64 limit,
+			   struct sodp_ring_info __user *uinfo)
+{
+	struct ib_ucontext *uc = rdma_udata_to_uverbs_attr_bundle(udata)->context;
+	struct sodp_ring_info info;
+	struct sodp_ring old, new;
+	u32 slots, prod, pending, i;
+	int err;
+
+	if (!max_wr || max_wr > SODP_MAX_QP_WR)
+		return -EINVAL;
+	slots = roundup_pow_of_two(max_wr);
+	if (limit > slots)
+		return -EINVAL;
+	err = sodp_ring_create(uc, &new, slots, srq->rq.slot_size, &info);
+	if (err)
+		return err;
+	/* Before the move: once it is done, there is no going back. */
+	if (copy_to_user(uinfo, &info, sizeof(info))) {
+		err = -EFAULT;
+		goto err_ring;
+	}
+
+	spin_lock(&srq->lock);
+	prod = READ_ONCE(srq->rq.hdr->prod);
+	pending = prod - srq->cons;
+	if (srq->broken || pending > srq->rq.num_slots) {
+		err = -EINVAL;	/* user space corrupted the ring */
+		goto err_unlock;
+	}
+	if (pending > slots || (limit < 0 && srq->limit > slots)) {
+		err = -EINVAL;	/* IBTA o10-17: fewer than are waiting */
+		goto err_unlock;
+	}
+	for (i = 0; i < pending; i++)
+		memcpy(sodp_ring_slot(&new, i),
+		       sodp_ring_slot(&srq->rq, srq->cons + i),
+		       srq->rq.slot_size);
+	new.hdr->prod = pending;
+	new.hdr->cons = 0;
+	old = srq->rq;
+	srq->rq = new;
+	srq->cons = 0;
+	if (limit >= 0)
+		srq->limit = limit;
+	spin_unlock(&srq->lock);
+	/* User space unmaps it when we return; the entry goes with that. */
+	sodp_ring_destroy(&old);
+	return 0;
+
+err_unlock:
+	spin_unlock(&srq->lock);
+err_ring:
+	sodp_ring_destroy(&new);
+	return err;
+}
+
 int sodp_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
 		    enum ib_srq_attr_mask mask, struct ib_udata *udata)
 {
 	struct sodp_srq *srq = to_sodp_srq(ibsrq);
+	struct sodp_modify_srq_cmd cmd = {};
+	s64 limit = -1;		/* not a u32 ternary: -1 must stay -1 */
 	int err;
 
-	err = ib_is_udata_in_empty(udata);
-	if (err)
-		return err;
-	if (mask & ~IB_SRQ_LIMIT)
-		return -EOPNOTSUPP;	/* IB_SRQ_MAX_WR: no resizing */
+	if (udata && udata->inlen) {
+		size_t n = min_t(size_t, udata->inlen, sizeof(cmd));
+
+		if (udata->inlen > sizeof(cmd) &&
+		    !ib_is_udata_cleared(udata, sizeof(cmd),
+					 udata->inlen - sizeof(cmd)))
+			return -EOPNOTSUPP;
+		if (ib_copy_from_udata(&cmd, udata, n))
+			return -EFAULT;
+	}
+	if (mask & ~(IB_SRQ_LIMIT | IB_SRQ_MAX_WR))
+		return -EINVAL;
+	if (mask & IB_SRQ_LIMIT)
+		limit = attr->srq_limit;
+	if (mask & IB_SRQ_MAX_WR) {
+		/* A kernel consumer's SRQ, or a provider that cannot remap. */
+		if (!udata || !cmd.ring_info)
+			return -EOPNOTSUPP;
+		return sodp_srq_resize(srq, udata, attr->max_wr, limit,
+				       u64_to_user_ptr(cmd.ring_info));
+	}
 	if (!(mask & IB_SRQ_LIMIT))
 		return 0;
-	if (attr->srq_limit > srq->rq.num_slots)
-		return -EINVAL;
 	spin_lock(&srq->lock);
-	srq->limit = attr->srq_limit;
+	if (attr->srq_limit > srq->rq.num_slots) {
+		err = -EINVAL;
+	} else {
+		srq->limit = attr->srq_limit;
+		err = 0;
+	}
 	spin_unlock(&srq->lock);
-	return 0;
+	return err;
 }
 
 int sodp_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr)
 {
 	struct sodp_srq *srq = to_sodp_srq(ibsrq);
 
-	attr->max_wr = srq->rq.num_slots;
 	attr->max_sge = srq->max_sge;
 	spin_lock(&srq->lock);
+	attr->max_wr = srq->rq.num_slots;
 	attr->srq_limit = srq->limit;
 	spin_unlock(&srq->lock);
 	return 0;

@@ -163,7 +163,8 @@ static int sodp_ud_scatter_grh(struct sodp_qp *qp, const u8 *l3, bool ipv6)
 	else
 		memcpy(grh + IB_GRH_BYTES - SODP_IPV4_HDR_LEN, l3,
 		       SODP_IPV4_HDR_LEN);
-	return sodp_recvq_scatter(qp, grh, sizeof(grh));
+	return sodp_recvq_scatter(qp, grh, sizeof(grh),
+				  jiffies + SODP_ODP_FAULT_PATIENCE);
 }
 
 /**
@@ -205,7 +206,8 @@ void sodp_ud_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	}
 	err = sodp_ud_scatter_grh(qp, l3, ipv6);
 	if (!err)
-		err = sodp_recvq_scatter(qp, payload, pkt->payload_len);
+		err = sodp_recvq_scatter(qp, payload, pkt->payload_len,
+					 jiffies + SODP_ODP_FAULT_PATIENCE);
 	if (err == -EAGAIN) {
 		/* An ODP page not to be had now: no RNR on UD, so drop. */
 		resp->recv_off = 0;	/* the GRH image went in already */

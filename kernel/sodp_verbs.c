@@ -93,7 +93,8 @@ int sodp_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 				 IB_DEVICE_MEM_WINDOW_TYPE_2B |
 				 IB_DEVICE_ATOMIC_WRITE |
 				 IB_DEVICE_FLUSH_GLOBAL |
-				 IB_DEVICE_MEM_MGT_EXTENSIONS;
+				 IB_DEVICE_MEM_MGT_EXTENSIONS |
+				 IB_DEVICE_SRQ_RESIZE;
 	/* Fast registration, LOCAL_INV, SEND_WITH_INV: sodp_mr_frmr.c. */
 	attr->max_fast_reg_page_list_len = SODP_MAX_FRMR_PAGES;
 	attr->max_mr_size = U64_MAX;
@@ -190,7 +191,8 @@ int sodp_alloc_ucontext(struct ib_ucontext *ibuc, struct ib_udata *udata)
 	struct sodp_alloc_ucontext_resp resp = {
 		.abi_version = SODP_ABI_VERSION,
 		.caps = SODP_CAP_UD | SODP_CAP_SRQ | SODP_CAP_MW |
-			SODP_CAP_UC | SODP_CAP_ATOMIC_WRITE | SODP_CAP_FLUSH,
+			SODP_CAP_UC | SODP_CAP_ATOMIC_WRITE | SODP_CAP_FLUSH |
+			SODP_CAP_SRQ_RESIZE,
 	};
 	int err;
 

@@ -4,8 +4,10 @@
  *
  * Written as a kernel uapi header so that it drops unchanged into
  * rdma-core's kernel-headers/rdma/.  Fixed-size types only, explicit
- * padding, no pointers; every struct size is pinned by a static assertion on
- * both sides (kernel/sodp_abi_check.h and providers/sodp/sodp.c).
+ * padding, no pointer types (the one user address, in struct
+ * sodp_modify_srq_cmd, is an __aligned_u64); every struct size is pinned
+ * by a static assertion on both sides (kernel/sodp_abi_check.h and
+ * providers/sodp/sodp.c).
  *
  * Versioning: SODP_ABI_VERSION is published as the uverbs ABI version of
  * every sodp device (/sys/class/infiniband_verbs/uverbsN/abi_version).
@@ -45,6 +47,7 @@ enum {
 	SODP_CAP_UC		= 1 << 3,	/* UC QPs */
 	SODP_CAP_ATOMIC_WRITE	= 1 << 4,	/* RC ATOMIC_WRITE */
 	SODP_CAP_FLUSH		= 1 << 5,	/* RC FLUSH, global placement */
+	SODP_CAP_SRQ_RESIZE	= 1 << 6,	/* MODIFY_SRQ with IB_SRQ_MAX_WR */
 };
 
 /* Response to IB_USER_VERBS_CMD_CREATE_AH: the handle's number. */
@@ -267,6 +270,21 @@ struct sodp_create_qp_resp {
  */
 struct sodp_create_srq_resp {
 	struct sodp_ring_info rq;
+};
+
+/*
+ * Request of MODIFY_SRQ; an empty one (a provider from before
+ * SODP_CAP_SRQ_RESIZE) is read as ring_info 0.  With IB_SRQ_MAX_WR the
+ * kernel makes a new ring of the same slot size, moves the WQEs posted and
+ * not yet taken to its front in order (prod = their number, cons = 0),
+ * and writes the new ring's struct sodp_ring_info to the user address
+ * ring_info, since MODIFY_SRQ has no response buffer.  The provider posts
+ * nothing while it resizes; on success it maps the new ring and unmaps
+ * the old one, whose slots the kernel no longer reads.  Fewer slots than
+ * the WQEs waiting in the ring fail with EINVAL and change nothing.
+ */
+struct sodp_modify_srq_cmd {
+	__aligned_u64 ring_info;	/* user address, or 0: no resize */
 };
 
 #endif /* SODP_ABI_USER_H */

@@ -21,5 +21,7 @@ DECLARE_DRV_CMD(sodp_cmd_create_ah, IB_USER_VERBS_CMD_CREATE_AH,
 		empty, sodp_create_ah_resp);
 DECLARE_DRV_CMD(sodp_cmd_create_srq, IB_USER_VERBS_CMD_CREATE_SRQ,
 		empty, sodp_create_srq_resp);
+DECLARE_DRV_CMD(sodp_cmd_modify_srq, IB_USER_VERBS_CMD_MODIFY_SRQ,
+		sodp_modify_srq_cmd, empty);
 
 #endif /* SODP_PROVIDER_ABI_H */

@@ -27,6 +27,7 @@ static_assert(sizeof(struct sodp_create_cq_resp) == 24, "ABI drift");
 static_assert(sizeof(struct sodp_create_qp_resp) == 56, "ABI drift");
 static_assert(sizeof(struct sodp_create_ah_resp) == 8, "ABI drift");
 static_assert(sizeof(struct sodp_create_srq_resp) == 24, "ABI drift");
+static_assert(sizeof(struct sodp_modify_srq_cmd) == 8, "ABI drift");
 static_assert(SODP_RING_HDR_SIZE == sizeof(struct sodp_ring_hdr), "ABI drift");
 static_assert(offsetof(struct sodp_ring_hdr, cons) == 64, "ABI drift");
 

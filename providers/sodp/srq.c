@@ -3,8 +3,9 @@
  * Shared receive queues.  An SRQ is a receive ring like a QP's (see
  * sodp-abi.h), mapped at create; ibv_post_srq_recv() writes WQEs into it
  * without a system call, and the kernel's QPs take them as messages need
- * them.  Resizing (IBV_SRQ_MAX_WR) is refused: the mapping has the
- * create size.
+ * them.  Resizing (IBV_SRQ_MAX_WR, SODP_CAP_SRQ_RESIZE) gets a new ring
+ * from the kernel, the WQEs not taken yet at its front, and maps it in
+ * place of the old one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -63,13 +64,57 @@ err_free:
 	return NULL;
 }
 
+/*
+ * Posting waits on the ring's lock while the kernel moves the WQEs and we
+ * map the new ring: nothing is posted into the old one after the kernel
+ * has copied it.
+ */
+static int sodp_resize_srq(struct sodp_srq *srq, struct ibv_srq_attr *attr,
+			   int attr_mask)
+{
+	struct sodp_cmd_modify_srq cmd = {};
+	struct sodp_ring_info info = {};
+	struct sodp_ring ring;
+	int err;
+
+	cmd.ring_info = (uintptr_t)&info;
+	pthread_spin_lock(&srq->rq.lock);
+	err = ibv_cmd_modify_srq(&srq->ibsrq, attr, attr_mask, &cmd.ibv_cmd,
+				 sizeof(cmd));
+	if (!err) {
+		err = sodp_ring_map(srq->ibsrq.context, &info,
+				    sizeof(struct sodp_recv_wqe), true, &ring);
+		if (!err && (!ring.hdr || ring.slot_size !=
+					  srq->rq.ring.slot_size)) {
+			sodp_ring_unmap(&ring);
+			err = EPROTO;
+		}
+		/*
+		 * The kernel reads only the new ring now.  Without it, every
+		 * later post fails (no ring, no space), and the owner must
+		 * destroy the SRQ.
+		 */
+		sodp_ring_unmap(&srq->rq.ring);
+		if (!err)
+			srq->rq.ring = ring;
+	}
+	pthread_spin_unlock(&srq->rq.lock);
+	return err;
+}
+
 int sodp_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
 		    int attr_mask)
 {
+	struct sodp_srq *srq = to_sodp_srq(ibsrq);
 	struct ibv_modify_srq cmd = {};
 
-	if (attr_mask & ~IBV_SRQ_LIMIT)
-		return EOPNOTSUPP;
+	if (attr_mask & ~(IBV_SRQ_LIMIT | IBV_SRQ_MAX_WR))
+		return EINVAL;
+	if (attr_mask & IBV_SRQ_MAX_WR) {
+		if (!(to_sodp_ctx(ibsrq->context)->caps & SODP_CAP_SRQ_RESIZE))
+			return EOPNOTSUPP;
+		return sodp_resize_srq(srq, attr, attr_mask);
+	}
 	return ibv_cmd_modify_srq(ibsrq, attr, attr_mask, &cmd, sizeof(cmd));
 }
 

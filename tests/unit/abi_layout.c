@@ -39,6 +39,7 @@ int main(void)
 	EXPECT(sizeof(struct sodp_create_qp_resp) == 56);
 	EXPECT(sizeof(struct sodp_create_ah_resp) == 8);
 	EXPECT(sizeof(struct sodp_create_srq_resp) == 24);
+	EXPECT(sizeof(struct sodp_modify_srq_cmd) == 8);
 	EXPECT(offsetof(struct sodp_ring_hdr, prod) == 0);
 	EXPECT(offsetof(struct sodp_ring_hdr, flags) == 4);
 	EXPECT(offsetof(struct sodp_ring_hdr, cons) == 64);

@@ -13,8 +13,14 @@
  *   last-wqe         a QP in error raises IBV_EVENT_QP_LAST_WQE_REACHED
  *                    and flushes only the WQE it held: the SRQ's others
  *                    stay for the other QP
+ *   resize           IBV_SRQ_MAX_WR with WQEs waiting: they are taken after
+ *                    the resize in the order they were posted, the new
+ *                    size holds more, a size below the WQEs waiting is
+ *                    refused and changes nothing, a limit rides along; a
+ *                    MODIFY_SRQ written by hand with a bad ring_info
+ *                    address fails with EFAULT and changes nothing
  *   refusals         post_recv on a QP with an SRQ, destroy_srq while a QP
- *                    uses it, resizing, a limit above max_wr
+ *                    uses it, a limit above max_wr
  *   ud               a UD QP receives datagrams through an SRQ
  *
  * Run it looped back on one device, or -d A -D B across two.
@@ -22,9 +28,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <rdma/ib_user_verbs.h>
+#include <rdma/sodp-abi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rc_common.h"
 #include "rc_runner.h"
@@ -378,13 +387,150 @@ static void t_refusals(struct rc_env *env, long arg)
 	T_EQ(r, EBUSY, "destroy_srq with a QP on it");
 	T_OK(ibv_query_srq(p.b.srq, &sa));
 	T_CHECK(sa.max_wr >= NWQE, "max_wr %u below %u", sa.max_wr, NWQE);
-	sa.max_wr *= 2;
-	r = ibv_modify_srq(p.b.srq, &sa, IBV_SRQ_MAX_WR);
-	T_CHECK(r, "resizing an SRQ succeeded");
-	T_OK(ibv_query_srq(p.b.srq, &sa));
 	sa.srq_limit = sa.max_wr + 1;
 	r = ibv_modify_srq(p.b.srq, &sa, IBV_SRQ_LIMIT);
 	T_EQ(r, EINVAL, "a limit above max_wr");
+	rc_pair_destroy(&p);
+}
+
+/*
+ * @n SENDs from A, each of SLOT bytes from @src's slot i, must complete
+ * into B's WQEs @first_id, @first_id + 1, ... in that order, each slot of
+ * @dst (by wr_id) holding what was sent.
+ */
+static void sends_land(struct rc_pair *p, struct rc_buf *src,
+		       struct rc_buf *dst, int n, uint64_t first_id)
+{
+	struct ibv_wc wc;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		send_one(&p->a, i, src, (size_t)i * SLOT, SLOT);
+		rc_poll(p->b.rcq, &wc, 1, "a receive through the SRQ");
+		T_EQ(wc.status, IBV_WC_SUCCESS, "receive status");
+		T_EQ(wc.wr_id, first_id + i, "the WQE taken (posting order)");
+		T_EQ(wc.byte_len, SLOT, "bytes received");
+		rc_poll(p->a.scq, &wc, 1, "the SEND");
+		T_EQ(wc.status, IBV_WC_SUCCESS, "SEND status");
+		T_CHECK(!memcmp((uint8_t *)dst->p +
+				(size_t)(first_id + i - 0x100) * SLOT,
+				(uint8_t *)src->p + (size_t)i * SLOT, SLOT),
+			"the data of receive %#llx",
+			(unsigned long long)(first_id + i));
+	}
+}
+
+/*
+ * MODIFY_SRQ with IB_SRQ_MAX_WR as a process could write it without the
+ * provider, the new ring's description to go to @ring_info.  Return: 0
+ * or the errno of the write.
+ */
+static int raw_resize(struct ibv_srq *srq, uint32_t max_wr, uint64_t ring_info)
+{
+	struct {
+		struct ib_uverbs_cmd_hdr hdr;
+		struct ib_uverbs_modify_srq cmd;
+		struct sodp_modify_srq_cmd drv;
+	} req = {
+		.hdr = {
+			.command = IB_USER_VERBS_CMD_MODIFY_SRQ,
+			.in_words = sizeof(req) / 4,
+		},
+		.cmd = {
+			.srq_handle = srq->handle,
+			.attr_mask = IBV_SRQ_MAX_WR,
+			.max_wr = max_wr,
+		},
+		.drv = { .ring_info = ring_info },
+	};
+
+	return write(srq->context->cmd_fd, &req, sizeof(req)) == sizeof(req) ?
+	       0 : errno;
+}
+
+static const char ro_text[64] = "the new ring's description may not land here";
+
+static void t_resize(struct rc_env *env, long arg)
+{
+	const int big = 4 * NWQE;
+	struct ibv_async_event ev;
+	struct ibv_srq_attr sa = {};
+	struct rc_buf src, dst;
+	struct rc_pair p;
+	struct rc_cfg cfg;
+	int i, r;
+
+	(void)arg;
+	srq_cfg(&cfg);
+	rc_pair_create(&p, env, &cfg);
+	T_CHECK(env->dev[1]->attr.orig_attr.device_cap_flags &
+		IBV_DEVICE_SRQ_RESIZE, "the device does not claim SRQ_RESIZE");
+	rc_buf_alloc(&src, "A source", p.a.pd, 2 * big * SLOT,
+		     IBV_ACCESS_LOCAL_WRITE);
+	rc_buf_alloc(&dst, "B's SRQ buffers", p.b.pd, 2 * big * SLOT,
+		     IBV_ACCESS_LOCAL_WRITE);
+	rc_buf_fill(&src, 41);
+	rc_buf_fill(&dst, 42);
+
+	/* 10 waiting, 3 taken: 7 move to the new ring, behind 3 taken. */
+	for (i = 0; i < 10; i++)
+		srq_post(p.b.srq, 0x100 + i, &dst, i * SLOT, SLOT);
+	sends_land(&p, &src, &dst, 3, 0x100);
+	sa.max_wr = big;
+	sa.srq_limit = 2;
+	T_OK(ibv_modify_srq(p.b.srq, &sa, IBV_SRQ_MAX_WR | IBV_SRQ_LIMIT));
+	T_OK(ibv_query_srq(p.b.srq, &sa));
+	T_CHECK(sa.max_wr >= (uint32_t)big, "max_wr %u after resizing to %d",
+		sa.max_wr, big);
+	T_EQ(sa.srq_limit, 2, "the limit set with the resize");
+	/* more than the old ring held, on top of the 7 */
+	for (i = 10; i < 10 + big - 7; i++)
+		srq_post(p.b.srq, 0x100 + i, &dst, i * SLOT, SLOT);
+	sends_land(&p, &src, &dst, big, 0x103);
+	/* the ring ran dry past the limit: the event, once */
+	T_EQ(next_event(p.b.dev->ctx, 5000, &ev), IBV_EVENT_SRQ_LIMIT_REACHED,
+	     "the event after the limit set with the resize");
+	T_CHECK(ev.element.srq == p.b.srq, "the event names another SRQ");
+	ibv_ack_async_event(&ev);
+
+	/* Smaller than what waits: refused, nothing lost. */
+	for (i = 0; i < 8; i++)
+		srq_post(p.b.srq, 0x100 + i, &dst, i * SLOT, SLOT);
+	sa.max_wr = 4;
+	r = ibv_modify_srq(p.b.srq, &sa, IBV_SRQ_MAX_WR);
+	T_EQ(r, EINVAL, "resizing to 4 with 8 WQEs waiting");
+	T_OK(ibv_query_srq(p.b.srq, &sa));
+	T_CHECK(sa.max_wr >= (uint32_t)big, "max_wr %u after a refused resize",
+		sa.max_wr);
+	sends_land(&p, &src, &dst, 8, 0x100);
+
+	/* Empty: down to 4 slots, which then work. */
+	sa.max_wr = 4;
+	T_OK(ibv_modify_srq(p.b.srq, &sa, IBV_SRQ_MAX_WR));
+	T_OK(ibv_query_srq(p.b.srq, &sa));
+	T_CHECK(sa.max_wr >= 4 && sa.max_wr < (uint32_t)big,
+		"max_wr %u after shrinking to 4", sa.max_wr);
+	for (i = 0; i < 4; i++)
+		srq_post(p.b.srq, 0x100 + i, &dst, i * SLOT, SLOT);
+	sends_land(&p, &src, &dst, 4, 0x100);
+	sa.max_wr = 0;
+	r = ibv_modify_srq(p.b.srq, &sa, IBV_SRQ_MAX_WR);
+	T_EQ(r, EINVAL, "resizing to 0");
+
+	/* Nowhere to write the new ring's description: nothing changes. */
+	T_EQ(raw_resize(p.b.srq, big, 8), EFAULT,
+	     "MODIFY_SRQ with ring_info at address 8");
+	T_EQ(raw_resize(p.b.srq, big, (uintptr_t)ro_text), EFAULT,
+	     "MODIFY_SRQ with ring_info in read-only memory");
+	T_OK(ibv_query_srq(p.b.srq, &sa));
+	T_CHECK(sa.max_wr < (uint32_t)big, "max_wr %u after refused resizes",
+		sa.max_wr);
+	for (i = 0; i < 4; i++)
+		srq_post(p.b.srq, 0x100 + i, &dst, i * SLOT, SLOT);
+	sends_land(&p, &src, &dst, 4, 0x100);
+
+	rc_buf_free(&src);
+	rc_buf_free(&dst);
 	rc_pair_destroy(&p);
 }
 
@@ -530,6 +676,7 @@ static const struct rc_test tests[] = {
 	{ "rnr", t_rnr, 0 },
 	{ "limit", t_limit, 0 },
 	{ "last-wqe", t_last_wqe, 0 },
+	{ "resize", t_resize, 0 },
 	{ "refusals", t_refusals, 0 },
 	{ "ud", t_ud, 0 },
 };

@@ -85,7 +85,9 @@ static void t_caps(struct rc_env *env, long arg)
 			       IBV_DEVICE_MEM_WINDOW |
 			       IBV_DEVICE_MEM_WINDOW_TYPE_2B |
 			       /* kernel consumers' fast registration: t-nvmeof */
-			       IBV_DEVICE_MEM_MGT_EXTENSIONS;
+			       IBV_DEVICE_MEM_MGT_EXTENSIONS |
+			       /* srq_ops' resize */
+			       IBV_DEVICE_SRQ_RESIZE;
 	uint64_t flags = d->attr.orig_attr.device_cap_flags;
 	uint64_t ex = d->attr.device_cap_flags_ex;
 
@@ -93,7 +95,7 @@ static void t_caps(struct rc_env *env, long arg)
 	need_sodp(d, "capability flags");
 	T_CHECK(!(flags & ~shown), "device_cap_flags 0x%llx claims 0x%llx "
 		"beyond RNR_NAK_GEN, PORT_ACTIVE_EVENT, SYS_IMAGE_GUID, "
-		"MEM_WINDOW, MEM_WINDOW_TYPE_2B, MEM_MGT_EXTENSIONS",
+		"MEM_WINDOW, MEM_WINDOW_TYPE_2B, MEM_MGT_EXTENSIONS, SRQ_RESIZE",
 		(unsigned long long)flags, (unsigned long long)(flags & ~shown));
 	T_EQ(flags, shown, "device_cap_flags");
 	/*
