@@ -57,7 +57,7 @@ rc=$?
 [ "$rc" != 0 ] && echo "$out" | grep -q 'kernel reported problems'
 result harness/kernel-warning-fails $?
 
-out=$(tools/vm/run.sh --timeout 30 -- sleep 600 2>&1)
+out=$(tools/vm/run.sh --timeout 15 -- sleep 600 2>&1)
 rc=$?
 [ "$rc" != 0 ] && echo "$out" | grep -q 'timed out'
 result harness/hung-guest-killed $?

@@ -17,6 +17,8 @@
 #   --gdb              run each module under gdb: a crash prints a backtrace
 #   --quiet            no per-module output on failures
 #   --skip-module M    leave module M out of the default list (repeatable)
+#   --jobs N           N module processes at a time (default 1); the
+#                      table is printed once all have run
 #
 # MODULE is a name like test_odp; default: every vendor-neutral module (see
 # vendor_specific below).  A module whose process dies (signal, timeout) is
@@ -32,7 +34,7 @@ export PYTHONFAULTHANDLER=1
 src=/usr/share/doc/rdma-core/tests
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(realpath -m "${PYVERBS_WORK:-/tmp/pyverbs}")
-devs=sodp0 compare=0 timeout=600 show_skips=0 use_gdb=0 quiet=0
+devs=sodp0 compare=0 timeout=600 show_skips=0 use_gdb=0 quiet=0 njobs=1
 patterns=() iters=() skip_mods=" "
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -45,7 +47,8 @@ while [ $# -gt 0 ]; do
 	--gdb) use_gdb=1 ;;
 	--quiet) quiet=1 ;;
 	--skip-module) skip_mods="$skip_mods$2 "; shift ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--jobs) njobs=$2; shift ;;
+	-h|--help) sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "pyverbs.sh: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -153,12 +156,33 @@ for dev in $devs; do
 	for k in ok fail error skip; do tot[$dev.$k]=0; done
 done
 
-echo "pyverbs tests ($(python3 -c 'import pyverbs, os; print(os.path.dirname(pyverbs.__file__))' 2>/dev/null)) on: $devs"
+# timed_run DEV MODULE: run_module, and how long it took in DEV/MODULE.secs.
+timed_run() {
+	local start
+	start=$(date +%s)
+	run_module "$1" "$2"
+	echo $(($(date +%s) - start)) > "$work/$1/$2.secs"
+}
+
+# With --jobs, every module first, N at a time; the table below reads
+# what they left.  The processes share nothing but the device.
+if [ "$njobs" -gt 1 ]; then
+	for m in "$@"; do
+		for dev in $devs; do
+			while [ "$(jobs -rp | wc -l)" -ge "$njobs" ]; do
+				wait -n || true
+			done
+			timed_run "$dev" "$m" &
+		done
+	done
+	wait
+fi
+
+echo "pyverbs tests ($(python3 -c 'import pyverbs, os; print(os.path.dirname(pyverbs.__file__))' 2>/dev/null)) on: $devs ($njobs process(es) at a time)"
 for m in "$@"; do
 	line=$(printf '%-20s' "$m")
 	for dev in $devs; do
-		start=$(date +%s)
-		run_module "$dev" "$m"
+		[ "$njobs" -gt 1 ] || timed_run "$dev" "$m"
 		read -r ok f e s st <<< "$(counts "$dev" "$m")"
 		tot[$dev.ok]=$((tot[$dev.ok] + ok))
 		tot[$dev.fail]=$((tot[$dev.fail] + f))
@@ -168,7 +192,7 @@ for m in "$@"; do
 		if [ "$compare" = 1 ]; then
 			line="$line $(printf '| %4d %4d %4d %4d %-16.16s' "$ok" "$f" "$e" "$s" "$st")"
 		else
-			line="$line $(printf '%4d %4d %4d %4d %4ss  %s' "$ok" "$f" "$e" "$s" "$(($(date +%s) - start))" "$st")"
+			line="$line $(printf '%4d %4d %4d %4d %4ss  %s' "$ok" "$f" "$e" "$s" "$(cat "$work/$dev/$m.secs")" "$st")"
 		fi
 		if [ "$quiet" = 0 ] && [ "$compare" = 0 ] && [ "$st" != ok ]; then
 			# Why, in short: each failing test's last line, and a crash's tail.

@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 
 # pyverbs.sh reserves huge pages and restores the old count itself; its own
 # exit status is not the verdict (rxe0's results are only a yardstick).
-PYVERBS_WORK=$work "$(dirname "$0")/pyverbs.sh" --compare sodp0,rxe0 \
+PYVERBS_WORK=$work "$(dirname "$0")/pyverbs.sh" --compare sodp0,rxe0 --jobs 2 \
 	--iters 10 --timeout 400 --skips test_odp || true
 [ "$(cat /proc/sys/vm/nr_hugepages)" = 0 ] ||
 	note "nr_hugepages is $(cat /proc/sys/vm/nr_hugepages) after the run"
