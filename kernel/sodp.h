@@ -867,6 +867,7 @@ void sodp_req_retire(struct sodp_qp *qp);
 void sodp_req_fail(struct sodp_qp *qp, u32 idx, int err);
 bool sodp_req_stop(struct sodp_qp *qp, int err, bool *stalled);
 u64 sodp_ack_timeout_us(u8 timeout);
+bool sodp_req_awaiting(struct sodp_qp *qp);
 void sodp_req_arm_timer(struct sodp_qp *qp, bool restart);
 struct sodp_swqe *sodp_req_swqe(struct sodp_qp *qp, u32 idx);
 int sodp_req_fetch(struct sodp_qp *qp);

@@ -344,7 +344,7 @@ void sodp_comp_timeout(struct sodp_qp *qp)
 {
 	struct sodp_req *req = &qp->req;
 
-	if (req->head == req->sent || req->rnr_wait)
+	if (!sodp_req_awaiting(qp) || req->rnr_wait)
 		return;
 	sodp_comp_retry(qp, SODP_RETRY_TIMEOUT);
 }

@@ -611,15 +611,35 @@ static unsigned long sodp_req_timeout_jiffies(struct sodp_qp *qp)
 	return min_t(u64, j, MAX_JIFFY_OFFSET);
 }
 
-/*
- * Arm the retransmission timer while any WQE that went out is not retired:
- * not while PSNs are unacknowledged, since an ACK for a later PSN covers a
- * READ or atomic whose answer can still be missing.
+/**
+ * sodp_req_awaiting() - is the peer to answer something we sent?
+ * @qp: the QP
+ *
+ * A PSN sent and not acknowledged, or a READ or atomic sent and not
+ * answered (an ACK for a later PSN covers its PSN, not its answer).  The
+ * ACK timeout measures the peer, so it runs only while this holds, as a
+ * hardware requester's transport timer does, and not while a long message
+ * is still being sent: an ODP source page that migration keeps taking
+ * away can hold our own next packet up for seconds with everything before
+ * it acknowledged, and each such second must not cost one of retry_cnt.
+ *
+ * Return: true if the retransmission timer should run.
  */
+bool sodp_req_awaiting(struct sodp_qp *qp)
+{
+	struct sodp_req *req = &qp->req;
+
+	if (req->head == req->sent)
+		return false;
+	return req->rd_atomic_out ||
+	       sodp_psn_cmp(req->acked_psn, req->sent_psn) < 0;
+}
+
+/* Arm the retransmission timer while sodp_req_awaiting() says so. */
 void sodp_req_arm_timer(struct sodp_qp *qp, bool restart)
 {
 	/* UC waits for nothing: a WQE is done once its last packet is out. */
-	if (!qp->timeout || qp->req.head == qp->req.sent ||
+	if (!qp->timeout || !sodp_req_awaiting(qp) ||
 	    qp->ibqp.qp_type != IB_QPT_RC) {
 		timer_delete(&qp->retry_timer);
 		return;

@@ -207,7 +207,7 @@ int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 		 const char *patterns, void (*after)(void))
 {
 	int i, n = 0, npass = 0, nfail = 0, nskip = 0;
-	char why[1024];
+	char why[1024], failed[2048] = "";
 	uint64_t t0;
 
 	for (i = 0; i < ntests; i++)
@@ -234,14 +234,26 @@ int rc_run_tests(const char *prog, const struct rc_test *tests, int ntests,
 			       (rc_now_ms() - ts) / 1000.0);
 		else if (r == RC_T_SKIP)
 			printf("ok %d - %s # SKIP %s\n", n, tests[i].name, why);
-		else
+		else {
+			size_t used = strlen(failed);
+
 			printf("not ok %d - %s (%.1f s): %s\n", n,
 			       tests[i].name, (rc_now_ms() - ts) / 1000.0,
 			       why);
+			snprintf(failed + used, sizeof(failed) - used,
+				 "#   %s: %.300s\n", tests[i].name, why);
+		}
 		npass += r == RC_T_PASS;
 		nfail += r == RC_T_FAIL;
 		nskip += r == RC_T_SKIP;
 	}
+	/*
+	 * The failures again, next to the summary: a long run's output is
+	 * often seen only by its tail (CI keeps the last lines), and the
+	 * case that failed is the one thing that must survive that.
+	 */
+	if (nfail)
+		printf("# failed:\n%s", failed);
 	printf("# %d passed, %d failed, %d skipped in %.1f s\n", npass, nfail,
 	       nskip, (rc_now_ms() - t0) / 1000.0);
 	return nfail ? 1 : 0;
