@@ -37,23 +37,23 @@ listening() { in_ns1 ss -Hltn "sport = :$1" | grep -q .; }
 # B (in ns1), its client on A; both must exit 0 and the client print its
 # "Final:" line.  A UCT test (-x TL) gets each side's own -d.
 ucx() {
-	local name=$1 a=$2 b=$3 envs=() uct=0 srv rc=0 src=0 t
+	local name=$1 a=$2 b=$3 envs=() uct=0 srv rc=0 src=0
 	shift 3
 	while [ "$1" != -- ]; do envs+=("$1"); shift; done
 	shift
 	case " $* " in *" -x "*) uct=1 ;; esac
 	port=$((port + 1))
 	# shellcheck disable=SC2046 # -d DEV, or nothing
-	in_ns1 env "${envs[@]}" UCX_NET_DEVICES="$b:1" timeout 120 \
+	in_ns1 env "${envs[@]}" UCX_NET_DEVICES="$b:1" timeout "$(scaled 120)" \
 		ucx_perftest -P 0 -p "$port" $([ "$uct" = 1 ] && echo -d "$b:1") \
 		"$@" > "$log/srv" 2>&1 &
 	srv=$!
-	for t in $(seq 100); do
-		! listening "$port" || break
-		sleep 0.1
-	done
+	# 10 s on Debian's kernel; UCX's start-up is far slower on the
+	# debug kernel, where a fixed 10 s let the client knock first
+	wait_for 10 listening "$port" ||
+		echo "# ucx: server not listening on $port yet" >&2
 	# shellcheck disable=SC2046
-	env "${envs[@]}" UCX_NET_DEVICES="$a:1" timeout 120 \
+	env "${envs[@]}" UCX_NET_DEVICES="$a:1" timeout "$(scaled 120)" \
 		ucx_perftest -P 0 -p "$port" $([ "$uct" = 1 ] && echo -d "$a:1") \
 		"$@" 10.9.2.2 > "$log/cli" 2>&1 || rc=$?
 	wait "$srv" || src=$?
@@ -94,7 +94,7 @@ mpi() {
 		x+=(-x "$v")
 	done
 	rx=$(rx_packets "$a")
-	if out=$(timeout 300 mpirun --allow-run-as-root --oversubscribe -np 2 \
+	if out=$(timeout "$(scaled 300)" mpirun --allow-run-as-root --oversubscribe -np 2 \
 		--mca pml ucx --mca osc ucx "${x[@]}" \
 		bash -c "$pick" "$(cprog mpi_ring)" 3 2>&1) &&
 		grep -q '^mpi_ring: ok' <<< "$out" &&
