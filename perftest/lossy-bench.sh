@@ -15,8 +15,8 @@
 #   --timeout SEC      limit for each run (default 120)
 #
 # Tools: ib_write_bw, ib_read_bw -o 16 and ib_send_bw with 64 KiB
-# messages (MiB/s), ib_atomic_bw (K ops/s).  A run that fails or times
-# out is a FAILED cell; exit status 1 if any did.
+# messages (in the unit perftest reports), ib_atomic_bw (K ops/s).  A run
+# that fails or times out is a FAILED cell; exit status 1 if any did.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$top/tests/guest/topo.sh"
@@ -42,7 +42,7 @@ trap topo_teardown EXIT
 
 tools="write read send atomic"
 declare -A cell
-out=/tmp/lossy-bench port=19700 failed=0
+out=/tmp/lossy-bench port=19700 failed=0 bw_unit=MiB/sec
 
 tool_args() {
 	case $1 in
@@ -62,7 +62,7 @@ one() {	# one PAIR TOOL: append a value (or FAILED) to the cell
 		if [ "$t" = atomic ]; then
 			v=$(perf_value "$out.client" rate | awk '{ printf "%.2f", $1 * 1000 }')
 		else
-			v=$(perf_value "$out.client" bw | awk '{ print $1 }')
+			read -r v bw_unit <<< "$(perf_value "$out.client" bw)" || true
 		fi
 	fi
 	[ -n "${v:-}" ] || { v=FAILED; failed=1; }
@@ -86,7 +86,7 @@ done
 
 echo "perftest over a lossy link: netem $netem on both veth ends"
 echo "two network stacks, A = requester (perftest client), B = responder"
-echo "cells: median of $reps runs (min-max); $iters iterations, 64 KiB (atomics: 8 B, K ops/s)"
+echo "cells: median of $reps runs (min-max); $iters iterations, 64 KiB in $bw_unit (atomics: 8 B, K ops/s)"
 printf '%-12s' "tool"
 for pair in $pairs; do printf '%-26s' "$pair"; done
 echo
