@@ -54,7 +54,7 @@ tool_args() {
 }
 
 one() {	# one PAIR TOOL: append a value (or FAILED) to the cell
-	local pair=$1 t=$2 v start
+	local pair=$1 t=$2 v u start
 	port=$((port + 1))
 	start=$(now_ms)
 	# shellcheck disable=SC2046 # the tool and its options
@@ -62,7 +62,8 @@ one() {	# one PAIR TOOL: append a value (or FAILED) to the cell
 		if [ "$t" = atomic ]; then
 			v=$(perf_value "$out.client" rate | awk '{ printf "%.2f", $1 * 1000 }')
 		else
-			read -r v bw_unit <<< "$(perf_value "$out.client" bw)" || true
+			read -r v u <<< "$(perf_value "$out.client" bw)" || true
+			[ -z "${u:-}" ] || bw_unit=$u
 		fi
 	fi
 	[ -n "${v:-}" ] || { v=FAILED; failed=1; }
