@@ -37,7 +37,9 @@
  * PROT_NONE or VM_IO/VM_PFNMAP pages in the window come back as per-page
  * errors that are simply not installed.  The result is installed under
  * odp->lock only if no invalidation touched the window since the fault
- * began.  Only valid pages are installed: a hole can be filled by mmap()
+ * began.  A copy (a READ response, a WRITE packet) holds mmap_lock from
+ * its walk until it has copied, so mprotect() and munmap() cannot spoil
+ * it in between (sodp_odp_fault(), @xfer).  Only valid pages are installed: a hole can be filled by mmap()
  * with no notifier firing, so an absent page is never remembered as
  * absent.
  *
@@ -68,10 +70,10 @@
  * (make_device_exclusive()): the process's PTE is replaced by an entry
  * that faults on any CPU access, and that fault's notifier call revokes
  * our entry before the CPU goes on.  The operation itself is a locked
- * instruction under odp->lock.  Three things keep the conversion from
+ * instruction under odp->lock.  Four things keep the conversion from
  * chasing its own tail:
- *  - the page is first restored by a one-page write fault, before the
- *    conversion's one-page walk starts: that fault turns a
+ *  - the page is first restored by a one-page write fault, and the
+ *    conversion's one-page walk starts afresh after it: that fault turns a
  *    device-exclusive PTE our table no longer knows about back into a
  *    normal one, breaks CoW of the shared zero page, of a page still
  *    shared after fork and of a KSM page, all of which fire notifiers
@@ -79,6 +81,8 @@
  *  - our own conversion (MMU_NOTIFY_EXCLUSIVE with this device as owner)
  *    is not an invalidation: the page stays, only the CPU loses it;
  *  - a racing fault re-installing the same page keeps the EXCL bit.
+ *  - mmap_lock is held from that fault until the atomic is done, so that
+ *    mprotect() or munmap() cannot revoke the page in between.
  * What can still spoil an attempt is a real event (a THP split on the
  * first attempt, the CPU touching the page): the atomic tries again, a
  * bounded number of times, then answers "not now" (-EAGAIN, an RNR NAK on
@@ -101,9 +105,11 @@
  *
  * Locking, outermost first (see sodp_odp_implicit.c for imr->lock):
  *   mmap_lock	read, for hmm_range_fault(), fixup_user_fault() and
- *		make_device_exclusive(); core mm may hold it (and reclaim
- *		its rmap locks) around our invalidate.  Never taken under
- *		odp->lock
+ *		make_device_exclusive(); held by a copy (sodp_odp_copy())
+ *		from its walk until the copy is done, and by an atomic from
+ *		its page's conversion until it is done; core mm may hold it
+ *		(and reclaim its rmap locks) around our invalidate.  Never
+ *		taken under odp->lock
  *   folio lock	make_device_exclusive() returns with it held
  *   odp->lock	mutex; one region's page table and walks in flight.
  *		Taken by its invalidate
@@ -459,6 +465,21 @@ static int sodp_odp_transient(int err)
 	return err == -EBUSY || err == -ENOMEM ? -EAGAIN : err;
 }
 
+/*
+ * A copy to finish under the same locks as the fault that brought its
+ * pages in (sodp_odp_copy()): @done is what could be copied.
+ */
+struct sodp_odp_xfer {
+	unsigned long addr;
+	void *buf;
+	u32 len;
+	bool to_mr;
+	u32 done;
+};
+
+static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
+				 void *buf, u32 len, bool to_mr);
+
 /**
  * sodp_odp_fault() - bring the pages of an access into the device's table
  * @odp: the region
@@ -470,8 +491,18 @@ static int sodp_odp_transient(int err)
  * @window: pages walked, a power of two dividing SODP_ODP_BLOCK
  * @until: jiffies after which a walk that an invalidation spoiled is not
  *	tried again: the fault gives up with -EAGAIN
+ * @xfer: a copy to make as soon as the pages are installed, or NULL
  *
  * Walks the @window-aligned window holding @addr, clipped to the region.
+ *
+ * With @xfer, mmap_lock is held from the walk until the copy is done, so
+ * that no invalidation that needs mmap_lock for writing (mprotect(),
+ * munmap(), mremap()) can come between them.  Without it, a process that
+ * calls mprotect() in a loop over the region spoiled nearly every walk
+ * and every copy after it: on a slow (debug) kernel a 1 MiB READ under
+ * such a storm went hundreds of milliseconds without one response and its
+ * requester ran out of retries.  Invalidations that do not take mmap_lock
+ * for writing (reclaim, migration, MADV_DONTNEED) can still spoil a walk.
  *
  * Context: process context, odp->lock not held.
  * Return: 0 (the needed pages of the window were installed, though an
@@ -483,7 +514,8 @@ static int sodp_odp_transient(int err)
 static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 			  unsigned long len, enum sodp_odp_need need,
 			  unsigned long set, unsigned long *pfns,
-			  unsigned long window, unsigned long until)
+			  unsigned long window, unsigned long until,
+			  struct sodp_odp_xfer *xfer)
 {
 	struct mm_struct *mm = odp->notifier.mm;
 	unsigned long win = window << PAGE_SHIFT;
@@ -528,13 +560,29 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 		 * For hmm_range_fault()'s own check only, and to wait out an
 		 * invalidation of the region still changing page tables.
 		 */
+		if (xfer) {
+			/*
+			 * mmap_lock first: an invalidation that took it for
+			 * writing, and marked the walk while we waited for it,
+			 * is over, so the walk starts afresh.  One that is not
+			 * over yet (reclaim, migration) is waited out by
+			 * mmu_interval_read_begin(), which may sleep under
+			 * mmap_lock: such an invalidation never needs it.
+			 */
+			mmap_read_lock(mm);
+			mutex_lock(&odp->lock);
+			sodp_odp_walk_stale(odp, &walk);
+			mutex_unlock(&odp->lock);
+		}
 		snap.notifier_seq = mmu_interval_read_begin(&odp->notifier);
 		exact.notifier_seq = snap.notifier_seq;
-		mmap_read_lock(mm);
+		if (!xfer)
+			mmap_read_lock(mm);
 		err = req ? hmm_range_fault(&exact) : 0;
 		if (!err)
 			err = hmm_range_fault(&snap);
-		mmap_read_unlock(mm);
+		if (!xfer)
+			mmap_read_unlock(mm);
 		if (!err)
 			err = sodp_odp_block_for(odp, first, pfns, npages);
 		if (!err) {
@@ -542,13 +590,21 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 			if (!sodp_odp_walk_stale(odp, &walk)) {
 				sodp_odp_install(odp, first, pfns, npages,
 						 need_first, need_end, set);
+				if (xfer)
+					xfer->done = sodp_odp_copy_present(odp,
+						xfer->addr, xfer->buf,
+						xfer->len, xfer->to_mr);
 				sodp_odp_walk_end(odp, &walk, true);
 				mutex_unlock(&odp->lock);
+				if (xfer)
+					mmap_read_unlock(mm);
 				goto out;
 			}
 			mutex_unlock(&odp->lock);
 			err = -EBUSY;
 		}
+		if (xfer)
+			mmap_read_unlock(mm);
 		if (err != -EBUSY)
 			break;
 		if (time_after(jiffies, until))
@@ -638,13 +694,27 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 		if (!len)
 			return 0;
 		stalls = n ? 0 : stalls + 1;
-		if (stalls > SODP_ODP_MAX_STALLS)
+		if (stalls > SODP_ODP_MAX_STALLS) {
 			err = -EAGAIN;
-		else
+		} else {
+			struct sodp_odp_xfer xfer = {
+				.addr = addr,
+				.buf = buf,
+				.len = len,
+				.to_mr = to_mr,
+			};
+
 			err = sodp_odp_fault(odp, addr, len,
 					     to_mr ? SODP_ODP_WRITE :
 						     SODP_ODP_READ,
-					     0, pfns, SODP_ODP_WINDOW, until);
+					     0, pfns, SODP_ODP_WINDOW, until,
+					     &xfer);
+			addr += xfer.done;
+			buf += xfer.done;
+			len -= xfer.done;
+			if (!err && !len)
+				return 0;
+		}
 		if (err == -EAGAIN)
 			sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
 		if (err)
@@ -652,15 +722,38 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 	}
 }
 
+/* An atomic to carry out as soon as its page is made exclusive. */
+struct sodp_odp_amo {
+	enum sodp_atomic_op op;
+	u64 compare_add;
+	u64 swap;
+	u64 *orig;
+	bool done;
+};
+
+static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
+				    enum sodp_atomic_op op, u64 compare_add,
+				    u64 swap, u64 *orig);
+
 /*
- * Make the page at @addr device-exclusive and install it.
+ * Make the page at @addr device-exclusive, install it and carry out @amo
+ * on it (@amo->done says whether it was).
+ *
+ * mmap_lock is held from the restoring fault until the atomic is done, so
+ * that no invalidation that takes it for writing (mprotect(), munmap())
+ * can come between the conversion and the atomic: under an mprotect()
+ * loop over the page, nearly every conversion was revoked before the
+ * atomic could use it, and on a debug kernel atomics went through a dozen
+ * RNR NAKs each.
+ *
  * Return: 0 (installed, though it may already be revoked again), -EBUSY
  * if an invalidation won, -EOPNOTSUPP if the kernel cannot make this page
  * exclusive (not anonymous, hugetlb, ...: the caller falls back), or the
  * restoring fault's error: the process cannot write the page at all
  * (-EFAULT) or not now (-ENOMEM).
  */
-static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
+static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr,
+				   struct sodp_odp_amo *amo)
 {
 	struct mm_struct *mm = odp->notifier.mm;
 	struct sodp_odp_walk walk;
@@ -673,32 +766,32 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 		return -EAGAIN;
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
-	/*
-	 * Restore the page first, before the walk starts: a write fault
-	 * ends a device-exclusive entry our table lost track of and breaks
-	 * CoW (zero page, fork, KSM), each of which fires a notifier.  Done
-	 * during the walk, by make_device_exclusive() itself, they would
-	 * make every attempt stale.
-	 */
-	mmap_read_lock(mm);
-	err = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL);
-	mmap_read_unlock(mm);
-	if (err)
-		goto out;
-
 	/* As a fault does, one page wide: the top of the file. */
 	sodp_odp_walk_start(odp, &walk, addr, addr + PAGE_SIZE);
+	mmap_read_lock(mm);
+	/*
+	 * Restore the page first: a write fault ends a device-exclusive
+	 * entry our table lost track of and breaks CoW (zero page, fork,
+	 * KSM), each of which fires a notifier.  Done by
+	 * make_device_exclusive() itself, they would make every attempt
+	 * stale; done here, they are over before the walk starts afresh.
+	 */
+	err = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL);
+	if (err)
+		goto out_unlock;
+	mutex_lock(&odp->lock);
+	sodp_odp_walk_stale(odp, &walk);
+	mutex_unlock(&odp->lock);
+	/* Waits out an invalidation still under way that needs no mmap_lock. */
 	mmu_interval_read_begin(&odp->notifier);
 	err = sodp_odp_block_alloc(odp, addr);
 	if (err)
-		goto out_walk;
-	mmap_read_lock(mm);
+		goto out_unlock;
 	page = make_device_exclusive(mm, addr, odp->sdev, &folio);
-	mmap_read_unlock(mm);
 	if (IS_ERR(page)) {
 		/* The process can write the page: only exclusivity failed. */
 		err = PTR_ERR(page) == -EBUSY ? -EBUSY : -EOPNOTSUPP;
-		goto out_walk;
+		goto out_unlock;
 	}
 	mutex_lock(&odp->lock);
 	if (sodp_odp_walk_stale(odp, &walk)) {
@@ -713,14 +806,19 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr)
 		*e = page_to_pfn(page) | SODP_PTE_VALID | SODP_PTE_WRITE |
 		     SODP_PTE_EXCL | keep;
 		sodp_odp_count(odp, SODP_CNT_ODP_EXCL_GRANTED, 1);
+		amo->done = sodp_odp_atomic_present(odp, addr, amo->op,
+						    amo->compare_add,
+						    amo->swap, amo->orig);
 	}
 	sodp_odp_walk_end(odp, &walk, true);
 	mutex_unlock(&odp->lock);
+	mmap_read_unlock(mm);
 	/* The exclusive entry in the page table keeps the page now. */
 	folio_unlock(folio);
 	folio_put(folio);
 	goto out;
-out_walk:
+out_unlock:
+	mmap_read_unlock(mm);
 	sodp_odp_walk_end(odp, &walk, false);
 out:
 	mmput_async(mm);
@@ -777,6 +875,12 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 		    enum sodp_atomic_op op, u64 compare_add, u64 swap, u64 *orig,
 		    unsigned long until)
 {
+	struct sodp_odp_amo amo = {
+		.op = op,
+		.compare_add = compare_add,
+		.swap = swap,
+		.orig = orig,
+	};
 	unsigned long pfns[SODP_ODP_WINDOW];
 	bool done, lost = false;
 	unsigned int round;
@@ -795,7 +899,9 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 
 		if (lost && time_after(jiffies, until))
 			break;
-		err = sodp_odp_make_exclusive(odp, addr);
+		err = sodp_odp_make_exclusive(odp, addr, &amo);
+		if (!err && amo.done)
+			return 0;
 		lost = !err || err == -EBUSY;
 		if (lost)
 			continue;
@@ -806,7 +912,7 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 			 */
 			err = sodp_odp_fault(odp, addr, sizeof(u64),
 					     SODP_ODP_WRITE, SODP_PTE_NOEXCL,
-					     pfns, SODP_ODP_WINDOW, until);
+					     pfns, SODP_ODP_WINDOW, until, NULL);
 		err = sodp_odp_transient(err);
 		if (err)
 			break;
@@ -835,7 +941,7 @@ static int sodp_odp_fault_range(struct sodp_odp *odp, unsigned long addr,
 
 		err = sodp_odp_fault(odp, addr, stop - addr, need, 0, pfns,
 				     SODP_ODP_BLOCK,
-				     jiffies + SODP_ODP_FAULT_PATIENCE);
+				     jiffies + SODP_ODP_FAULT_PATIENCE, NULL);
 		if (err)
 			return err;
 		addr = stop;

@@ -429,9 +429,20 @@ static struct sodp_rd_res *sodp_resp_new_res(struct sodp_qp *qp)
 	return res;
 }
 
-/* Start sending READ responses for [va, va + len) from @psn. */
+static void sodp_trace_read(struct sodp_qp *qp, enum sodp_read_step step)
+{
+	trace_sodp_read_resp(qp->ibqp.qp_num, step, qp->resp.rd_psn,
+			     qp->resp.rd_left,
+			     skb_queue_len_lockless(&qp->rx_queue));
+}
+
+/*
+ * Start sending READ responses for [va, va + len) from @psn: a new READ,
+ * or (@step SODP_READ_REPLAY) the part of one a duplicate asks for again.
+ */
 static int sodp_resp_start_read(struct sodp_qp *qp, struct sodp_rd_res *res,
-				u32 psn, u64 va, u32 len)
+				u32 psn, u64 va, u32 len,
+				enum sodp_read_step step)
 {
 	struct sodp_resp *resp = &qp->resp;
 	int err;
@@ -450,6 +461,7 @@ static int sodp_resp_start_read(struct sodp_qp *qp, struct sodp_rd_res *res,
 	resp->rd_left = len;
 	resp->rd_first = true;
 	resp->rd_paused = false;
+	sodp_trace_read(qp, step);
 	return 0;
 }
 
@@ -472,7 +484,8 @@ static enum sodp_resp_result sodp_resp_read(struct sodp_qp *qp,
 	res->va = pkt->va;
 	res->rkey = pkt->rkey;
 	res->length = pkt->dma_len;
-	err = sodp_resp_start_read(qp, res, pkt->psn, pkt->va, pkt->dma_len);
+	err = sodp_resp_start_read(qp, res, pkt->psn, pkt->va, pkt->dma_len,
+				   SODP_READ_START);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
 	res->valid = true;
@@ -637,7 +650,7 @@ static void sodp_resp_replay(struct sodp_qp *qp, struct sodp_rd_res *res,
 			return;
 		/* The key may have gone since: a NAK, not silence. */
 		err = sodp_resp_start_read(qp, res, pkt->psn, pkt->va,
-					   pkt->dma_len);
+					   pkt->dma_len, SODP_READ_REPLAY);
 		if (err)
 			sodp_resp_error(qp, pkt->psn, err, false);
 		return;
@@ -814,6 +827,26 @@ bool sodp_resp_busy(struct sodp_qp *qp)
 	return qp->resp.rd_cur;
 }
 
+/**
+ * sodp_resp_read_dup() - does @pkt ask again for the READ being answered?
+ * @qp: the QP
+ * @pkt: a request's headers, not yet checked further
+ *
+ * Return: 1 for a duplicate READ request that falls in the READ being
+ * answered, -1 for one that falls in an earlier READ (it must be answered
+ * first), 0 for anything else.
+ */
+int sodp_resp_read_dup(struct sodp_qp *qp, const struct sodp_pkt *pkt)
+{
+	struct sodp_rd_res *cur = qp->resp.rd_cur;
+
+	if (!cur || pkt->opcode != SODP_OP_READ_REQ ||
+	    sodp_psn_cmp(pkt->psn, qp->resp.epsn) >= 0 ||
+	    sodp_psn_cmp(pkt->psn, cur->last_psn) > 0)
+		return 0;
+	return sodp_psn_cmp(pkt->psn, cur->psn) >= 0 ? 1 : -1;
+}
+
 /* The READ being answered waits for qp->read_timer (sodp_resp_continue()). */
 bool sodp_resp_paused(struct sodp_qp *qp)
 {
@@ -888,6 +921,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 			if (last)
 				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
 			resp->rd_paused = true;
+			sodp_trace_read(qp, SODP_READ_PAUSE);
 			mod_timer(&qp->read_timer, jiffies + 1);
 			return true;
 		}
@@ -897,6 +931,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 			 * ODP page cannot be had at all.
 			 */
 			kfree_skb(skb);
+			sodp_trace_read(qp, SODP_READ_FAIL);
 			sodp_resp_error(qp, resp->rd_psn, err, false);
 			resp->rd_cur = NULL;
 			return false;
@@ -908,8 +943,10 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		resp->rd_va += n;
 		resp->rd_left -= n;
 		resp->rd_first = false;
-		if (last)
+		if (last) {
 			resp->rd_cur = NULL;
+			sodp_trace_read(qp, SODP_READ_DONE);
+		}
 	}
 	return resp->rd_cur;
 }

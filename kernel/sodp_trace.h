@@ -7,6 +7,9 @@
  *   sodp_rewind       it went back to head (what it will resend)
  *   sodp_nak_sent     the responder NAKed (sequence, RNR, error)
  *   sodp_nak_recv     the completer got a NAK
+ *   sodp_read_resp    the responder started, restarted, paused or ended
+ *                     the responses to a READ (and how many requests
+ *                     wait behind it)
  *   sodp_odp_fault    an ODP fault finished (or was deferred, or failed)
  *   sodp_odp_inval    an invalidation cleared entries (and exclusivity)
  *   sodp_odp_excl     a page was made device-exclusive for an atomic
@@ -94,6 +97,35 @@ DEFINE_EVENT(sodp_nak, sodp_nak_sent,
 DEFINE_EVENT(sodp_nak, sodp_nak_recv,
 	TP_PROTO(u32 qpn, u32 psn, u8 syndrome),
 	TP_ARGS(qpn, psn, syndrome));
+
+#define sodp_show_read_step(r)						\
+	__print_symbolic(r, { SODP_READ_START, "start" },		\
+			 { SODP_READ_REPLAY, "replay" },		\
+			 { SODP_READ_PAUSE, "pause" },			\
+			 { SODP_READ_DONE, "done" },			\
+			 { SODP_READ_FAIL, "fail" })
+
+TRACE_EVENT(sodp_read_resp,
+	TP_PROTO(u32 qpn, int step, u32 psn, u32 left, u32 waiting),
+	TP_ARGS(qpn, step, psn, left, waiting),
+	TP_STRUCT__entry(
+		__field(u32, qpn)
+		__field(int, step)
+		__field(u32, psn)
+		__field(u32, left)
+		__field(u32, waiting)
+	),
+	TP_fast_assign(
+		__entry->qpn = qpn;
+		__entry->step = step;
+		__entry->psn = psn;
+		__entry->left = left;
+		__entry->waiting = waiting;
+	),
+	TP_printk("qpn=0x%x %s psn=0x%x left=%u requests_waiting=%u",
+		  __entry->qpn, sodp_show_read_step(__entry->step),
+		  __entry->psn, __entry->left, __entry->waiting)
+);
 
 TRACE_EVENT(sodp_odp_fault,
 	TP_PROTO(unsigned long start, unsigned long addr, unsigned long len,

@@ -18,11 +18,17 @@
  *  3. the peer's requests (qp->rx_queue) go to the responder, but not
  *     while a READ is being answered: what a later request causes (an
  *     ACK, a NAK, more responses) must leave after the READ's responses,
- *     in PSN order;
+ *     in PSN order.  Only a duplicate of that READ is taken at once
+ *     (sodp_work_read_dups());
  *  4. the requester sends new and retransmitted packets.
  * Whatever is left over requeues the work item.  In the error state
  * nothing is sent (sodp_net_alloc() refuses), packets are dropped, the
  * responder forgets what it was doing and the run flushes the queues.
+ *
+ * Locks: the only one this file takes is qp->rx_queue's own, with
+ * interrupts off as skb_queue_tail() takes it, to hand the queue over
+ * while duplicates are looked for (sodp_work_read_dups()); nothing is
+ * taken under it and nothing sleeps under it.
  */
 #include "sodp.h"
 #include "sodp_pkt.h"
@@ -128,6 +134,63 @@ out:
 }
 
 /*
+ * A duplicate of the READ being answered, sent by a requester whose ACK
+ * timer ran out, says from where it wants the responses again.  Taken in
+ * turn, it would wait for the whole READ to be answered and then have it
+ * answered once more from its point, and every further timeout would add
+ * another pass: under an ODP invalidation storm, where responses pause
+ * often, the requests behind the READ (an atomic) went unanswered for
+ * seconds and the requester ran out of retries.  So such duplicates are
+ * taken out of the queue now and move the READ being answered to their
+ * point.  The look stops at a duplicate of an earlier READ: that one
+ * must be answered first, in order.  It is repeated only when packets
+ * came in since the last look (resp.dup_seen), and goes no further than
+ * SODP_REQ_BUDGET packets.
+ */
+static void sodp_work_read_dups(struct sodp_qp *qp)
+{
+	u32 qlen = skb_queue_len_lockless(&qp->rx_queue);
+	struct sk_buff *skb, *tmp;
+	struct sk_buff_head held;
+	int seen = 0;
+
+	if (qlen == qp->resp.dup_seen)
+		return;
+	/* Only this work item takes packets off rx_queue. */
+	__skb_queue_head_init(&held);
+	spin_lock_irq(&qp->rx_queue.lock);
+	skb_queue_splice_init(&qp->rx_queue, &held);
+	spin_unlock_irq(&qp->rx_queue.lock);
+
+	skb_queue_walk_safe(&held, skb, tmp) {
+		u32 bth_off, bth_len;
+		struct sodp_pkt pkt;
+		struct sodp_l3 l3;
+		int dup;
+
+		if (++seen > SODP_REQ_BUDGET || !sodp_resp_busy(qp))
+			break;
+		if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off,
+				  &bth_len) ||
+		    sodp_pkt_parse(skb->data + bth_off, bth_len, &pkt))
+			continue;	/* dropped and counted in turn */
+		dup = sodp_resp_read_dup(qp, &pkt);
+		if (dup < 0)
+			break;
+		if (!dup)
+			continue;
+		__skb_unlink(skb, &held);
+		sodp_work_rx_one(qp, skb);
+		consume_skb(skb);
+	}
+
+	spin_lock_irq(&qp->rx_queue.lock);
+	skb_queue_splice(&held, &qp->rx_queue);
+	qp->resp.dup_seen = skb_queue_len(&qp->rx_queue);
+	spin_unlock_irq(&qp->rx_queue.lock);
+}
+
+/*
  * 2 and 3: the responder.  Requests are taken only while no READ is
  * being answered.  Return: true if work is left for next time.
  */
@@ -140,6 +203,7 @@ static bool sodp_work_requests(struct sodp_qp *qp)
 
 	for (;;) {
 		if (sodp_resp_busy(qp)) {
+			sodp_work_read_dups(qp);
 			/* Paused: the read timer runs us again. */
 			if (sodp_resp_paused(qp))
 				return false;
@@ -152,6 +216,7 @@ static bool sodp_work_requests(struct sodp_qp *qp)
 		skb = skb_dequeue(&qp->rx_queue);
 		if (!skb)
 			break;
+		qp->resp.dup_seen = 0;
 		/* The responder never asks for a packet back. */
 		sodp_work_rx_one(qp, skb);
 		consume_skb(skb);

@@ -7,6 +7,7 @@
 #
 #   --pairs "A:B ..."  requester:responder device types across two network
 #                      stacks (default "sodp:sodp rxe:rxe sodp:rxe rxe:sodp")
+#   --tools "T ..."    which of write read send atomic (default: all four)
 #   --netem "ARGS"     the impairment, on both veth ends (default
 #                      "delay 1ms reorder 25% 50% loss 2% duplicate 1%")
 #   --reps N           runs per cell (default 3): median (min-max); the
@@ -23,12 +24,14 @@ top=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$top/perftest/lib.sh"
 
 pairs="sodp:sodp rxe:rxe sodp:rxe rxe:sodp"
+tools="write read send atomic"
 netem="delay 1ms reorder 25% 50% loss 2% duplicate 1%"
 reps=3 iters=300
 TOPO_RUN_TIMEOUT=120
 while [ $# -gt 0 ]; do
 	case $1 in
 	--pairs) pairs=$2; shift ;;
+	--tools) tools=$2; shift ;;
 	--netem) netem=$2; shift ;;
 	--reps) reps=$2; shift ;;
 	--iters) iters=$2; shift ;;
@@ -40,7 +43,11 @@ done
 modprobe sch_netem 2>/dev/null || true
 trap topo_teardown EXIT
 
-tools="write read send atomic"
+for t in $tools; do
+	case $t in write|read|send|atomic) ;;
+	*) echo "lossy-bench: unknown tool $t" >&2; exit 2 ;;
+	esac
+done
 declare -A cell
 out=/tmp/lossy-bench port=19700 failed=0 bw_unit=MiB/sec
 
