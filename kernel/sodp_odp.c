@@ -724,6 +724,7 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 
 /* An atomic to carry out as soon as its page is made exclusive. */
 struct sodp_odp_amo {
+	unsigned long addr;	/* the word, not its page */
 	enum sodp_atomic_op op;
 	u64 compare_add;
 	u64 swap;
@@ -806,7 +807,7 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr,
 		*e = page_to_pfn(page) | SODP_PTE_VALID | SODP_PTE_WRITE |
 		     SODP_PTE_EXCL | keep;
 		sodp_odp_count(odp, SODP_CNT_ODP_EXCL_GRANTED, 1);
-		amo->done = sodp_odp_atomic_present(odp, addr, amo->op,
+		amo->done = sodp_odp_atomic_present(odp, amo->addr, amo->op,
 						    amo->compare_add,
 						    amo->swap, amo->orig);
 	}
@@ -876,6 +877,7 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 		    unsigned long until)
 {
 	struct sodp_odp_amo amo = {
+		.addr = addr,
 		.op = op,
 		.compare_add = compare_add,
 		.swap = swap,
