@@ -78,7 +78,7 @@ one() {	# one PAIR TOOL: append a value (or FAILED) to the cell
 	cell[$pair.$t]="${cell[$pair.$t]:-} $v"
 }
 
-for r in $(seq 1 "$reps"); do
+for _ in $(seq 1 "$reps"); do
 	for pair in $pairs; do
 		# The server (b) is the responder: perftest's client requests.
 		topo_two_stacks "${pair%%:*}" "${pair#*:}" >&2 || {
