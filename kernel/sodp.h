@@ -438,10 +438,10 @@ enum sodp_retry_reason {
 	SODP_RETRY_IMPLIED_NAK,
 };
 
-/* What the responder did with a READ it answers (trace event sodp_read_resp). */
+/* What the responder did with a READ (trace event sodp_read_resp). */
 enum sodp_read_step {
 	SODP_READ_START,	/* a new READ: responses start */
-	SODP_READ_REPLAY,	/* a duplicate: responses go on from its point */
+	SODP_READ_REPLAY,	/* a duplicate: responses go on from there */
 	SODP_READ_PAUSE,	/* an ODP page not to be had now: wait a tick */
 	SODP_READ_DONE,		/* the last response went out */
 	SODP_READ_FAIL,		/* the rest is answered by a NAK */
@@ -510,9 +510,8 @@ struct sodp_resp {
 	u32 rd_left;		/* bytes still to send */
 	bool rd_first;		/* next response is the first */
 	bool rd_paused;		/* an ODP page not to be had now: wait */
-	u32 dup_seen;		/* rx_queue length when last searched for
-				 * duplicates of the READ (sodp_work.c)
-				 */
+	/* rx_queue's length when last searched for duplicates of the READ */
+	u32 dup_seen;
 	u32 since_ack;		/* packets accepted since the last ACK */
 	bool owing;		/* a request taken since we last answered */
 	unsigned long owed_since;	/* jiffies when that one was taken */
@@ -892,7 +891,14 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		     const u8 *payload);
 bool sodp_resp_busy(struct sodp_qp *qp);
-int sodp_resp_read_dup(struct sodp_qp *qp, const struct sodp_pkt *pkt);
+/* What a queued request is to the READ being answered (sodp_work.c). */
+enum sodp_read_dup {
+	SODP_DUP_NO,		/* not a duplicate of it: waits its turn */
+	SODP_DUP_OF_CUR,	/* a duplicate of it: taken at once */
+	SODP_DUP_EARLIER,	/* a duplicate of an earlier request */
+};
+enum sodp_read_dup sodp_resp_read_dup(struct sodp_qp *qp,
+				      const struct sodp_pkt *pkt);
 bool sodp_resp_paused(struct sodp_qp *qp);
 void sodp_resp_resume(struct sodp_qp *qp);
 bool sodp_resp_continue(struct sodp_qp *qp, int *budget);

@@ -38,8 +38,9 @@
  * errors that are simply not installed.  The result is installed under
  * odp->lock only if no invalidation touched the window since the fault
  * began.  A copy (a READ response, a WRITE packet) holds mmap_lock from
- * its walk until it has copied, so mprotect() and munmap() cannot spoil
- * it in between (sodp_odp_fault(), @xfer).  Only valid pages are installed: a hole can be filled by mmap()
+ * its walk until it has copied, so that changes made under mmap_lock held
+ * for writing (mprotect()) cannot spoil it in between (sodp_odp_fault(),
+ * @xfer).  Only valid pages are installed: a hole can be filled by mmap()
  * with no notifier firing, so an absent page is never remembered as
  * absent.
  *
@@ -62,9 +63,10 @@
  * in flight on the range stale, marks the pages the device wrote dirty,
  * clears their entries and frees blocks left empty, except the block of
  * a walk in flight that the range does not cover whole: that walk is
- * still valid and installs into it.  The device writes through a kernel mapping, so the CPU's dirty
- * bit never saw those writes; without the mark, a file page would be
- * dropped clean and an anonymous page already in swap would lose them.
+ * still valid and installs into it.  The device writes through a kernel
+ * mapping, so the CPU's dirty bit never saw those writes; without the
+ * mark, a file page would be dropped clean and an anonymous page already
+ * in swap would lose them.
  *
  * Atomics.  The target page is made device-exclusive
  * (make_device_exclusive()): the process's PTE is replaced by an entry
@@ -82,7 +84,7 @@
  *    is not an invalidation: the page stays, only the CPU loses it;
  *  - a racing fault re-installing the same page keeps the EXCL bit.
  *  - mmap_lock is held from that fault until the atomic is done, so that
- *    mprotect() or munmap() cannot revoke the page in between.
+ *    mprotect() cannot revoke the page in between.
  * What can still spoil an attempt is a real event (a THP split on the
  * first attempt, the CPU touching the page): the atomic tries again, a
  * bounded number of times, then answers "not now" (-EAGAIN, an RNR NAK on
@@ -480,6 +482,14 @@ struct sodp_odp_xfer {
 static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
 				 void *buf, u32 len, bool to_mr);
 
+/* The copy of @x, under mmap_lock and odp->lock, right after its fault. */
+static void sodp_odp_xfer_copy(struct sodp_odp *odp, struct sodp_odp_xfer *x)
+{
+	mmap_assert_locked(odp->notifier.mm);
+	x->done = sodp_odp_copy_present(odp, x->addr, x->buf, x->len,
+					x->to_mr);
+}
+
 /**
  * sodp_odp_fault() - bring the pages of an access into the device's table
  * @odp: the region
@@ -496,13 +506,17 @@ static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
  * Walks the @window-aligned window holding @addr, clipped to the region.
  *
  * With @xfer, mmap_lock is held from the walk until the copy is done, so
- * that no invalidation that needs mmap_lock for writing (mprotect(),
- * munmap(), mremap()) can come between them.  Without it, a process that
+ * that no change made under mmap_lock held for writing (mprotect()) can
+ * come between them.  Without it, a process that
  * calls mprotect() in a loop over the region spoiled nearly every walk
  * and every copy after it: on a slow (debug) kernel a 1 MiB READ under
  * such a storm went hundreds of milliseconds without one response and its
- * requester ran out of retries.  Invalidations that do not take mmap_lock
- * for writing (reclaim, migration, MADV_DONTNEED) can still spoil a walk.
+ * requester ran out of retries.  Invalidations that do not hold mmap_lock
+ * for writing (reclaim, migration, MADV_DONTNEED, munmap() once it has
+ * downgraded the lock) can still spoil a walk.  The price: the walk's
+ * mmu_interval_read_begin() then waits for invalidations of the process
+ * still under way with mmap_lock held for reading, and a writer queued
+ * behind us holds up the process's other readers meanwhile.
  *
  * Context: process context, odp->lock not held.
  * Return: 0 (the needed pages of the window were installed, though an
@@ -556,24 +570,24 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	/* Registered first: see "Why the window" at the top of the file. */
 	sodp_odp_walk_start(odp, &walk, first, end);
 	for (;;) {
-		/*
-		 * For hmm_range_fault()'s own check only, and to wait out an
-		 * invalidation of the region still changing page tables.
-		 */
 		if (xfer) {
 			/*
-			 * mmap_lock first: an invalidation that took it for
-			 * writing, and marked the walk while we waited for it,
-			 * is over, so the walk starts afresh.  One that is not
-			 * over yet (reclaim, migration) is waited out by
-			 * mmu_interval_read_begin(), which may sleep under
-			 * mmap_lock: such an invalidation never needs it.
+			 * mmap_lock first, then the walk starts afresh.  An
+			 * invalidation that marked it before that and is not
+			 * over yet (one under mmap_lock held for writing is)
+			 * is waited out by mmu_interval_read_begin(), which
+			 * may sleep under mmap_lock as amdgpu's does: no
+			 * invalidation under way needs mmap_lock.
 			 */
 			mmap_read_lock(mm);
 			mutex_lock(&odp->lock);
 			sodp_odp_walk_stale(odp, &walk);
 			mutex_unlock(&odp->lock);
 		}
+		/*
+		 * For hmm_range_fault()'s own check only, and to wait out an
+		 * invalidation of the region still changing page tables.
+		 */
 		snap.notifier_seq = mmu_interval_read_begin(&odp->notifier);
 		exact.notifier_seq = snap.notifier_seq;
 		if (!xfer)
@@ -591,9 +605,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 				sodp_odp_install(odp, first, pfns, npages,
 						 need_first, need_end, set);
 				if (xfer)
-					xfer->done = sodp_odp_copy_present(odp,
-						xfer->addr, xfer->buf,
-						xfer->len, xfer->to_mr);
+					sodp_odp_xfer_copy(odp, xfer);
 				sodp_odp_walk_end(odp, &walk, true);
 				mutex_unlock(&odp->lock);
 				if (xfer)
@@ -712,6 +724,8 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 			addr += xfer.done;
 			buf += xfer.done;
 			len -= xfer.done;
+			if (xfer.done)
+				stalls = 0;
 			if (!err && !len)
 				return 0;
 		}
@@ -741,8 +755,8 @@ static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
  * on it (@amo->done says whether it was).
  *
  * mmap_lock is held from the restoring fault until the atomic is done, so
- * that no invalidation that takes it for writing (mprotect(), munmap())
- * can come between the conversion and the atomic: under an mprotect()
+ * that no change made under mmap_lock held for writing (mprotect()) can
+ * come between the conversion and the atomic: under an mprotect()
  * loop over the page, nearly every conversion was revoked before the
  * atomic could use it, and on a debug kernel atomics went through a dozen
  * RNR NAKs each.
@@ -807,6 +821,7 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr,
 		*e = page_to_pfn(page) | SODP_PTE_VALID | SODP_PTE_WRITE |
 		     SODP_PTE_EXCL | keep;
 		sodp_odp_count(odp, SODP_CNT_ODP_EXCL_GRANTED, 1);
+		mmap_assert_locked(mm);
 		amo->done = sodp_odp_atomic_present(odp, amo->addr, amo->op,
 						    amo->compare_add,
 						    amo->swap, amo->orig);

@@ -429,7 +429,7 @@ static struct sodp_rd_res *sodp_resp_new_res(struct sodp_qp *qp)
 	return res;
 }
 
-static void sodp_trace_read(struct sodp_qp *qp, enum sodp_read_step step)
+static void sodp_resp_trace_read(struct sodp_qp *qp, enum sodp_read_step step)
 {
 	trace_sodp_read_resp(qp->ibqp.qp_num, step, qp->resp.rd_psn,
 			     qp->resp.rd_left,
@@ -461,7 +461,7 @@ static int sodp_resp_start_read(struct sodp_qp *qp, struct sodp_rd_res *res,
 	resp->rd_left = len;
 	resp->rd_first = true;
 	resp->rd_paused = false;
-	sodp_trace_read(qp, step);
+	sodp_resp_trace_read(qp, step);
 	return 0;
 }
 
@@ -832,19 +832,23 @@ bool sodp_resp_busy(struct sodp_qp *qp)
  * @qp: the QP
  * @pkt: a request's headers, not yet checked further
  *
- * Return: 1 for a duplicate READ request that falls in the READ being
- * answered, -1 for one that falls in an earlier READ (it must be answered
- * first), 0 for anything else.
+ * Return: SODP_DUP_OF_CUR for a duplicate READ request that falls in the
+ * READ being answered; SODP_DUP_EARLIER for any duplicate of an earlier
+ * request, whose answer must leave first; SODP_DUP_NO otherwise.
  */
-int sodp_resp_read_dup(struct sodp_qp *qp, const struct sodp_pkt *pkt)
+enum sodp_read_dup sodp_resp_read_dup(struct sodp_qp *qp,
+				      const struct sodp_pkt *pkt)
 {
 	struct sodp_rd_res *cur = qp->resp.rd_cur;
 
-	if (!cur || pkt->opcode != SODP_OP_READ_REQ ||
-	    sodp_psn_cmp(pkt->psn, qp->resp.epsn) >= 0 ||
+	if (!cur || sodp_psn_cmp(pkt->psn, qp->resp.epsn) >= 0)
+		return SODP_DUP_NO;
+	if (sodp_psn_cmp(pkt->psn, cur->psn) < 0)
+		return SODP_DUP_EARLIER;
+	if (pkt->opcode != SODP_OP_READ_REQ ||
 	    sodp_psn_cmp(pkt->psn, cur->last_psn) > 0)
-		return 0;
-	return sodp_psn_cmp(pkt->psn, cur->psn) >= 0 ? 1 : -1;
+		return SODP_DUP_NO;
+	return SODP_DUP_OF_CUR;
 }
 
 /* The READ being answered waits for qp->read_timer (sodp_resp_continue()). */
@@ -921,7 +925,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 			if (last)
 				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
 			resp->rd_paused = true;
-			sodp_trace_read(qp, SODP_READ_PAUSE);
+			sodp_resp_trace_read(qp, SODP_READ_PAUSE);
 			mod_timer(&qp->read_timer, jiffies + 1);
 			return true;
 		}
@@ -931,7 +935,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 			 * ODP page cannot be had at all.
 			 */
 			kfree_skb(skb);
-			sodp_trace_read(qp, SODP_READ_FAIL);
+			sodp_resp_trace_read(qp, SODP_READ_FAIL);
 			sodp_resp_error(qp, resp->rd_psn, err, false);
 			resp->rd_cur = NULL;
 			return false;
@@ -945,7 +949,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		resp->rd_first = false;
 		if (last) {
 			resp->rd_cur = NULL;
-			sodp_trace_read(qp, SODP_READ_DONE);
+			sodp_resp_trace_read(qp, SODP_READ_DONE);
 		}
 	}
 	return resp->rd_cur;

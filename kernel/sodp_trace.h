@@ -22,6 +22,16 @@
 
 #include <linux/tracepoint.h>
 
+/* So that perf and trace-cmd can print the enums' names. */
+TRACE_DEFINE_ENUM(SODP_RETRY_TIMEOUT);
+TRACE_DEFINE_ENUM(SODP_RETRY_SEQ_NAK);
+TRACE_DEFINE_ENUM(SODP_RETRY_IMPLIED_NAK);
+TRACE_DEFINE_ENUM(SODP_READ_START);
+TRACE_DEFINE_ENUM(SODP_READ_REPLAY);
+TRACE_DEFINE_ENUM(SODP_READ_PAUSE);
+TRACE_DEFINE_ENUM(SODP_READ_DONE);
+TRACE_DEFINE_ENUM(SODP_READ_FAIL);
+
 #define sodp_show_retry(r)						\
 	__print_symbolic(r, { SODP_RETRY_TIMEOUT, "timeout" },		\
 			 { SODP_RETRY_SEQ_NAK, "seq_nak" },		\

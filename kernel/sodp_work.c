@@ -26,9 +26,9 @@
  * responder forgets what it was doing and the run flushes the queues.
  *
  * Locks: the only one this file takes is qp->rx_queue's own, with
- * interrupts off as skb_queue_tail() takes it, to hand the queue over
- * while duplicates are looked for (sodp_work_read_dups()); nothing is
- * taken under it and nothing sleeps under it.
+ * interrupts off as skb_queue_tail() takes it, to look through the queue
+ * for duplicates (sodp_work_read_dups()); nothing is taken under it and
+ * nothing sleeps under it.
  */
 #include "sodp.h"
 #include "sodp_pkt.h"
@@ -142,52 +142,52 @@ out:
  * often, the requests behind the READ (an atomic) went unanswered for
  * seconds and the requester ran out of retries.  So such duplicates are
  * taken out of the queue now and move the READ being answered to their
- * point.  The look stops at a duplicate of an earlier READ: that one
- * must be answered first, in order.  It is repeated only when packets
- * came in since the last look (resp.dup_seen), and goes no further than
- * SODP_REQ_BUDGET packets.
+ * point.  The search stops at a duplicate of anything earlier than that
+ * READ: its answer must leave first, in order.  It is repeated only when
+ * packets came in since the last search (resp.dup_seen), and looks at no
+ * more than SODP_REQ_BUDGET packets, in place under the queue's lock (a
+ * header parse each, nothing that sleeps), so that the queue's length
+ * stays true for its limit (sodp_net_queue()) and for the counters.
  */
 static void sodp_work_read_dups(struct sodp_qp *qp)
 {
-	u32 qlen = skb_queue_len_lockless(&qp->rx_queue);
+	struct sk_buff_head *q = &qp->rx_queue;
 	struct sk_buff *skb, *tmp;
-	struct sk_buff_head held;
+	struct sk_buff_head dups;
 	int seen = 0;
 
-	if (qlen == qp->resp.dup_seen)
+	if (skb_queue_len_lockless(q) == qp->resp.dup_seen)
 		return;
-	/* Only this work item takes packets off rx_queue. */
-	__skb_queue_head_init(&held);
-	spin_lock_irq(&qp->rx_queue.lock);
-	skb_queue_splice_init(&qp->rx_queue, &held);
-	spin_unlock_irq(&qp->rx_queue.lock);
-
-	skb_queue_walk_safe(&held, skb, tmp) {
+	__skb_queue_head_init(&dups);
+	spin_lock_irq(&q->lock);
+	skb_queue_walk_safe(q, skb, tmp) {
+		enum sodp_read_dup dup;
 		u32 bth_off, bth_len;
 		struct sodp_pkt pkt;
 		struct sodp_l3 l3;
-		int dup;
 
-		if (++seen > SODP_REQ_BUDGET || !sodp_resp_busy(qp))
+		if (++seen > SODP_REQ_BUDGET)
 			break;
 		if (sodp_l3_parse(skb->data, skb->len, &l3, &bth_off,
 				  &bth_len) ||
 		    sodp_pkt_parse(skb->data + bth_off, bth_len, &pkt))
 			continue;	/* dropped and counted in turn */
 		dup = sodp_resp_read_dup(qp, &pkt);
-		if (dup < 0)
+		if (dup == SODP_DUP_EARLIER)
 			break;
-		if (!dup)
-			continue;
-		__skb_unlink(skb, &held);
+		if (dup == SODP_DUP_OF_CUR) {
+			__skb_unlink(skb, q);
+			__skb_queue_tail(&dups, skb);
+		}
+	}
+	qp->resp.dup_seen = skb_queue_len(q);
+	spin_unlock_irq(&q->lock);
+
+	/* In arrival order: the last one says where the responses go on. */
+	while ((skb = __skb_dequeue(&dups))) {
 		sodp_work_rx_one(qp, skb);
 		consume_skb(skb);
 	}
-
-	spin_lock_irq(&qp->rx_queue.lock);
-	skb_queue_splice(&held, &qp->rx_queue);
-	qp->resp.dup_seen = skb_queue_len(&qp->rx_queue);
-	spin_unlock_irq(&qp->rx_queue.lock);
 }
 
 /*
