@@ -37,12 +37,12 @@
  * PROT_NONE or VM_IO/VM_PFNMAP pages in the window come back as per-page
  * errors that are simply not installed.  The result is installed under
  * odp->lock only if no invalidation touched the window since the fault
- * began.  A copy (a READ response, a WRITE packet) holds mmap_lock from
- * its walk until it has copied, so that changes made under mmap_lock held
- * for writing (mprotect()) cannot spoil it in between (sodp_odp_fault(),
- * @xfer).  Only valid pages are installed: a hole can be filled by mmap()
- * with no notifier firing, so an absent page is never remembered as
- * absent.
+ * began.  mmap_lock is held from the walk until the pages are installed,
+ * and a copy (a READ response, a WRITE packet) is made before it is
+ * dropped, so that changes made under mmap_lock held for writing
+ * (mprotect()) cannot spoil either in between (sodp_odp_fault(), @xfer).
+ * Only valid pages are installed: a hole can be filled by mmap() with no
+ * notifier firing, so an absent page is never remembered as absent.
  *
  * Why the window and not the notifier sequence.  The sequence is one per
  * region (per MR, or per implicit child): it moves on every invalidation
@@ -107,9 +107,9 @@
  *
  * Locking, outermost first (see sodp_odp_implicit.c for imr->lock):
  *   mmap_lock	read, for hmm_range_fault(), fixup_user_fault() and
- *		make_device_exclusive(); held by a copy (sodp_odp_copy())
- *		from its walk until the copy is done, and by an atomic from
- *		its page's conversion until it is done; core mm may hold it
+ *		make_device_exclusive(), held by a fault from its walk until
+ *		its pages are installed (and a copy made), and by an atomic
+ *		from its page's conversion until it is done; core mm may hold it
  *		(and reclaim its rmap locks) around our invalidate.  Never
  *		taken under odp->lock
  *   folio lock	make_device_exclusive() returns with it held
@@ -479,8 +479,40 @@ struct sodp_odp_xfer {
 	u32 done;
 };
 
+/*
+ * Copy the front of an access whose pages are usable now.  Caller holds
+ * odp->lock.  Return: bytes copied.
+ */
 static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
-				 void *buf, u32 len, bool to_mr);
+				 void *buf, u32 len, bool to_mr)
+{
+	unsigned long want = SODP_PTE_VALID | (to_mr ? SODP_PTE_WRITE : 0);
+	u32 done = 0;
+
+	lockdep_assert_held(&odp->lock);
+	while (done < len) {
+		unsigned long *e = sodp_odp_entry(odp, addr + done);
+		u32 in_page = offset_in_page(addr + done);
+		u32 n = min_t(u32, len - done, PAGE_SIZE - in_page);
+		struct page *page;
+		void *va;
+
+		if (!e || (*e & want) != want)
+			break;
+		page = sodp_odp_page(*e);
+		va = kmap_local_page(page);
+		if (to_mr) {
+			memcpy(va + in_page, buf + done, n);
+			flush_dcache_page(page);
+			*e |= SODP_PTE_DIRTY;
+		} else {
+			memcpy(buf + done, va + in_page, n);
+		}
+		kunmap_local(va);
+		done += n;
+	}
+	return done;
+}
 
 /* The copy of @x, under mmap_lock and odp->lock, right after its fault. */
 static void sodp_odp_xfer_copy(struct sodp_odp *odp, struct sodp_odp_xfer *x)
@@ -505,10 +537,10 @@ static void sodp_odp_xfer_copy(struct sodp_odp *odp, struct sodp_odp_xfer *x)
  *
  * Walks the @window-aligned window holding @addr, clipped to the region.
  *
- * With @xfer, mmap_lock is held from the walk until the copy is done, so
- * that no change made under mmap_lock held for writing (mprotect()) can
- * come between them.  Without it, a process that
- * calls mprotect() in a loop over the region spoiled nearly every walk
+ * mmap_lock is held from the walk until the pages are installed and
+ * @xfer's copy is done, so that no change made under mmap_lock held for
+ * writing (mprotect()) can come between them.  Before, a process that
+ * called mprotect() in a loop over the region spoiled nearly every walk
  * and every copy after it: on a slow (debug) kernel a 1 MiB READ under
  * such a storm went hundreds of milliseconds without one response and its
  * requester ran out of retries.  Invalidations that do not hold mmap_lock
@@ -570,33 +602,23 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	/* Registered first: see "Why the window" at the top of the file. */
 	sodp_odp_walk_start(odp, &walk, first, end);
 	for (;;) {
-		if (xfer) {
-			/*
-			 * mmap_lock first, then the walk starts afresh.  An
-			 * invalidation that marked it before that and is not
-			 * over yet (one under mmap_lock held for writing is)
-			 * is waited out by mmu_interval_read_begin(), which
-			 * may sleep under mmap_lock as amdgpu's does: no
-			 * invalidation under way needs mmap_lock.
-			 */
-			mmap_read_lock(mm);
-			mutex_lock(&odp->lock);
-			sodp_odp_walk_stale(odp, &walk);
-			mutex_unlock(&odp->lock);
-		}
 		/*
-		 * For hmm_range_fault()'s own check only, and to wait out an
-		 * invalidation of the region still changing page tables.
+		 * mmap_lock first, then the walk starts afresh.  An
+		 * invalidation that marked it before that and is not over yet
+		 * (one under mmap_lock held for writing is) is waited out by
+		 * mmu_interval_read_begin(), which may sleep under mmap_lock
+		 * as amdgpu's does: no invalidation under way needs mmap_lock.
+		 * The sequence is for hmm_range_fault()'s own check only.
 		 */
+		mmap_read_lock(mm);
+		mutex_lock(&odp->lock);
+		sodp_odp_walk_stale(odp, &walk);
+		mutex_unlock(&odp->lock);
 		snap.notifier_seq = mmu_interval_read_begin(&odp->notifier);
 		exact.notifier_seq = snap.notifier_seq;
-		if (!xfer)
-			mmap_read_lock(mm);
 		err = req ? hmm_range_fault(&exact) : 0;
 		if (!err)
 			err = hmm_range_fault(&snap);
-		if (!xfer)
-			mmap_read_unlock(mm);
 		if (!err)
 			err = sodp_odp_block_for(odp, first, pfns, npages);
 		if (!err) {
@@ -608,15 +630,13 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 					sodp_odp_xfer_copy(odp, xfer);
 				sodp_odp_walk_end(odp, &walk, true);
 				mutex_unlock(&odp->lock);
-				if (xfer)
-					mmap_read_unlock(mm);
+				mmap_read_unlock(mm);
 				goto out;
 			}
 			mutex_unlock(&odp->lock);
 			err = -EBUSY;
 		}
-		if (xfer)
-			mmap_read_unlock(mm);
+		mmap_read_unlock(mm);
 		if (err != -EBUSY)
 			break;
 		if (time_after(jiffies, until))
@@ -637,41 +657,6 @@ out:
 	if (err && err != -EAGAIN)
 		sodp_odp_count(odp, SODP_CNT_ODP_FAULT_ERRORS, 1);
 	return err;
-}
-
-/*
- * Copy the front of an access whose pages are usable now.  Caller holds
- * odp->lock.  Return: bytes copied.
- */
-static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
-				 void *buf, u32 len, bool to_mr)
-{
-	unsigned long want = SODP_PTE_VALID | (to_mr ? SODP_PTE_WRITE : 0);
-	u32 done = 0;
-
-	lockdep_assert_held(&odp->lock);
-	while (done < len) {
-		unsigned long *e = sodp_odp_entry(odp, addr + done);
-		u32 in_page = offset_in_page(addr + done);
-		u32 n = min_t(u32, len - done, PAGE_SIZE - in_page);
-		struct page *page;
-		void *va;
-
-		if (!e || (*e & want) != want)
-			break;
-		page = sodp_odp_page(*e);
-		va = kmap_local_page(page);
-		if (to_mr) {
-			memcpy(va + in_page, buf + done, n);
-			flush_dcache_page(page);
-			*e |= SODP_PTE_DIRTY;
-		} else {
-			memcpy(buf + done, va + in_page, n);
-		}
-		kunmap_local(va);
-		done += n;
-	}
-	return done;
 }
 
 /**
@@ -746,9 +731,32 @@ struct sodp_odp_amo {
 	bool done;
 };
 
+/*
+ * The atomic itself, if the entry allows it now.  Caller holds odp->lock.
+ * Return: true if done.
+ */
 static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
 				    enum sodp_atomic_op op, u64 compare_add,
-				    u64 swap, u64 *orig);
+				    u64 swap, u64 *orig)
+{
+	const unsigned long want = SODP_PTE_VALID | SODP_PTE_WRITE;
+	unsigned long *e = sodp_odp_entry(odp, addr);
+	atomic64_t *p;
+	void *va;
+
+	lockdep_assert_held(&odp->lock);
+	if (!e || (*e & want) != want ||
+	    !(*e & (SODP_PTE_EXCL | SODP_PTE_NOEXCL)))
+		return false;
+	va = kmap_local_page(sodp_odp_page(*e));
+	p = va + offset_in_page(addr);
+	*orig = sodp_atomic_do(p, op, compare_add, swap);
+	kunmap_local(va);
+	*e |= SODP_PTE_DIRTY;
+	if (*e & SODP_PTE_NOEXCL)
+		sodp_odp_count(odp, SODP_CNT_ODP_ATOMIC_FALLBACK, 1);
+	return true;
+}
 
 /*
  * Make the page at @addr device-exclusive, install it and carry out @amo
@@ -840,33 +848,6 @@ out:
 	mmput_async(mm);
 	trace_sodp_odp_excl(addr, err);
 	return err;
-}
-
-/*
- * The atomic itself, if the entry allows it now.  Caller holds odp->lock.
- * Return: true if done.
- */
-static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
-				    enum sodp_atomic_op op, u64 compare_add,
-				    u64 swap, u64 *orig)
-{
-	const unsigned long want = SODP_PTE_VALID | SODP_PTE_WRITE;
-	unsigned long *e = sodp_odp_entry(odp, addr);
-	atomic64_t *p;
-	void *va;
-
-	lockdep_assert_held(&odp->lock);
-	if (!e || (*e & want) != want ||
-	    !(*e & (SODP_PTE_EXCL | SODP_PTE_NOEXCL)))
-		return false;
-	va = kmap_local_page(sodp_odp_page(*e));
-	p = va + offset_in_page(addr);
-	*orig = sodp_atomic_do(p, op, compare_add, swap);
-	kunmap_local(va);
-	*e |= SODP_PTE_DIRTY;
-	if (*e & SODP_PTE_NOEXCL)
-		sodp_odp_count(odp, SODP_CNT_ODP_ATOMIC_FALLBACK, 1);
-	return true;
 }
 
 /**
