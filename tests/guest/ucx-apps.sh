@@ -32,6 +32,8 @@ log=$(mktemp -d)
 
 # A TCP port that is listening in ns1.
 listening() { in_ns1 ss -Hltn "sport = :$1" | grep -q .; }
+# Port $1 listening, or server $2 gone (no use waiting for it then).
+listening_or_gone() { listening "$1" || ! kill -0 "$2"; }
 
 # ucx NAME A B [VAR=VALUE...] -- PERFTEST-ARGS: ucx_perftest's server on
 # B (in ns1), its client on A; both must exit 0 and the client print its
@@ -48,10 +50,12 @@ ucx() {
 		ucx_perftest -P 0 -p "$port" $([ "$uct" = 1 ] && echo -d "$b:1") \
 		"$@" > "$log/srv" 2>&1 &
 	srv=$!
-	# 10 s on Debian's kernel; UCX's start-up is far slower on the
-	# debug kernel, where a fixed 10 s let the client knock first
-	wait_for 10 listening "$port" ||
-		echo "# ucx: server not listening on $port yet" >&2
+	# ucx_perftest listens only once UCX's libraries have loaded and
+	# set themselves up: over 10 s on a loaded CI machine under TCG, where
+	# the client, knocking first, was refused.  So wait for the port (or
+	# the server's end) as long as most of the server's own time limit.
+	wait_for 90 listening_or_gone "$port" "$srv" ||
+		echo "# ucx: server not listening on $port after $(scaled 90) s" >&2
 	# shellcheck disable=SC2046
 	env "${envs[@]}" UCX_NET_DEVICES="$a:1" timeout "$(scaled 120)" \
 		ucx_perftest -P 0 -p "$port" $([ "$uct" = 1 ] && echo -d "$a:1") \
