@@ -241,6 +241,24 @@ static bool sodp_odp_walk_stale(struct sodp_odp *odp,
 	return stale;
 }
 
+/*
+ * Start @walk afresh now that mmap_lock is held: an invalidation that
+ * marked it before then is forgotten, and one of the region not over yet
+ * (one under mmap_lock held for writing is) is waited out by
+ * mmu_interval_read_begin(), which may sleep under mmap_lock as amdgpu's
+ * does: no invalidation under way needs mmap_lock.  Return: the notifier
+ * sequence, for hmm_range_fault()'s own check only.
+ */
+static unsigned long sodp_odp_walk_restart(struct sodp_odp *odp,
+					   struct sodp_odp_walk *walk)
+{
+	mmap_assert_locked(odp->notifier.mm);
+	mutex_lock(&odp->lock);
+	walk->stale = false;
+	mutex_unlock(&odp->lock);
+	return mmu_interval_read_begin(&odp->notifier);
+}
+
 static void sodp_odp_walk_end(struct sodp_odp *odp,
 			      struct sodp_odp_walk *walk, bool locked)
 {
@@ -602,19 +620,8 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	/* Registered first: see "Why the window" at the top of the file. */
 	sodp_odp_walk_start(odp, &walk, first, end);
 	for (;;) {
-		/*
-		 * mmap_lock first, then the walk starts afresh.  An
-		 * invalidation that marked it before that and is not over yet
-		 * (one under mmap_lock held for writing is) is waited out by
-		 * mmu_interval_read_begin(), which may sleep under mmap_lock
-		 * as amdgpu's does: no invalidation under way needs mmap_lock.
-		 * The sequence is for hmm_range_fault()'s own check only.
-		 */
 		mmap_read_lock(mm);
-		mutex_lock(&odp->lock);
-		sodp_odp_walk_stale(odp, &walk);
-		mutex_unlock(&odp->lock);
-		snap.notifier_seq = mmu_interval_read_begin(&odp->notifier);
+		snap.notifier_seq = sodp_odp_walk_restart(odp, &walk);
 		exact.notifier_seq = snap.notifier_seq;
 		err = req ? hmm_range_fault(&exact) : 0;
 		if (!err)
@@ -802,11 +809,7 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr,
 	err = fixup_user_fault(mm, addr, FAULT_FLAG_WRITE, NULL);
 	if (err)
 		goto out_unlock;
-	mutex_lock(&odp->lock);
-	sodp_odp_walk_stale(odp, &walk);
-	mutex_unlock(&odp->lock);
-	/* Waits out an invalidation still under way that needs no mmap_lock. */
-	mmu_interval_read_begin(&odp->notifier);
+	sodp_odp_walk_restart(odp, &walk);
 	err = sodp_odp_block_alloc(odp, addr);
 	if (err)
 		goto out_unlock;
