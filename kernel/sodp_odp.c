@@ -40,7 +40,9 @@
  * began.  mmap_lock is held from the walk until the pages are installed,
  * and a copy (a READ response, a WRITE packet) is made before it is
  * dropped, so that changes made under mmap_lock held for writing
- * (mprotect()) cannot spoil either in between (sodp_odp_fault(), @xfer).
+ * (mprotect()) cannot spoil either in between (sodp_odp_fault(), @xfer;
+ * an atomic on a page that cannot be made exclusive is carried the same
+ * way).
  * Only valid pages are installed: a hole can be filled by mmap() with no
  * notifier firing, so an absent page is never remembered as absent.
  *
@@ -91,8 +93,9 @@
  * the wire), never an access error.  Pages the kernel cannot make
  * exclusive (file, shmem, hugetlb) are faulted writable instead and
  * marked NOEXCL, exactly the page that was faulted, so later atomics do
- * not try again until the entry is invalidated; the locked instruction on
- * the page the process has mapped is atomic against the process's own
+ * not try again until the entry is invalidated; the atomic is done by
+ * that fault, under its mmap_lock, as a copy is; the locked instruction
+ * on the page the process has mapped is atomic against the process's own
  * atomics too (odp_atomic_fallbacks counts those).
  *
  * Transient failures.  A fault that keeps losing to invalidations past
@@ -108,7 +111,8 @@
  * Locking, outermost first (see sodp_odp_implicit.c for imr->lock):
  *   mmap_lock	read, for hmm_range_fault(), fixup_user_fault() and
  *		make_device_exclusive(), held by a fault from its walk until
- *		its pages are installed (and a copy made), and by an atomic
+ *		its pages are installed (and a copy or a fallback
+ *		atomic made), and by an atomic
  *		from its page's conversion until it is done; core mm may hold it
  *		(and reclaim its rmap locks) around our invalidate.  Never
  *		taken under odp->lock
@@ -486,8 +490,58 @@ static int sodp_odp_transient(int err)
 }
 
 /*
- * A copy to finish under the same locks as the fault that brought its
- * pages in (sodp_odp_copy()): @done is what could be copied.
+ * An atomic to carry out as soon as its page is made exclusive, or made
+ * writable when it cannot be exclusive.
+ */
+struct sodp_odp_amo {
+	unsigned long addr;	/* the word, not its page */
+	enum sodp_atomic_op op;
+	u64 compare_add;
+	u64 swap;
+	u64 *orig;
+	bool done;
+};
+
+/*
+ * The atomic itself, if the entry allows it now.  Caller holds odp->lock.
+ * Return: true if done.
+ */
+static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
+				    enum sodp_atomic_op op, u64 compare_add,
+				    u64 swap, u64 *orig)
+{
+	const unsigned long want = SODP_PTE_VALID | SODP_PTE_WRITE;
+	unsigned long *e = sodp_odp_entry(odp, addr);
+	atomic64_t *p;
+	void *va;
+
+	lockdep_assert_held(&odp->lock);
+	if (!e || (*e & want) != want ||
+	    !(*e & (SODP_PTE_EXCL | SODP_PTE_NOEXCL)))
+		return false;
+	va = kmap_local_page(sodp_odp_page(*e));
+	p = va + offset_in_page(addr);
+	*orig = sodp_atomic_do(p, op, compare_add, swap);
+	kunmap_local(va);
+	*e |= SODP_PTE_DIRTY;
+	if (*e & SODP_PTE_NOEXCL)
+		sodp_odp_count(odp, SODP_CNT_ODP_ATOMIC_FALLBACK, 1);
+	return true;
+}
+
+/* @amo, if its entry allows it now.  Caller holds odp->lock. */
+static void sodp_odp_amo_try(struct sodp_odp *odp, struct sodp_odp_amo *amo)
+{
+	amo->done = sodp_odp_atomic_present(odp, amo->addr, amo->op,
+					    amo->compare_add, amo->swap,
+					    amo->orig);
+}
+
+/*
+ * What to do with the pages of a fault under the same locks as the fault
+ * that installed them: a copy (sodp_odp_copy(); @done is what could be
+ * copied) or, with @amo, the atomic on a page that cannot be made
+ * exclusive (sodp_odp_atomic()).
  */
 struct sodp_odp_xfer {
 	unsigned long addr;
@@ -495,6 +549,7 @@ struct sodp_odp_xfer {
 	u32 len;
 	bool to_mr;
 	u32 done;
+	struct sodp_odp_amo *amo;
 };
 
 /*
@@ -532,12 +587,15 @@ static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
 	return done;
 }
 
-/* The copy of @x, under mmap_lock and odp->lock, right after its fault. */
-static void sodp_odp_xfer_copy(struct sodp_odp *odp, struct sodp_odp_xfer *x)
+/* @x, under mmap_lock and odp->lock, right after its fault. */
+static void sodp_odp_xfer_use(struct sodp_odp *odp, struct sodp_odp_xfer *x)
 {
 	mmap_assert_locked(odp->notifier.mm);
-	x->done = sodp_odp_copy_present(odp, x->addr, x->buf, x->len,
-					x->to_mr);
+	if (x->amo)
+		sodp_odp_amo_try(odp, x->amo);
+	else
+		x->done = sodp_odp_copy_present(odp, x->addr, x->buf, x->len,
+						x->to_mr);
 }
 
 /**
@@ -551,12 +609,13 @@ static void sodp_odp_xfer_copy(struct sodp_odp *odp, struct sodp_odp_xfer *x)
  * @window: pages walked, a power of two dividing SODP_ODP_BLOCK
  * @until: jiffies after which a walk that an invalidation spoiled is not
  *	tried again: the fault gives up with -EAGAIN
- * @xfer: a copy to make as soon as the pages are installed, or NULL
+ * @xfer: a copy or atomic to make as soon as the pages are installed, or
+ *	NULL
  *
  * Walks the @window-aligned window holding @addr, clipped to the region.
  *
  * mmap_lock is held from the walk until the pages are installed and
- * @xfer's copy is done, so that no change made under mmap_lock held for
+ * @xfer is done, so that no change made under mmap_lock held for
  * writing (mprotect()) can come between them.  Before, a process that
  * called mprotect() in a loop over the region spoiled nearly every walk
  * and every copy after it: on a slow (debug) kernel a 1 MiB READ under
@@ -634,7 +693,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 				sodp_odp_install(odp, first, pfns, npages,
 						 need_first, need_end, set);
 				if (xfer)
-					sodp_odp_xfer_copy(odp, xfer);
+					sodp_odp_xfer_use(odp, xfer);
 				sodp_odp_walk_end(odp, &walk, true);
 				mutex_unlock(&odp->lock);
 				mmap_read_unlock(mm);
@@ -728,43 +787,6 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 	}
 }
 
-/* An atomic to carry out as soon as its page is made exclusive. */
-struct sodp_odp_amo {
-	unsigned long addr;	/* the word, not its page */
-	enum sodp_atomic_op op;
-	u64 compare_add;
-	u64 swap;
-	u64 *orig;
-	bool done;
-};
-
-/*
- * The atomic itself, if the entry allows it now.  Caller holds odp->lock.
- * Return: true if done.
- */
-static bool sodp_odp_atomic_present(struct sodp_odp *odp, unsigned long addr,
-				    enum sodp_atomic_op op, u64 compare_add,
-				    u64 swap, u64 *orig)
-{
-	const unsigned long want = SODP_PTE_VALID | SODP_PTE_WRITE;
-	unsigned long *e = sodp_odp_entry(odp, addr);
-	atomic64_t *p;
-	void *va;
-
-	lockdep_assert_held(&odp->lock);
-	if (!e || (*e & want) != want ||
-	    !(*e & (SODP_PTE_EXCL | SODP_PTE_NOEXCL)))
-		return false;
-	va = kmap_local_page(sodp_odp_page(*e));
-	p = va + offset_in_page(addr);
-	*orig = sodp_atomic_do(p, op, compare_add, swap);
-	kunmap_local(va);
-	*e |= SODP_PTE_DIRTY;
-	if (*e & SODP_PTE_NOEXCL)
-		sodp_odp_count(odp, SODP_CNT_ODP_ATOMIC_FALLBACK, 1);
-	return true;
-}
-
 /*
  * Make the page at @addr device-exclusive, install it and carry out @amo
  * on it (@amo->done says whether it was).
@@ -833,9 +855,7 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr,
 		     SODP_PTE_EXCL | keep;
 		sodp_odp_count(odp, SODP_CNT_ODP_EXCL_GRANTED, 1);
 		mmap_assert_locked(mm);
-		amo->done = sodp_odp_atomic_present(odp, amo->addr, amo->op,
-						    amo->compare_add,
-						    amo->swap, amo->orig);
+		sodp_odp_amo_try(odp, amo);
 	}
 	sodp_odp_walk_end(odp, &walk, true);
 	mutex_unlock(&odp->lock);
@@ -906,14 +926,22 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 		lost = !err || err == -EBUSY;
 		if (lost)
 			continue;
-		if (err == -EOPNOTSUPP)
+		if (err == -EOPNOTSUPP) {
 			/*
 			 * Not possible for this page: a plain writable entry
-			 * that says so, on the page the fault found.
+			 * that says so, on the page the fault found, and the
+			 * atomic on it before mmap_lock is dropped, as a copy
+			 * is, so that an mprotect() loop cannot take every
+			 * entry away before the next round uses it.
 			 */
+			struct sodp_odp_xfer use = { .amo = &amo };
+
 			err = sodp_odp_fault(odp, addr, sizeof(u64),
 					     SODP_ODP_WRITE, SODP_PTE_NOEXCL,
-					     pfns, SODP_ODP_WINDOW, until, NULL);
+					     pfns, SODP_ODP_WINDOW, until, &use);
+			if (!err && amo.done)
+				return 0;
+		}
 		err = sodp_odp_transient(err);
 		if (err)
 			break;

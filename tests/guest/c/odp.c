@@ -924,34 +924,48 @@ static void *storm(void *arg)
  * instead of faulting for as long as the faults need.  1 MiB WRITEs, READs
  * of what was written and fetch-and-adds, for a number of rounds: every
  * operation succeeds, data and sums are exact, and no error NAK is sent.
+ * @shared: the target is a shared memfd mapping, which cannot be made
+ * device-exclusive: every fetch-and-add takes the fallback (a writable
+ * entry and a locked instruction), which must make progress under the
+ * storm as the exclusive conversion does.
  */
-static void t_storm(struct rc_env *env, long arg)
+static void t_storm(struct rc_env *env, long shared)
 {
 	const size_t len = 4 * MiB, msg = MiB;
 	struct mem_thread st = { .len = len };
-	long long rnr0, ret0, err0, def0;
+	long long rnr0, ret0, err0, def0, fb0;
 	struct rc_pair p;
 	struct rc_cfg cfg;
 	struct rc_buf buf;
 	struct ibv_mr *mr;
 	uint64_t *word;
 	pthread_t th;
-	int round, i;
+	int round, i, fd = -1;
 
-	(void)arg;
 	rc_cfg_default(&cfg);
 	cfg.timeout = 14;
 	cfg.retry_cnt = 7;
 	cfg.rnr_retry = 7;
 	rc_pair_create(&p, env, &cfg);
 	rc_buf_alloc(&buf, "peer", p.a.pd, msg, RC_ACCESS_ALL);
-	st.t = map_anon(len, 0);
+	if (shared) {
+		fd = memfd_create("sodp-odp-storm", 0);
+		T_CHECK(fd >= 0 && !ftruncate(fd, len), "memfd: %s",
+			strerror(errno));
+		st.t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    fd, 0);
+		T_CHECK(st.t != MAP_FAILED, "mmap(memfd): %s",
+			strerror(errno));
+	} else {
+		st.t = map_anon(len, 0);
+	}
 	mr = reg_odp(p.b.pd, st.t, len);
 	word = (uint64_t *)(st.t + len - PAGE);
 	rnr0 = counter(env->dev[1], "rnr_nak_sent");
 	err0 = counter(env->dev[1], "error_nak_sent");
 	ret0 = counter(env->dev[1], "odp_retries");
 	def0 = counter(env->dev[1], "odp_deferred");
+	fb0 = counter(env->dev[1], "odp_atomic_fallbacks");
 	T_CHECK(!pthread_create(&th, NULL, storm, &st), "pthread_create");
 	for (round = 0; round < 6; round++) {
 		size_t off = (size_t)round * 512 * KiB + round * 8;
@@ -971,17 +985,23 @@ static void t_storm(struct rc_env *env, long arg)
 	pthread_join(th, NULL);
 	T_EQ(*word, 6 * 20 * 3, "the word after the fetch-and-adds");
 	rc_note("%ld mprotect rounds; B: odp_retries +%lld, odp_deferred "
-		"+%lld, rnr_nak_sent +%lld", st.rounds,
-		counter(env->dev[1], "odp_retries") - ret0,
+		"+%lld, rnr_nak_sent +%lld, odp_atomic_fallbacks +%lld",
+		st.rounds, counter(env->dev[1], "odp_retries") - ret0,
 		counter(env->dev[1], "odp_deferred") - def0,
-		counter(env->dev[1], "rnr_nak_sent") - rnr0);
+		counter(env->dev[1], "rnr_nak_sent") - rnr0,
+		counter(env->dev[1], "odp_atomic_fallbacks") - fb0);
 	T_EQ(counter(env->dev[1], "error_nak_sent") - err0, 0,
 	     "error NAKs sent under the storm");
+	/* Each fetch-and-add ran once, on the path its memory allows. */
+	T_EQ(counter(env->dev[1], "odp_atomic_fallbacks") - fb0,
+	     shared ? 6 * 20 : 0, "fallback atomics under the storm");
 	T_CHECK(st.rounds > 10, "only %ld mprotect rounds: no storm",
 		st.rounds);
 
 	T_OK(ibv_dereg_mr(mr));
 	munmap(st.t, len);
+	if (fd >= 0)
+		close(fd);
 	rc_buf_free(&buf);
 	rc_pair_destroy(&p);
 }
@@ -1492,6 +1512,7 @@ static const struct rc_test tests[] = {
 	{ "prefetch", t_prefetch, 0 },
 	{ "churn", t_churn, 0 },
 	{ "storm", t_storm, 0 },
+	{ "storm-shmem", t_storm, 1 },
 	{ "exit", t_exit, 0 },
 	{ "implicit", t_implicit, 0 },
 	{ "mr-counters", t_mr_counters, 0 },
