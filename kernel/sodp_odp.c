@@ -23,8 +23,8 @@
  * odp->lock and, while they are valid (and writable when the device
  * writes), touch them through kmap_local_page() without dropping the lock:
  * the entry holds no page reference, and the notifier may let the page be
- * freed as soon as the lock is released.  A missing page is faulted, then
- * the access looks again.
+ * freed as soon as the lock is released.  A missing page is faulted, and
+ * the fault finishes the access under its own locks (@xfer).
  *
  * Fault.  Never under odp->lock: hmm_range_fault() may run our own
  * notifier, which takes it.  Two walks: the first faults exactly the
@@ -111,11 +111,10 @@
  * Locking, outermost first (see sodp_odp_implicit.c for imr->lock):
  *   mmap_lock	read, for hmm_range_fault(), fixup_user_fault() and
  *		make_device_exclusive(), held by a fault from its walk until
- *		its pages are installed (and a copy or a fallback
- *		atomic made), and by an atomic
- *		from its page's conversion until it is done; core mm may hold it
- *		(and reclaim its rmap locks) around our invalidate.  Never
- *		taken under odp->lock
+ *		its pages are installed and its copy or fallback atomic
+ *		is made, and by an atomic from its page's conversion until
+ *		it is done; core mm may hold it (and reclaim its rmap
+ *		locks) around our invalidate.  Never taken under odp->lock
  *   folio lock	make_device_exclusive() returns with it held
  *   odp->lock	mutex; one region's page table and walks in flight.
  *		Taken by its invalidate
@@ -539,17 +538,17 @@ static void sodp_odp_amo_try(struct sodp_odp *odp, struct sodp_odp_amo *amo)
 
 /*
  * What to do with the pages of a fault under the same locks as the fault
- * that installed them: a copy (sodp_odp_copy(); @done is what could be
- * copied) or, with @amo, the atomic on a page that cannot be made
- * exclusive (sodp_odp_atomic()).
+ * that installed them: with @amo, the atomic on a page that cannot be made
+ * exclusive (sodp_odp_atomic(); the other fields are unused); without, a
+ * copy (sodp_odp_copy(); @done is what could be copied).
  */
 struct sodp_odp_xfer {
+	struct sodp_odp_amo *amo;
 	unsigned long addr;
 	void *buf;
 	u32 len;
-	bool to_mr;
 	u32 done;
-	struct sodp_odp_amo *amo;
+	bool to_mr;
 };
 
 /*
@@ -587,7 +586,7 @@ static u32 sodp_odp_copy_present(struct sodp_odp *odp, unsigned long addr,
 	return done;
 }
 
-/* @x, under mmap_lock and odp->lock, right after its fault. */
+/* Carry out @x, under mmap_lock and odp->lock, right after its fault. */
 static void sodp_odp_xfer_use(struct sodp_odp *odp, struct sodp_odp_xfer *x)
 {
 	mmap_assert_locked(odp->notifier.mm);
@@ -632,7 +631,8 @@ static void sodp_odp_xfer_use(struct sodp_odp *odp, struct sodp_odp_xfer *x)
  * invalidation may already have removed them again), -EFAULT or -EPERM if
  * a needed page cannot be had (no mapping, no permission, the process has
  * exited), -EAGAIN if invalidations kept winning until @until or memory
- * ran out.
+ * ran out.  @xfer was carried out only on 0 (how far: @xfer->done, or
+ * @xfer->amo->done).
  */
 static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 			  unsigned long len, enum sodp_odp_need need,
@@ -903,16 +903,15 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 		.orig = orig,
 	};
 	unsigned long pfns[SODP_ODP_WINDOW];
-	bool done, lost = false;
 	unsigned int round;
+	bool lost = false;
 	int err = 0;
 
 	for (round = 0; round <= SODP_ODP_MAX_STALLS; round++) {
 		mutex_lock(&odp->lock);
-		done = sodp_odp_atomic_present(odp, addr, op,
-					       compare_add, swap, orig);
+		sodp_odp_amo_try(odp, &amo);
 		mutex_unlock(&odp->lock);
-		if (done)
+		if (amo.done)
 			return 0;
 		/* Granted (or not) last round, and gone again already. */
 		if (lost)

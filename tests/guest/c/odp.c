@@ -933,7 +933,7 @@ static void t_storm(struct rc_env *env, long shared)
 {
 	const size_t len = 4 * MiB, msg = MiB;
 	struct mem_thread st = { .len = len };
-	long long rnr0, ret0, err0, def0, fb0;
+	long long rnr0, ret0, err0, def0, fb0, inv0, inv;
 	struct rc_pair p;
 	struct rc_cfg cfg;
 	struct rc_buf buf;
@@ -966,6 +966,7 @@ static void t_storm(struct rc_env *env, long shared)
 	ret0 = counter(env->dev[1], "odp_retries");
 	def0 = counter(env->dev[1], "odp_deferred");
 	fb0 = counter(env->dev[1], "odp_atomic_fallbacks");
+	inv0 = counter(env->dev[1], "odp_invalidations");
 	T_CHECK(!pthread_create(&th, NULL, storm, &st), "pthread_create");
 	for (round = 0; round < 6; round++) {
 		size_t off = (size_t)round * 512 * KiB + round * 8;
@@ -983,10 +984,12 @@ static void t_storm(struct rc_env *env, long shared)
 	}
 	st.stop = true;
 	pthread_join(th, NULL);
+	inv = counter(env->dev[1], "odp_invalidations") - inv0;
 	T_EQ(*word, 6 * 20 * 3, "the word after the fetch-and-adds");
-	rc_note("%ld mprotect rounds; B: odp_retries +%lld, odp_deferred "
-		"+%lld, rnr_nak_sent +%lld, odp_atomic_fallbacks +%lld",
-		st.rounds, counter(env->dev[1], "odp_retries") - ret0,
+	rc_note("%ld mprotect rounds; B: odp_invalidations +%lld, odp_retries "
+		"+%lld, odp_deferred +%lld, rnr_nak_sent +%lld, "
+		"odp_atomic_fallbacks +%lld",
+		st.rounds, inv, counter(env->dev[1], "odp_retries") - ret0,
 		counter(env->dev[1], "odp_deferred") - def0,
 		counter(env->dev[1], "rnr_nak_sent") - rnr0,
 		counter(env->dev[1], "odp_atomic_fallbacks") - fb0);
@@ -997,6 +1000,8 @@ static void t_storm(struct rc_env *env, long shared)
 	     shared ? 6 * 20 : 0, "fallback atomics under the storm");
 	T_CHECK(st.rounds > 10, "only %ld mprotect rounds: no storm",
 		st.rounds);
+	/* The storm reached the MR: mprotect() did not just fail. */
+	T_CHECK(inv > 10, "only %lld invalidations under the storm", inv);
 
 	T_OK(ibv_dereg_mr(mr));
 	munmap(st.t, len);
