@@ -78,6 +78,11 @@ record() {
 	if grep -Eq '^sodp-vm: (kernel reported problems|kmemleak found sodp leaks|guest timed out|guest died|unloading sodp failed|guest .*setup)' "$out"; then
 		verdict=tainted
 	fi
+	# One ledger line: test, result, seconds.
+	emit() {
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$now" "$id" \
+			"$tid" "$commit" "$root" "$mode" "$1" "$2" "$3"
+	}
 	mkdir -p "$(dirname "$ledger")"
 	sed -n -E \
 		-e 's/^ok [0-9]+ - (t-[a-z0-9-]+) # SKIP .* \(([0-9]+) ms\)$/\1 skipped \2/p' \
@@ -86,14 +91,12 @@ record() {
 		"$out" |
 	while read -r name result ms; do
 		[ -n "$verdict" ] && [ "$result" = passed ] && result=$verdict
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$now" "$id" "$tid" \
-			"$commit" "$root" "$mode" "$name" "$result" $(( ms / 1000 ))
+		emit "$name" "$result" $(( ms / 1000 ))
 	done >> "$ledger"
 	# A run that printed no test line (the guest died at boot) is still
 	# a run: say so rather than record nothing.
 	if ! grep -Eq '^(not )?ok [0-9]+ - t-' "$out"; then
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$now" "$id" "$tid" \
-			"$commit" "$root" "$mode" "(run)" "no-tests-rc$rc" 0 >> "$ledger"
+		emit "(run)" "no-tests-rc$rc" 0 >> "$ledger"
 	fi
 }
 

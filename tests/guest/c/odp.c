@@ -316,7 +316,7 @@ static void t_atomic_excl(struct rc_env *env, long arg)
 	long long g0, r0, fb0;
 	volatile uint64_t *w;
 	uint8_t *t;
-	int fd, i;
+	int i;
 
 	(void)arg;
 	new_pair(&p, env);
@@ -348,11 +348,7 @@ static void t_atomic_excl(struct rc_env *env, long arg)
 	munmap(t, 4 * PAGE);
 
 	/* shared memory cannot be device-exclusive: the fallback */
-	fd = memfd_create("sodp-odp-atomic", 0);
-	T_CHECK(fd >= 0 && !ftruncate(fd, PAGE), "memfd: %s",
-		strerror(errno));
-	t = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	T_CHECK(t != MAP_FAILED, "mmap(memfd): %s", strerror(errno));
+	t = map_memfd("sodp-odp-atomic", PAGE);
 	mr = reg_odp(p.b.pd, t, PAGE);
 	fb0 = counter(env->dev[1], "odp_atomic_fallbacks");
 	for (i = 0; i < 10; i++)
@@ -363,7 +359,6 @@ static void t_atomic_excl(struct rc_env *env, long arg)
 	     "fallback atomics on shared memory");
 	T_OK(ibv_dereg_mr(mr));
 	munmap(t, PAGE);
-	close(fd);
 
 	rc_buf_free(&res);
 	rc_pair_destroy(&p);
@@ -940,7 +935,7 @@ static void t_storm(struct rc_env *env, long shared)
 	struct ibv_mr *mr;
 	uint64_t *word;
 	pthread_t th;
-	int round, i, fd = -1;
+	int round, i;
 
 	rc_cfg_default(&cfg);
 	cfg.timeout = 14;
@@ -948,17 +943,7 @@ static void t_storm(struct rc_env *env, long shared)
 	cfg.rnr_retry = 7;
 	rc_pair_create(&p, env, &cfg);
 	rc_buf_alloc(&buf, "peer", p.a.pd, msg, RC_ACCESS_ALL);
-	if (shared) {
-		fd = memfd_create("sodp-odp-storm", 0);
-		T_CHECK(fd >= 0 && !ftruncate(fd, len), "memfd: %s",
-			strerror(errno));
-		st.t = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			    fd, 0);
-		T_CHECK(st.t != MAP_FAILED, "mmap(memfd): %s",
-			strerror(errno));
-	} else {
-		st.t = map_anon(len, 0);
-	}
+	st.t = shared ? map_memfd("sodp-odp-storm", len) : map_anon(len, 0);
 	mr = reg_odp(p.b.pd, st.t, len);
 	word = (uint64_t *)(st.t + len - PAGE);
 	rnr0 = counter(env->dev[1], "rnr_nak_sent");
@@ -1005,8 +990,6 @@ static void t_storm(struct rc_env *env, long shared)
 
 	T_OK(ibv_dereg_mr(mr));
 	munmap(st.t, len);
-	if (fd >= 0)
-		close(fd);
 	rc_buf_free(&buf);
 	rc_pair_destroy(&p);
 }
@@ -1371,7 +1354,7 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	uint8_t *t, *u, *f, *v;
 	volatile uint64_t *w;
 	long long faults;
-	int fd, ret, i;
+	int ret, i;
 
 	(void)arg;
 	new_pair(&p, env);
@@ -1450,11 +1433,7 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	renew_qps(&p);
 
 	/* atomics on shared memory fall back, counted on that MR only */
-	fd = memfd_create("sodp-odp-counters", 0);
-	T_CHECK(fd >= 0 && !ftruncate(fd, PAGE), "memfd: %s",
-		strerror(errno));
-	f = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	T_CHECK(f != MAP_FAILED, "mmap(memfd): %s", strerror(errno));
+	f = map_memfd("sodp-odp-counters", PAGE);
 	fmr = reg_odp(p.b.pd, f, PAGE);
 	for (i = 0; i < 3; i++)
 		atomic_op(&p, false, src.mr, (uint64_t *)src.p, fmr,
@@ -1491,7 +1470,6 @@ static void t_mr_counters(struct rc_env *env, long arg)
 	T_OK(ibv_dereg_mr(mr));
 	munmap(v, 16 * PAGE);
 	munmap(f, PAGE);
-	close(fd);
 	munmap(t, len);
 	munmap(u, len);
 	rc_buf_free(&src);

@@ -29,6 +29,23 @@ void *map_anon(size_t len, int extra)
 	return p;
 }
 
+/*
+ * @len bytes of a new memfd, mapped shared: memory the kernel cannot make
+ * device-exclusive.  The mapping keeps the file; no descriptor is left.
+ */
+void *map_memfd(const char *name, size_t len)
+{
+	int fd = memfd_create(name, 0);
+	void *p;
+
+	T_CHECK(fd >= 0 && !ftruncate(fd, len), "memfd %s: %s", name,
+		strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_CHECK(p != MAP_FAILED, "mmap(memfd %s): %s", name, strerror(errno));
+	close(fd);
+	return p;
+}
+
 /* A @len mapping whose start is aligned to @align (a power of two). */
 void *map_aligned(size_t len, size_t align)
 {

@@ -23,6 +23,7 @@
 #define HUGE (2 * MiB)
 
 void *map_anon(size_t len, int extra);
+void *map_memfd(const char *name, size_t len);
 void *map_aligned(size_t len, size_t align);
 void *map_fixed(void *addr, size_t len);
 long long vmstat(const char *name);
