@@ -95,25 +95,41 @@ if [ "$skipped" -gt 0 ]; then
 	grep -e '^ok .* # SKIP ' -e '^# skipped check in ' build/guest-tests.log |
 		sed -e 's/^ok [0-9]* - /  /' -e 's/^# skipped check in /  /'
 fi
-# CI keeps only the head and the tail of a long output: repeat, next to the
-# summary, each failed guest test's failing checks and its last lines.
+# CI keeps only the head and the tail of a long output (about the last 20
+# lines): repeat, next to the summary, each failed guest test's last lines
+# and then, last and short, its failing checks: the inner programs' "not
+# ok" lines and "# failed:" lists, FAIL and Bail out lines, time-outs.
+# Summaries that count no failure ("# 12 passed, 0 failed") are left out:
+# they once filled the excerpt and pushed out the one line that mattered.
 awk '
-	function last_lines(i) {
+	function report(i) {
 		print "  -- last lines of " name ":"
-		for (i = (n > 12 ? n - 12 : 0); i < n; i++)
-			print "  " tail[i % 12]
+		for (i = (n > 6 ? n - 6 : 0); i < n; i++)
+			print "  " tail[i % 6]
+		print "why " name " failed:"
+		for (i = 0; i < nwhy; i++)
+			print "  " why[i]
+		if (nwhy == 0)
+			print "  (no failing check named: see its last lines)"
 		inlog = 0
 	}
-	/^not ok / { name = $5; n = 0; shown = 0; inlog = 1; print "why " name " failed:"; next }
+	/^not ok / { name = $5; n = 0; nwhy = 0; infailed = 0; inlog = 1; next }
 	inlog && /^#   / {
 		line = substr($0, 5)
-		if (line ~ /(^|[^a-z_])(not ok|FAIL|fail|error|Error|timed out|Bail out)/ && shown++ < 30)
-			print "  " line
-		tail[n++ % 12] = line
+		tail[n++ % 6] = line
+		if (line ~ /(^|[^0-9])0 failed/) { infailed = 0; next }
+		if (line ~ /^# failed:/) { infailed = 1; next }
+		if ((infailed && line ~ /^#   /) ||
+		    line ~ /(^|[# ])not ok |(^|[^a-z_])(FAIL|Bail out|timed out)/) {
+			if (nwhy < 10)
+				why[nwhy++] = line
+		} else {
+			infailed = 0
+		}
 		next
 	}
-	inlog { last_lines() }
-	END { if (inlog) last_lines() }' build/guest-tests.log | cut -c1-400
+	inlog { report() }
+	END { if (inlog) report() }' build/guest-tests.log | cut -c1-300
 [ -z "$failures" ] || echo "failed:$failures"
 echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
