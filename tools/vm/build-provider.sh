@@ -12,8 +12,24 @@ root=$(build_root)
 ver=${RDMA_CORE_VERSION:-$(chroot "$root" dpkg-query -W -f '${source:Version}' libibverbs1)}
 up=${ver#*:}
 up=${up%-*}
+rc=0
+tarball=$(pool_fetch "r/rdma-core/rdma-core_$up.orig.tar.gz" "rdma-core $up source") || rc=$?
+if [ "$rc" = 3 ]; then
+	# The root was built before Debian moved on: build against the
+	# current source, and say what that means for the provider.
+	cur=$(pool_version source/Sources rdma-core)
+	[ -n "$cur" ] || die "rdma-core: no version of its source in $SODP_SUITES"
+	cur=${cur#*:}
+	cur=${cur%-*}
+	log "rdma-core $up's source is no longer in Debian's pool; building the provider from rdma-core $cur instead." \
+		"The guest root has $ver: libibverbs refuses a provider built for another private ABI," \
+		"so if it does, rebuild the root (remove $(build_root); tools/sodp-vm image)."
+	up=$cur
+	tarball=$(pool_fetch "r/rdma-core/rdma-core_$up.orig.tar.gz" "rdma-core $up source")
+elif [ "$rc" != 0 ]; then
+	exit "$rc"
+fi
 tree="$SODP_CACHE/rdma-core-$up"
-tarball=$(fetch_pool "r/rdma-core/rdma-core_$up.orig.tar.gz" "rdma-core $up source")
 
 # Teach a pristine tree about the sodp provider, once.
 if [ ! -e "$tree/.sodp-patched" ]; then

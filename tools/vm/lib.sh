@@ -21,31 +21,22 @@ SODP_PACKAGES="
 die() { echo "sodp-vm: $*" >&2; exit 1; }
 log() { echo "sodp-vm: $*" >&2; }
 
-# fetch_pool PATH WHAT: the file at PATH in Debian's pool, downloaded once
-# into $SODP_CACHE/src; prints where it is.
-fetch_pool() {
-	local file="$SODP_CACHE/src/$(basename "$1")"
-	if [ ! -e "$file" ]; then
-		mkdir -p "$SODP_CACHE/src"
-		log "fetching $2 from Debian"
-		curl -fsSL -o "$file.tmp" "$SODP_MIRROR/pool/main/$1" ||
-			die "could not fetch $SODP_MIRROR/pool/main/$1"
-		mv "$file.tmp" "$file"
-	fi
-	echo "$file"
-}
+# Debian pool downloads checked against the signed indexes: pool_fetch
+. "$SODP_TOP/tools/vm/pool.sh"
 
 # Install the host tools the harness itself needs, and nothing else.
 host_prereqs() {
 	local want="" cmd pkg
 	for pair in mmdebstrap:mmdebstrap qemu-system-x86_64:qemu-system-x86 \
-		    cpio:cpio busybox:busybox-static xz:xz-utils curl:curl cmake:cmake gcc:gcc make:make \
+		    cpio:cpio busybox:busybox-static xz:xz-utils curl:curl gpgv:gpgv cmake:cmake gcc:gcc make:make \
 		    python3:python3; do
 		cmd=${pair%%:*} pkg=${pair#*:}
 		command -v "$cmd" >/dev/null 2>&1 || want="$want $pkg"
 	done
 	# busybox-static is what the initramfs needs; a dynamic busybox will not do.
 	[ -e /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || want="$want busybox-static"
+	# pool.sh checks Debian's InRelease files with the archive keyring
+	[ -e "$SODP_KEYRING" ] || want="$want debian-archive-keyring"
 	[ -n "$want" ] || return 0
 	[ "$(id -u)" = 0 ] || die "need root to install:$want"
 	log "installing host packages:$want"
