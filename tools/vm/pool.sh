@@ -21,14 +21,19 @@ SODP_KEYRING=${SODP_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 # SUITE (KIND: source/Sources or binary-amd64/Packages); prints its path.
 # An index younger than an hour is taken from the cache as it is.
 pool_index() {
-	local suite=$1 kind=$2 dir="$SODP_CACHE/index/$1" want got
+	local suite=$1 kind=$2 dir="$SODP_CACHE/index/$1" want got lock
 	local idx="$dir/${2//\//_}"
 
+	mkdir -p "$dir"
+	# one fetch at a time per suite: worktrees share the cache.  Every
+	# caller runs this in a command substitution, whose end (or die)
+	# closes the descriptor and so releases the lock.
+	exec {lock}> "$dir/.lock"
+	flock "$lock"
 	if [ -s "$idx" ] && [ -n "$(find "$idx" -mmin -60)" ]; then
 		echo "$idx"
 		return 0
 	fi
-	mkdir -p "$dir"
 	curl -fsSL -o "$dir/InRelease" "$SODP_MIRROR/dists/$suite/InRelease" ||
 		die "could not fetch $SODP_MIRROR/dists/$suite/InRelease"
 	# --output keeps only the signed text, so nothing unsigned around
@@ -135,9 +140,9 @@ pool_fetch() {
 		log "checking the cached $2 against Debian's signed index"
 	else
 		log "fetching $2 from Debian"
-		curl -fsSL -o "$file.tmp" "$SODP_MIRROR/pool/main/$1" ||
+		curl -fsSL -o "$file.tmp.$$" "$SODP_MIRROR/pool/main/$1" ||
 			die "could not fetch $SODP_MIRROR/pool/main/$1"
-		mv "$file.tmp" "$file"
+		mv "$file.tmp.$$" "$file"
 	fi
 	got=$(sha256sum < "$file" | cut -d' ' -f1)
 	if [ "$got" != "$want" ]; then
