@@ -14,7 +14,10 @@
 # pool_fetch then fails with status 3 and the caller picks the current
 # version (pool_version) and says so.
 
-SODP_SUITES=${SODP_SUITES:-"trixie trixie-updates trixie-backports"}
+# Searched in this order.  trixie is the guest root's; bookworm is there
+# for README's build of the provider on a bookworm host (SODP_ROOT=/),
+# whose rdma-core is bookworm's.
+SODP_SUITES=${SODP_SUITES:-"trixie trixie-updates trixie-backports bookworm bookworm-updates bookworm-backports"}
 SODP_KEYRING=${SODP_KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}
 
 # pool_index SUITE KIND: the verified, decompressed main/KIND index of
