@@ -44,22 +44,11 @@ fi
 # An interrupted build resumes: the source is unpacked and configured
 # once (.sodp-configured), and make carries on from the objects it left.
 if [ ! -e "$dir/.sodp-complete" ] && [ ! -e "$dir/.sodp-configured" ]; then
-	rc=0
-	deb=$(pool_fetch "l/linux/linux-source-${series}_${ver}_all.deb" \
-		"linux-source-$series $ver") || rc=$?
-	if [ "$rc" = 3 ]; then
-		# The guest's kernel was superseded since its root was built.
-		# The debug kernel is a kernel of its own (it boots with the
-		# modules it built), so the current source of the same series
-		# serves as well; its release is read from its build tree.
-		cur=$(pool_version binary-amd64/Packages "linux-source-$series")
-		[ -n "$cur" ] || die "linux-source-$series: in none of $SODP_SUITES now; rebuild the guest root (tools/sodp-vm image) for a current kernel"
-		log "linux-source-$series $ver is no longer in Debian's pool: building the debug kernel from $cur instead"
-		deb=$(pool_fetch "l/linux/linux-source-${series}_${cur}_all.deb" \
-			"linux-source-$series $cur")
-	elif [ "$rc" != 0 ]; then
-		exit "$rc"
-	fi
+	# If the guest's kernel was superseded since its root was built, the
+	# current source of the same series serves as well: the debug kernel
+	# boots with the modules it built, and its release is read from its
+	# build tree.
+	deb=$(pool_linux_source "$series" "$ver")
 	# Older debug kernels are dead weight once this one is wanted.
 	rm -rf "$SODP_CACHE"/debug-*
 	mkdir -p "$dir/src" "$dir/build"

@@ -3,9 +3,10 @@
 # Sourced by lib.sh, never executed.
 #
 # The chain of trust is apt's: a suite's InRelease is checked by gpgv with
-# the Debian archive keyring, the main/ index named there (Sources.xz for
-# source packages, binary-amd64/Packages.xz for .debs: Debian lists the
-# architecture-independent ones there too, and that is the index apt reads) by the sha256 InRelease gives it, and the file itself by the
+# the Debian archive keyring, the main/ index named there by the sha256
+# InRelease gives it (Sources.xz for source packages, binary-amd64/
+# Packages.xz for .debs: Debian lists the architecture-independent ones
+# there too, and that is the index apt reads), and the file itself by the
 # sha256 its index entry gives it.  A file that passed keeps a .sha256 file
 # beside it, so a warm cache is checked without the network.
 #
@@ -154,4 +155,25 @@ pool_fetch() {
 	fi
 	echo "$want" > "$file.sha256"
 	echo "$file"
+}
+
+# pool_linux_source SERIES VERSION: Debian's linux-source-SERIES .deb of
+# VERSION, or, if that was superseded since the guest root was built, of
+# the current version of the same series (said on stderr); prints its
+# path, whose name carries the version taken.
+pool_linux_source() {
+	local series=$1 ver=$2 deb rc=0
+
+	deb=$(pool_fetch "l/linux/linux-source-${series}_${ver}_all.deb" \
+		"linux-source-$series $ver") || rc=$?
+	if [ "$rc" = 3 ]; then
+		ver=$(pool_version binary-amd64/Packages "linux-source-$series")
+		[ -n "$ver" ] || die "linux-source-$series: in none of $SODP_SUITES now; rebuild the guest root (tools/sodp-vm image) for a current kernel"
+		log "linux-source-$series $2 is no longer in Debian's pool: taking $ver, the current one"
+		deb=$(pool_fetch "l/linux/linux-source-${series}_${ver}_all.deb" \
+			"linux-source-$series $ver") || exit 1
+	elif [ "$rc" != 0 ]; then
+		exit "$rc"
+	fi
+	echo "$deb"
 }
