@@ -19,32 +19,34 @@
 
 #include <rdma/sodp-abi.h>
 
+#include "compat.h"
+
 #define SODP_PORT		1	/* one port per device, like a NIC port */
 #define SODP_GID_TABLE_LEN	1024
 #define SODP_VENDOR_ID		0xffffff /* no IEEE OUI: a software device */
 
 /* Every object count is bounded; these are the bounds. */
 #define SODP_MAX_UCONTEXT	4096
-#define SODP_MAX_PD		(1 << 16)
-#define SODP_MAX_CQ		(1 << 14)
-#define SODP_MAX_CQE		((1 << 18) - 1)
-#define SODP_MAX_QP		(1 << 14)
-#define SODP_MAX_QP_WR		(1 << 14)
+#define SODP_MAX_PD		0x10000
+#define SODP_MAX_CQ		0x4000
+#define SODP_MAX_CQE		0x3ffff
+#define SODP_MAX_QP		0x4000
+#define SODP_MAX_QP_WR		0x4000
 #define SODP_MAX_SGE		32
 #define SODP_MAX_INLINE		512
 #define SODP_MAX_PAYLOAD	4096	/* per packet: the largest IB MTU */
-#define SODP_MAX_MR		(1 << 16)
-#define SODP_MAX_MW		(1 << 16)
+#define SODP_MAX_MR		0x10000
+#define SODP_MAX_MW		0x10000
 #define SODP_MAX_FRMR_PAGES	512	/* pages of one fast registration */
 /* Key indices at or above this name windows, below it MRs (sodp_mw.c). */
-#define SODP_MW_INDEX_BASE	(1 << 20)
-#define SODP_MAX_AH		(1 << 16)
-#define SODP_MAX_AH_NUM		(1 << 20)	/* numbers cycle below this */
+#define SODP_MW_INDEX_BASE	0x100000
+#define SODP_MAX_AH		0x10000
+#define SODP_MAX_AH_NUM		0x100000	/* numbers cycle below this */
 #define SODP_MAX_RD_ATOMIC	128
-#define SODP_MAX_MSG_SIZE	(1U << 31)	/* IBTA's limit */
+#define SODP_MAX_MSG_SIZE	0x80000000U	/* IBTA's limit */
 #define SODP_MIN_QPN		16		/* below: special QPs */
 #define SODP_MAX_QPN		(SODP_MIN_QPN + SODP_MAX_QP)
-#define SODP_MAX_SRQ		(1 << 14)
+#define SODP_MAX_SRQ		0x4000
 #define SODP_RX_QUEUE_MAX	8192		/* packets queued per QP */
 #define SODP_MAX_MCAST_GRP	8192
 #define SODP_MAX_MCAST_QP_ATTACH 56		/* members of one group */
@@ -428,8 +430,13 @@ enum sodp_swqe_state {
  * the events of the data path are trace events (sodp_trace.h).
  */
 #define sodp_dbg_qp(qp, fmt, ...)					\
-	ibdev_dbg((qp)->ibqp.device, "qp 0x%x state %d: " fmt,		\
-		  (qp)->ibqp.qp_num, READ_ONCE((qp)->state), ##__VA_ARGS__)
+	do {								\
+		const struct sodp_qp *_dqp = (qp);			\
+									\
+		ibdev_dbg(_dqp->ibqp.device, "qp 0x%x state %d: " fmt,	\
+			  _dqp->ibqp.qp_num, READ_ONCE(_dqp->state),	\
+			  ##__VA_ARGS__);				\
+	} while (0)
 
 /* Why the requester retransmits (trace event sodp_retry). */
 enum sodp_retry_reason {
@@ -897,6 +904,7 @@ enum sodp_read_dup {
 	SODP_DUP_OF_CUR,	/* a duplicate of it: taken at once */
 	SODP_DUP_EARLIER,	/* a duplicate of an earlier request */
 };
+
 enum sodp_read_dup sodp_resp_read_dup(struct sodp_qp *qp,
 				      const struct sodp_pkt *pkt);
 bool sodp_resp_paused(struct sodp_qp *qp);

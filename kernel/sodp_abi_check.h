@@ -22,6 +22,6 @@ static_assert(sizeof(struct sodp_create_qp_resp) == 56);
 static_assert(sizeof(struct sodp_create_ah_resp) == 8);
 static_assert(sizeof(struct sodp_create_srq_resp) == 24);
 static_assert(sizeof(struct sodp_modify_srq_cmd) == 8);
-static_assert(SODP_RING_HDR_SIZE == sizeof(struct sodp_ring_hdr));
+static_assert(sizeof(struct sodp_ring_hdr) == SODP_RING_HDR_SIZE);
 
 #endif /* SODP_ABI_CHECK_H */

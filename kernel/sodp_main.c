@@ -236,7 +236,7 @@ int sodp_add_device(const char *ibdev_name, struct net_device *ndev)
 	atomic_set(&sdev->num_ucontext, 0);
 	mutex_init(&sdev->mcast_lock);
 	hash_init(sdev->mcgs);
-	sdev->stats = kzalloc(sizeof(*sdev->stats), GFP_KERNEL);
+	sdev->stats = kzalloc_obj(*sdev->stats, GFP_KERNEL);
 	if (!sdev->stats) {
 		err = -ENOMEM;
 		goto err_dealloc;

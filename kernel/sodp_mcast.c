@@ -168,14 +168,14 @@ int sodp_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
 	if ((mcg && mcg->nr_members >= SODP_MAX_MCAST_QP_ATTACH) ||
 	    (!mcg && sdev->mcast_groups >= SODP_MAX_MCAST_GRP))
 		goto out;
-	mca = kzalloc(sizeof(*mca), GFP_KERNEL_ACCOUNT);
+	mca = kzalloc_obj(*mca, GFP_KERNEL_ACCOUNT);
 	if (!mca)
 		goto out;
 	mca->qpn = qp->ibqp.qp_num;
 	mca->attaches = 1;
 
 	if (!mcg) {
-		new_mcg = kzalloc(sizeof(*new_mcg), GFP_KERNEL_ACCOUNT);
+		new_mcg = kzalloc_obj(*new_mcg, GFP_KERNEL_ACCOUNT);
 		if (!new_mcg)
 			goto err_free_mca;
 		new_mcg->mgid = *gid;

@@ -171,7 +171,7 @@ struct ib_mr *sodp_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
 	mr = sodp_mr_alloc(ibpd, 0, GFP_KERNEL);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	fr = kzalloc(sizeof(*fr), GFP_KERNEL);
+	fr = kzalloc_obj(*fr, GFP_KERNEL);
 	if (fr) {
 		fr->list[0].pages = kcalloc(max_num_sg, sizeof(u64),
 					    GFP_KERNEL);

@@ -171,6 +171,7 @@ static void sodp_net_rcv_group(struct sodp_dev *sdev, struct sk_buff *skb,
  */
 void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
 {
+	bool to_group_qpn;
 	struct sodp_qp *qp;
 	struct sodp_l3 l3;
 	u32 bth_off, bth_len, qpn;
@@ -189,13 +190,13 @@ void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
 	 * to that number: anything else naming a group, or that number, is
 	 * malformed.
 	 */
-	if (sodp_net_dst_mcast(&l3) != (qpn == IB_MULTICAST_QPN) ||
-	    (qpn == IB_MULTICAST_QPN &&
-	     !(sodp_opcode_table[opcode].flags & SODP_OPF_UD))) {
+	to_group_qpn = qpn == IB_MULTICAST_QPN;
+	if (sodp_net_dst_mcast(&l3) != to_group_qpn ||
+	    (to_group_qpn && !(sodp_opcode_table[opcode].flags & SODP_OPF_UD))) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
 		goto drop;
 	}
-	if (qpn == IB_MULTICAST_QPN) {
+	if (to_group_qpn) {
 		sodp_net_rcv_group(sdev, skb, &l3, opcode);
 		return;
 	}

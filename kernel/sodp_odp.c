@@ -143,7 +143,7 @@
 #define SODP_PTE_PFN_MASK	(BIT(BITS_PER_LONG - 8) - 1)
 
 #define SODP_ODP_BLOCK_SHIFT	9
-#define SODP_ODP_BLOCK		(1UL << SODP_ODP_BLOCK_SHIFT)
+#define SODP_ODP_BLOCK		BIT(SODP_ODP_BLOCK_SHIFT)
 
 /*
  * Pages walked by one fault on the data path: a power of two that divides
@@ -1031,7 +1031,7 @@ struct sodp_odp *sodp_odp_alloc(struct sodp_dev *sdev,
 	struct sodp_odp *odp;
 	int err;
 
-	odp = kzalloc(sizeof(*odp), GFP_KERNEL_ACCOUNT);
+	odp = kzalloc_obj(*odp, GFP_KERNEL_ACCOUNT);
 	if (!odp)
 		return ERR_PTR(-ENOMEM);
 	odp->sdev = sdev;

@@ -38,7 +38,7 @@ struct mem_cgroup;
  */
 struct sodp_odp {
 	struct mmu_interval_notifier notifier;
-	struct mutex lock;
+	struct mutex lock;	/* @blocks and @walks; see above */
 	struct xarray blocks;
 	struct list_head walks;
 	unsigned long start;

@@ -47,7 +47,7 @@
  *    packet (4 KiB at most) crosses at most one boundary.
  */
 #define SODP_IMR_CHUNK_SHIFT	30
-#define SODP_IMR_CHUNK		(1UL << SODP_IMR_CHUNK_SHIFT)
+#define SODP_IMR_CHUNK		BIT(SODP_IMR_CHUNK_SHIFT)
 
 /*
  * Children of one implicit MR: 64 TiB worth of chunks, about 250 bytes
@@ -56,7 +56,7 @@
  * more than 64 TiB reaches this; its further accesses fail rather than
  * grow the kernel's memory without end.
  */
-#define SODP_IMR_MAX_CHILDREN	(1U << 16)
+#define SODP_IMR_MAX_CHILDREN	0x10000U
 
 /**
  * struct sodp_imr - an implicit ODP region: the whole user address space
@@ -74,7 +74,7 @@
  * @children may use it for as long as it holds a reference on the MR.
  */
 struct sodp_imr {
-	struct mutex lock;
+	struct mutex lock;	/* one child created at a time */
 	struct xarray children;
 	unsigned int nchildren;
 	unsigned long end;
@@ -345,7 +345,7 @@ int sodp_imr_mr_init(struct sodp_mr *mr)
 
 	if (!current->mm)
 		return -EINVAL;
-	imr = kzalloc(sizeof(*imr), GFP_KERNEL_ACCOUNT);
+	imr = kzalloc_obj(*imr, GFP_KERNEL_ACCOUNT);
 	if (!imr)
 		return -ENOMEM;
 	mutex_init(&imr->lock);

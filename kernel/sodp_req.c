@@ -214,6 +214,7 @@ bad:
 int sodp_req_fetch(struct sodp_qp *qp)
 {
 	struct sodp_req *req = &qp->req;
+	/* pairs with the provider's release of prod: its slots are written */
 	u32 prod = smp_load_acquire(&qp->sq.hdr->prod);
 
 	if (prod - req->head > qp->sq.num_slots ||
@@ -386,7 +387,7 @@ static u32 sodp_req_npsn(struct sodp_qp *qp, const struct sodp_swqe *swqe)
 /*
  * Put the transmission at the right PSN for the WQE at cur: give it its
  * range if it never had one, or find where it resumes after a rewind or
- * an acknowledgement (see the top of the file).
+ * an acknowledgment (see the top of the file).
  */
 static void sodp_req_place(struct sodp_qp *qp, struct sodp_swqe *swqe)
 {
@@ -729,6 +730,7 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 	while (req->cur != req->fetch && *budget > 0) {
 		struct sodp_swqe *swqe = sodp_swqe_at(qp, req->cur);
 		u8 op = swqe->wqe.opcode;
+		u32 window_end;
 
 		if (swqe->state == SODP_SWQE_DONE) {
 			/* Transmission stops at the first failed WQE. */
@@ -754,8 +756,8 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 			continue;
 		}
 		sodp_req_place(qp, swqe);
-		if (sodp_psn_cmp(req->psn, sodp_psn_add(req->acked_psn,
-					SODP_MAX_UNACKED)) >= 0)
+		window_end = sodp_psn_add(req->acked_psn, SODP_MAX_UNACKED);
+		if (sodp_psn_cmp(req->psn, window_end) >= 0)
 			break;
 		if ((swqe->wqe.flags & SODP_WQE_FENCE) && req->rd_atomic_out &&
 		    !req->cur_off)
@@ -818,6 +820,7 @@ static bool sodp_req_complete_head(struct sodp_qp *qp, enum ib_wc_status st)
 	 * completion may post into the slot at once.
 	 */
 	req->head++;
+	/* the provider reads cons with acquire before reusing the slot */
 	smp_store_release(&qp->sq.hdr->cons, req->head);
 	if (st != IB_WC_SUCCESS || qp->sig_all ||
 	    (swqe->wqe.flags & SODP_WQE_SIGNALED)) {

@@ -333,8 +333,8 @@ static enum sodp_resp_result sodp_resp_finish_recv(struct sodp_qp *qp,
 }
 
 static enum sodp_resp_result sodp_resp_send(struct sodp_qp *qp,
-					     const struct sodp_pkt *pkt,
-					     const u8 *payload)
+					    const struct sodp_pkt *pkt,
+					    const u8 *payload)
 {
 	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
 	struct sodp_resp *resp = &qp->resp;

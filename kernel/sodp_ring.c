@@ -68,7 +68,7 @@ int sodp_ring_create(struct ib_ucontext *ibuc, struct sodp_ring *ring,
 	if (!ibuc)
 		return sodp_ring_create_kernel(ring, num_slots, slot_size, size);
 
-	entry = kzalloc(sizeof(*entry), GFP_KERNEL_ACCOUNT);
+	entry = kzalloc_obj(*entry, GFP_KERNEL_ACCOUNT);
 	if (!entry)
 		return -ENOMEM;
 	entry->buf = __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);

@@ -254,6 +254,7 @@ static void sodp_work_flush(struct sodp_qp *qp)
 		return;
 	}
 
+	/* pairs with the provider's release of prod: its slots are written */
 	prod = smp_load_acquire(&qp->rq.hdr->prod);
 	if (prod - qp->rq_cons > qp->rq.num_slots)
 		prod = qp->rq_cons;	/* scribbled on: nothing to trust */

@@ -42,6 +42,12 @@ if [ "$rc" = 0 ]; then
 	done < <(ctest --test-dir "$host_build" -N | sed -n 's/^ *Test *#[0-9]*: //p')
 fi
 
+echo "== lint"
+tools/vm/lint.sh > build/lint.log 2>&1
+rc=$?
+[ "$rc" = 0 ] || cat build/lint.log
+result lint/kernel "$rc"
+
 echo "== guest harness"
 out=$(tools/vm/run.sh -- sh -c 'echo hello-from-guest; exit 3' 2>&1)
 rc=$?

@@ -105,7 +105,7 @@ struct sodp_alloc_pd_resp {
  * (with a full barrier between the two) and, if this is set, rings the
  * send doorbell, on which the kernel flushes the receive.
  */
-#define SODP_RING_F_QP_ERR	(1U << 0)
+#define SODP_RING_F_QP_ERR	0x1U
 
 struct sodp_ring_hdr {
 	__u32 prod;
