@@ -26,18 +26,9 @@ kver=$(guest_kver "$root")
 ver=$(chroot "$root" dpkg-query -W -f '${Version}' "linux-image-$kver")
 series=$(echo "${ver%-*}" | cut -d. -f1,2)
 
-rc=0
-deb=$(pool_fetch "l/linux/linux-source-${series}_${ver}_all.deb" \
-	"linux-source-$series $ver") || rc=$?
-if [ "$rc" = 3 ]; then
-	ver=$(pool_version binary-amd64/Packages "linux-source-$series")
-	[ -n "$ver" ] || die "linux-source-$series: in none of $SODP_SUITES now"
-	log "checkpatch: taken from linux-source-$series $ver, the current one"
-	deb=$(pool_fetch "l/linux/linux-source-${series}_${ver}_all.deb" \
-		"linux-source-$series $ver")
-elif [ "$rc" != 0 ]; then
-	exit "$rc"
-fi
+deb=$(pool_linux_source "$series" "$ver")
+ver=$(basename "$deb" _all.deb)
+ver=${ver#"linux-source-${series}_"}
 
 cpdir="$SODP_CACHE/checkpatch-${ver//[~+]/_}"
 if [ ! -e "$cpdir/.sodp-complete" ]; then
