@@ -19,8 +19,6 @@
 
 #include <rdma/sodp-abi.h>
 
-#include "compat.h"
-
 #define SODP_PORT		1	/* one port per device, like a NIC port */
 #define SODP_GID_TABLE_LEN	1024
 #define SODP_VENDOR_ID		0xffffff /* no IEEE OUI: a software device */
@@ -731,6 +729,8 @@ int sodp_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags);
 int sodp_cq_post(struct sodp_cq *cq, const struct sodp_cqe *cqe,
 		 bool solicited);
 
+struct ib_dmah;	/* 7.x only; named here for 6.12 (compat.h) */
+
 /* sodp_mr.c: the MR access layer */
 struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       u64 iova, int access, struct ib_dmah *dmah,
@@ -937,5 +937,7 @@ int sodp_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 		      u32 port, int index);
 int sodp_fill_res_odp(struct sk_buff *msg, const struct sodp_odp_stats *stats,
 		      bool implicit, u32 children);
+
+#include "compat.h"
 
 #endif /* SODP_H */

@@ -109,11 +109,9 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.alloc_ucontext = sodp_alloc_ucontext,
 	.attach_mcast = sodp_attach_mcast,
 	.create_ah = sodp_create_ah,
-	.create_cq = sodp_create_kernel_cq,
 	.create_qp = sodp_create_qp,
 	.create_srq = sodp_create_srq,
 	.create_user_ah = sodp_create_ah,
-	.create_user_cq = sodp_create_cq,
 	.dealloc_driver = sodp_dealloc_driver,
 	.dealloc_mw = sodp_dealloc_mw,
 	.dealloc_pd = sodp_dealloc_pd,
@@ -147,9 +145,8 @@ static const struct ib_device_ops sodp_dev_ops = {
 	.query_port = sodp_query_port,
 	.query_qp = sodp_query_qp,
 	.query_srq = sodp_query_srq,
-	.reg_user_mr = sodp_reg_user_mr,
 	.req_notify_cq = sodp_req_notify_cq,
-	.resize_user_cq = sodp_resize_cq,
+	SODP_CQ_MR_OPS,
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, sodp_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, sodp_cq, ibcq),
@@ -294,8 +291,9 @@ void sodp_remove_all_devices(void)
 
 /*
  * Port state events (ACTIVE/ERR) are dispatched by the RDMA core's own netdev
- * notifier, and attributes are read from the netdev on every query, so the
- * only event sodp must act on is the netdev going away.
+ * notifier where it has one (compat.h), and attributes are read from the
+ * netdev on every query, so the only event sodp must act on is the netdev
+ * going away.
  */
 static int sodp_netdev_event(struct notifier_block *nb, unsigned long event,
 			     void *ptr)
@@ -303,8 +301,16 @@ static int sodp_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct net_device *ndev = netdev_notifier_info_to_dev(ptr);
 	struct sodp_dev *sdev;
 
-	if (event != NETDEV_UNREGISTER)
+	if (event != NETDEV_UNREGISTER) {
+		if (SODP_CORE_SENDS_PORT_EVENTS)
+			return NOTIFY_DONE;
+		mutex_lock(&sodp_devices_lock);
+		sdev = sodp_find_by_netdev(ndev);
+		if (sdev)
+			sodp_compat_port_event(&sdev->ibdev, ndev, event);
+		mutex_unlock(&sodp_devices_lock);
 		return NOTIFY_DONE;
+	}
 
 	mutex_lock(&sodp_devices_lock);
 	sdev = sodp_find_by_netdev(ndev);

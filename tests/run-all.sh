@@ -48,6 +48,12 @@ rc=$?
 [ "$rc" = 0 ] || cat build/lint.log
 result lint/kernel "$rc"
 
+echo "== the other kernel"
+tools/vm/build-lts.sh > build/build-lts.log 2>&1
+rc=$?
+[ "$rc" = 0 ] || cat build/build-lts.log
+result build/lts-6.12 "$rc"
+
 echo "== guest harness"
 out=$(tools/vm/run.sh -- sh -c 'echo hello-from-guest; exit 3' 2>&1)
 rc=$?
