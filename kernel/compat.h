@@ -16,7 +16,7 @@
 
 /*
  * kzalloc_obj(): the allocation's size taken from the pointer it is
- * assigned to.  6.12 has none: the same with sizeof.
+ * assigned to.  Older 6.12.y releases have none: the same with sizeof.
  */
 #ifndef kzalloc_obj
 #define kzalloc_obj(P, gfp)	kzalloc(sizeof(P), gfp)
@@ -157,7 +157,10 @@ ib_get_curr_port_state(struct net_device *ndev)
 
 /*
  * 6.12's core sends no port event when the netdev's link changes (7.3's
- * does, from its own notifier): sodp's notifier sends them itself.
+ * does, from its own notifier): sodp's notifier sends them itself, on
+ * every UP, DOWN and CHANGE, where 7.3 sends one per change of state, so
+ * a consumer may see the same state twice.  The caller holds a reference
+ * on the device: the event is work queued on it.
  */
 #define SODP_CORE_SENDS_PORT_EVENTS	false
 
@@ -215,13 +218,14 @@ sodp_compat_no_device_exclusive(struct mm_struct *mm, unsigned long addr,
 #elif defined(SODP_COMPAT_6_12)
 /*
  * make_device_exclusive() by 6.12's make_device_exclusive_range(), which
- * differs in two ways.  It does not refuse pages that are not anonymous
+ * differs in three ways.  It does not refuse pages that are not anonymous
  * (7.3 answers -EOPNOTSUPP), so mappings that are not anonymous are
  * refused here first: they take the fallback, a private file mapping's
  * copied pages too, which 7.3 would make exclusive.  And it reports
  * every failure as a NULL page, a lost folio lock as well as a page that
  * cannot be exclusive: that is answered -EBUSY, which the caller retries
- * within its limit.
+ * within its limit.  And it fails every page of a large folio, which is
+ * refused first too.
  */
 static inline struct page *
 sodp_compat_make_device_exclusive(struct mm_struct *mm, unsigned long addr,
@@ -229,10 +233,30 @@ sodp_compat_make_device_exclusive(struct mm_struct *mm, unsigned long addr,
 {
 	struct vm_area_struct *vma = vma_lookup(mm, addr);
 	struct page *page = NULL;
+	struct folio *folio;
+	bool can;
 	int n;
 
 	if (!vma || !vma_is_anonymous(vma) || is_vm_hugetlb_page(vma))
 		return ERR_PTR(-EOPNOTSUPP);
+	/*
+	 * 6.12 answers NULL for every page of a large folio (a THP, even
+	 * once its PMD is split), so -EBUSY would retry forever: such a
+	 * page is refused before trying.  A folio that becomes large in
+	 * between costs one -EBUSY, and the retry is refused here.
+	 */
+	n = get_user_pages_remote(mm, addr, 1, FOLL_GET | FOLL_WRITE, &page,
+				  NULL);
+	if (n < 0)
+		return ERR_PTR(n);
+	if (n != 1)
+		return ERR_PTR(-EBUSY);
+	folio = page_folio(page);
+	can = folio_test_anon(folio) && !folio_test_large(folio);
+	folio_put(folio);
+	if (!can)
+		return ERR_PTR(-EOPNOTSUPP);
+	page = NULL;
 	n = make_device_exclusive_range(mm, addr, addr + PAGE_SIZE, &page,
 					owner);
 	if (n < 0)

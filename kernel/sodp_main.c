@@ -306,9 +306,14 @@ static int sodp_netdev_event(struct notifier_block *nb, unsigned long event,
 			return NOTIFY_DONE;
 		mutex_lock(&sodp_devices_lock);
 		sdev = sodp_find_by_netdev(ndev);
-		if (sdev)
-			sodp_compat_port_event(&sdev->ibdev, ndev, event);
+		/* the event is work on the device: not once it is going */
+		if (sdev && !ib_device_try_get(&sdev->ibdev))
+			sdev = NULL;
 		mutex_unlock(&sodp_devices_lock);
+		if (sdev) {
+			sodp_compat_port_event(&sdev->ibdev, ndev, event);
+			ib_device_put(&sdev->ibdev);
+		}
 		return NOTIFY_DONE;
 	}
 
