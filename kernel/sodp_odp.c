@@ -172,6 +172,38 @@ MODULE_PARM_DESC(odp_defer_every,
 		 "testing: every Nth ODP fault is deferred as if it lost to invalidations (0: never)");
 static atomic_t sodp_odp_faults_seen = ATOMIC_INIT(0);
 
+/*
+ * Whether an RDMA atomic on ODP memory may make its page device-exclusive.
+ * A kernel without CONFIG_DEVICE_PRIVATE has no such entries (Debian's
+ * 6.12): there it reads N and cannot be set.  Elsewhere it can be set to
+ * N, and every ODP atomic then takes the fallback as on such a kernel,
+ * so that path and the tests' expectations for it run on any kernel.
+ */
+static bool odp_exclusive = IS_ENABLED(CONFIG_DEVICE_PRIVATE);
+
+static int sodp_odp_exclusive_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	bool on;
+	int err;
+
+	err = kstrtobool(val, &on);
+	if (err)
+		return err;
+	if (on && !IS_ENABLED(CONFIG_DEVICE_PRIVATE))
+		return -EOPNOTSUPP;
+	WRITE_ONCE(*(bool *)kp->arg, on);
+	return 0;
+}
+
+static const struct kernel_param_ops sodp_odp_exclusive_ops = {
+	.set = sodp_odp_exclusive_set,
+	.get = param_get_bool,
+};
+module_param_cb(odp_exclusive, &sodp_odp_exclusive_ops, &odp_exclusive, 0644);
+MODULE_PARM_DESC(odp_exclusive,
+		 "RDMA atomics on ODP memory make pages device-exclusive (N: every one takes the fallback; always N without CONFIG_DEVICE_PRIVATE)");
+
 static bool sodp_odp_inject_defer(void)
 {
 	unsigned int every = READ_ONCE(odp_defer_every);
@@ -835,7 +867,10 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr,
 	err = sodp_odp_block_alloc(odp, addr);
 	if (err)
 		goto out_unlock;
-	page = make_device_exclusive(mm, addr, odp->sdev, &folio);
+	if (READ_ONCE(odp_exclusive))
+		page = make_device_exclusive(mm, addr, odp->sdev, &folio);
+	else
+		page = ERR_PTR(-EOPNOTSUPP);
 	if (IS_ERR(page)) {
 		/* The process can write the page: only exclusivity failed. */
 		err = PTR_ERR(page) == -EBUSY ? -EBUSY : -EOPNOTSUPP;

@@ -999,6 +999,18 @@ long long rc_hw_counter(const char *dev, const char *name)
 	return atoll(buf);
 }
 
+bool rc_odp_exclusive(void)
+{
+	static const char path[] = "/sys/module/sodp/parameters/odp_exclusive";
+	char buf[8];
+
+	T_CHECK(rc_read_line(path, buf, sizeof(buf)), "%s: %s", path,
+		strerror(errno));
+	T_CHECK(!strcmp(buf, "Y") || !strcmp(buf, "N"), "%s reads '%s'",
+		path, buf);
+	return buf[0] == 'Y';
+}
+
 /* Find the object on @dev holding @key in `rdma -dd -j resource show @res`. */
 static void rc_restrack(const char *res, const char *dev, const char *key,
 			char *obj, size_t len)

@@ -257,6 +257,13 @@ void rc_healthy_transfer(struct rc_pair *p, const char *what);
  */
 long long rc_hw_counter(const char *dev, const char *name);
 /*
+ * Whether sodp makes pages device-exclusive for RDMA atomics on ODP memory
+ * (its odp_exclusive parameter; never without CONFIG_DEVICE_PRIVATE).
+ * When it does not, every such atomic is a fallback, and the tests expect
+ * that instead.  The test fails if the parameter cannot be read.
+ */
+bool rc_odp_exclusive(void);
+/*
  * The restrack entry of the MR with LKEY (the QP numbered QPN) on DEV, as
  * `rdma -dd -j resource show mr` (`... qp`) prints it: one flat JSON
  * object, the driver's table as "drv_NAME" fields, copied into OBJ; the
