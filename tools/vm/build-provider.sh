@@ -3,7 +3,8 @@
 # Build libsodp-rdmav34.so inside an rdma-core source tree of exactly the
 # version installed in the guest root.  The source comes from Debian's pool
 # at build time and is cached under $SODP_CACHE; it is never committed.
-# Our provider and ABI header are copied into that tree on every build.
+# Our provider and ABI header are copied into that tree on every build
+# (tools/pkg/rdma-core-add-sodp.sh, which debian/rules uses too).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -31,31 +32,17 @@ elif [ "$rc" != 0 ]; then
 fi
 tree="$SODP_CACHE/rdma-core-$up"
 
-# Teach a pristine tree about the sodp provider, once.
-if [ ! -e "$tree/.sodp-patched" ]; then
+# A pristine tree, unpacked once; the provider is added to it (and
+# brought up to date) on every build.  (.sodp-patched: a tree unpacked
+# by this script's older self, which patched it in place.)
+if [ ! -e "$tree/.sodp-unpacked" ] && [ ! -e "$tree/.sodp-patched" ]; then
 	rm -rf "$tree" "$tree.tmp"
 	mkdir -p "$tree.tmp"
 	tar -xzf "$tarball" -C "$tree.tmp" --strip-components=1
-	sed -i 's|^\(\s*\)rdma/siw-abi.h$|&\n\1rdma/sodp-abi.h|' \
-		"$tree.tmp/kernel-headers/CMakeLists.txt"
-	sed -i 's|^add_subdirectory(providers/siw)$|&\nadd_subdirectory(providers/sodp)|' \
-		"$tree.tmp/CMakeLists.txt"
-	[ "$(grep -c sodp-abi.h "$tree.tmp/kernel-headers/CMakeLists.txt")" = 2 ] &&
-		grep -q 'providers/sodp' "$tree.tmp/CMakeLists.txt" ||
-		die "rdma-core $up: could not add the sodp provider to its CMake files"
-	mkdir -p "$tree.tmp/providers/sodp"
-	touch "$tree.tmp/.sodp-patched"
+	touch "$tree.tmp/.sodp-unpacked"
 	mv "$tree.tmp" "$tree"
 fi
-
-# Copy only what changed, so ninja rebuilds only what it must.
-sync_file() {
-	cmp -s "$1" "$2" || cp "$1" "$2"
-}
-sync_file "$SODP_TOP/include/rdma/sodp-abi.h" "$tree/kernel-headers/rdma/sodp-abi.h"
-for f in "$SODP_TOP"/providers/sodp/*; do
-	sync_file "$f" "$tree/providers/sodp/$(basename "$f")"
-done
+"$SODP_TOP/tools/pkg/rdma-core-add-sodp.sh" "$tree" "$SODP_TOP"
 
 # One build directory per guest root: its compiler and libraries.
 build="$tree/build-$(root_name "$root")"
