@@ -80,6 +80,13 @@ sodp5 eth0"
 expect "stop: status (sodp5 never existed)" 0 $?
 expect "stop: deleted" "sodp3=eth1 " "$(links)"
 
+# A last line without its newline is a line.
+printf 'sodp6 eth0' > "$dir/conf"
+STUB_DIR=$dir PATH="$dir/bin:$PATH" SODP_LINKS_CONF=$dir/conf \
+	SODP_LINKS_NETDIR=$dir/net SODP_LINKS_WAIT=1 "$script" start 2> "$dir/err" > /dev/null
+expect "no final newline: status" 0 $?
+expect "no final newline: created" "sodp3=eth1 sodp6=eth0 " "$(links)"
+
 run bogus ""
 expect "an unknown action" 2 $?
 

@@ -15,6 +15,7 @@ out=${1:-$SODP_TOP/build/pkg}
 host_prereqs
 root=$(pkg_build_root)
 
+# shellcheck disable=SC2016 # dpkg-query's own ${...}
 ver=$(chroot "$root" dpkg-query -W -f '${source:Version}' libibverbs-dev)
 up=${ver#*:}
 up=${up%-*}
@@ -24,8 +25,9 @@ tarball=$(pool_fetch "r/rdma-core/rdma-core_$up.orig.tar.gz" "rdma-core $up sour
 
 version=$(sed -n '1s/^sodp (\([^)]*\)).*/\1/p' "$SODP_TOP/debian/changelog")
 [ -n "$version" ] || die "debian/changelog: no version on its first line"
-work=$SODP_CACHE/pkg-work
-rm -rf "$work"
+mkdir -p "$SODP_CACHE"
+work=$(mktemp -d "$SODP_CACHE/pkg-work-XXXX")
+trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/sodp-$version/rdma-core"
 # The checkout as it stands, without build products or other ignored files.
 git -C "$SODP_TOP" ls-files -z --cached --others --exclude-standard |
@@ -34,10 +36,12 @@ git -C "$SODP_TOP" ls-files -z --cached --others --exclude-standard |
 tar -xzf "$tarball" -C "$work/sodp-$version/rdma-core" --strip-components=1
 
 log "building sodp-dkms and libsodp1 $version against rdma-core $up"
+# shellcheck disable=SC2016 # $1 is the inner shell's
 if ! in_root "$root" sh -c 'cd "$1" && dpkg-buildpackage -b -us -uc' \
 		sh "$work/sodp-$version" > "$work/build.log" 2>&1; then
 	tail -n 40 "$work/build.log" >&2
-	die "dpkg-buildpackage failed (log: $work/build.log)"
+	cp "$work/build.log" "$SODP_CACHE/pkg-build.log"
+	die "dpkg-buildpackage failed (log: $SODP_CACHE/pkg-build.log)"
 fi
 mkdir -p "$out"
 rm -f "$out"/*.deb

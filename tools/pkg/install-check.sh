@@ -19,6 +19,11 @@ mkdir -p "$state"
 phase=$(cat "$state/phase" 2>/dev/null || echo 1)
 kver=$(uname -r)
 n=0 failed=0
+# A phase runs in one boot only: finding it begun already means the last
+# boot ended in the middle of it (a panic, with panic=-1, reboots).
+begun=$(cat "$state/begun" 2>/dev/null || true)
+echo "$phase" > "$state/begun"
+sync
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
@@ -36,6 +41,7 @@ check() {
 finish() {
 	echo "# boot $phase: $((n - failed)) passed, $failed failed"
 	echo "$1" > "$state/phase"
+	rm -f "$state/begun"
 	sync
 	if [ "$1" = 2 ]; then
 		systemctl reboot
@@ -105,15 +111,29 @@ gid_index() {
 	done
 	return 1
 }
+port_active() {
+	for _ in $(seq 40); do
+		grep -q ACTIVE /sys/class/infiniband/sodp0/ports/1/state 2>/dev/null && return 0
+		sleep 0.5
+	done
+	cat /sys/class/infiniband/sodp0/ports/1/state
+	return 1
+}
+# perftest_odp TOOL PORT ARGS: server and client on sodp0.  The server is
+# bounded by its own timeout, and the client starts only once the server
+# listens: a client that finds no listener gives up at once.
 perftest_odp() {
 	tool=$1 port=$2
 	shift 2
-	"$tool" -d sodp0 -x "$gid" --odp -F -n 200 -p "$port" "$@" > /tmp/srv 2>&1 &
+	timeout 180 "$tool" -d sodp0 -x "$gid" --odp -F -n 200 -p "$port" "$@" > /tmp/srv 2>&1 &
 	srv=$!
-	sleep 2
+	for _ in $(seq 100); do
+		ss -ltn "sport = :$port" | grep -q LISTEN && break
+		sleep 0.2
+	done
 	timeout 120 "$tool" -d sodp0 -x "$gid" --odp -F -n 200 -p "$port" "$@" 10.0.2.15 > /tmp/cli 2>&1
 	crc=$?
-	timeout 30 sh -c "wait $srv" 2>/dev/null
+	[ "$crc" = 0 ] || kill "$srv" 2>/dev/null
 	wait "$srv"
 	src=$?
 	cat /tmp/cli
@@ -128,13 +148,19 @@ perftest_odp() {
 purged() {
 	s=$(dkms status sodp)
 	[ -z "$s" ] || { echo "dkms still has: $s"; return 1; }
-	left=$(ls -d /usr/src/sodp-* /lib/modules/*/updates/dkms/sodp.ko* \
-		/usr/lib/*/libibverbs/libsodp-rdmav34.so /etc/libibverbs.d/sodp.driver \
-		/usr/lib/modules-load.d/sodp.conf /etc/sodp 2>/dev/null)
+	left=$(ls -d /usr/src/sodp-* /var/lib/dkms/sodp /lib/modules/*/updates/dkms/sodp.ko* \
+		/usr/lib/*/libibverbs/libsodp-rdmav*.so /etc/libibverbs.d/sodp.driver \
+		/usr/lib/modules-load.d/sodp.conf /etc/sodp /usr/libexec/sodp \
+		/usr/lib/systemd/system/sodp-links.service \
+		/etc/systemd/system/*.wants/sodp-links.service 2>/dev/null)
 	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
 }
 
 echo "# boot $phase of the install guest, kernel $kver"
+if [ -n "$begun" ]; then
+	not_ok "the boot before this one ended in the middle of phase $begun (a panic?)"
+	finish end
+fi
 case $phase in
 1)
 	cd "$here/debs" || { not_ok "no packages in $here/debs"; finish end; }
@@ -155,11 +181,14 @@ case $phase in
 	finish 2
 	;;
 2)
-	check "sodp was loaded at boot (modules-load.d)" sh -c 'lsmod | grep "^sodp "'
+	# sodp-links.service loads it too: the journal says who did.
+	check "sodp was loaded at boot by systemd-modules-load (modules-load.d)" \
+		sh -c "journalctl -b -o cat -u systemd-modules-load.service | grep \"Inserted module 'sodp'\""
 	check "sodp-links.service is active" unit_state is-active active
 	check "sodp0 came back on eth0" link_on sodp0 eth0
 	ip link set eth0 up
 	ip addr add 10.0.2.15/24 dev eth0
+	check "sodp0's port goes ACTIVE with eth0 up" port_active
 	check "ibv_devinfo -d sodp0: the provider loads, the port is active" devinfo_clean
 	check "sodp0 reports ODP capabilities" odp_caps
 	if gid=$(gid_index 10.0.2.15); then

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# shellcheck shell=bash
 # The package lane's roots, sourced after tools/vm/lib.sh.  Neither is the
 # guest root of the test suite, so neither changes that root's key:
 #   the package build root  builds the .deb files (debian/control's
@@ -6,13 +7,14 @@
 #   an install root         a machine as a user of sodp has it before
 #                           installing sodp: systemd, a Debian kernel with
 #                           its headers, rdma-core, perftest and DKMS.  The
-#                           guest that boots it has no network, so what
-#                           `apt install ./*.deb` would download (dkms and
-#                           the compiler) is there already.
+#                           guest that boots it reaches no network (QEMU's
+#                           restricted user NIC), so what `apt install
+#                           ./*.deb` would download (dkms and the compiler)
+#                           is there already.
 
 SODP_PKG_BUILD_PACKAGES="
 	build-essential debhelper dh-dkms cmake ninja-build pkg-config python3
-	libibverbs-dev libnl-3-dev libnl-route-3-dev
+	libibverbs-dev
 "
 SODP_INSTALL_PACKAGES="
 	systemd-sysv udev kmod iproute2 procps initramfs-tools
