@@ -16,7 +16,8 @@ rmmod sodp
 ls /sys/kernel/debug/slab/*/alloc_traces > /dev/null 2>&1 ||
 	fail "no SLUB allocation traces: boot the guest with SODP_VM_APPEND='slub_debug=U,kmalloc-*'"
 
-# Not counted: reading alloc_traces itself (__debugfs_file_get), the
+# Not counted: reading alloc_traces itself (__debugfs_file_get; on 6.12,
+# debugfs_file_get, which allocates on a file's first open), the
 # guest's 9p root filesystem caching dentries (v9fs_*), its netfs read
 # queues (netfs_*: +209 in kmalloc-512 over 20 cycles on the debug kernel,
 # where each cycle reads sodp.ko through 9p; sodp never calls netfs) and
@@ -31,7 +32,7 @@ live_by_site() {	# "cache|function count" for every kmalloc allocation site
 		c=$(basename "$(dirname "$f")")
 		awk -v c="$c" '/^ *[0-9]+ [^ ]/ { split($2, fn, "+"); n[c "|" fn[1]] += $1 }
 			END { for (k in n) print k, n[k] }' "$f"
-	done | grep -v -e '|__debugfs_file_get ' -e '|v9fs_' -e '|netfs_' -e '|__pcs_' \
+	done | grep -v -e '|__debugfs_file_get ' -e '|debugfs_file_get ' -e '|v9fs_' -e '|netfs_' -e '|__pcs_' \
 		-e '|p9_' -e '|p9pdu_' -e '|virtqueue_' -e '|want_pages_array ' \
 		-e '|kmem_cache_free ' | sort
 }

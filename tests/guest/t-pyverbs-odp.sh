@@ -43,7 +43,17 @@ case $(rc_of rxe0) in
 0|1) ;;
 *) fail "test_odp on rxe0 died (exit $(rc_of rxe0)): no yardstick" ;;
 esac
-[ "$r_ok" -gt 0 ] || fail "no test passed on rxe0: the set-up is broken"
+# rxe0 is the yardstick, unless this kernel's rxe has no ODP at all (6.12:
+# rxe's ODP is newer): then pyverbs skips each of its ODP tests with "No
+# ODP caps", and the yardstick is a skipped check, not a broken set-up.
+r_noodp=$(grep -c '^skip	.*No ODP caps' "$work/rxe0/test_odp.log" || true)
+r_other=$(grep -v -c -e '^skip	.*No ODP caps' -e '^skip	.*Create XRCD' \
+	-e '^start	' "$work/rxe0/test_odp.log" || true)
+if [ "$r_ok" = 0 ] && [ "$r_noodp" -gt 0 ] && [ "$r_other" = 0 ]; then
+	echo "SKIP: rxe0 as the yardstick: this kernel's rxe has no ODP capabilities ($r_noodp test_odp tests skipped on it with 'No ODP caps')"
+else
+	[ "$r_ok" -gt 0 ] || fail "no test passed on rxe0: the set-up is broken"
+fi
 if [ "$s_bad" -gt 0 ]; then
 	grep -B2 -A30 '^ERROR:\|^FAIL:' "$work/sodp0/test_odp.out" | head -n 120
 	fail "$s_bad test_odp tests failed on sodp0"

@@ -15,17 +15,25 @@ modprobe sch_netem 2>/dev/null || true
 ALL="delay 1ms reorder 25% 50% loss 2% duplicate 1%"
 status=0
 
-# impair NETEM-ARGS: the same netem qdisc on vethA and, in ns1, vethB.
+# impair NETEM-ARGS: the same netem qdisc on vethA and vethB.
 impair() {
-	tc qdisc replace dev vethA root netem "$@" &&
-		in_ns1 tc qdisc replace dev vethB root netem "$@"
+	on_veth_a tc qdisc replace dev vethA root netem "$@" &&
+		on_veth_b tc qdisc replace dev vethB root netem "$@"
 }
 
 # lossy A_TYPE B_TYPE IMPAIRMENT MR [TESTS]: one rc_lossy run.
 lossy() {
 	local a=$1 b=$2 imp=$3 mr=$4 tests=${5:-}
 	echo "== rc_lossy ${a}A -> ${b}B, $mr MRs, netem $imp"
-	topo_split "$a" "$b" || { echo "FAIL: cannot build ${a}A <-> ${b}B"; status=1; return; }
+	topo_split "$a" "$b" || {
+		# Two rxe devices need one of them in ns1 (topo.sh).
+		if [ "$TOPO_RXE_NO_NETNS" = 1 ]; then
+			echo "SKIP: rc-lossy ${a}A -> ${b}B: this kernel's rxe receives in the initial namespace only"
+			topo_teardown
+			return
+		fi
+		echo "FAIL: cannot build ${a}A <-> ${b}B"; status=1; return
+	}
 	# shellcheck disable=SC2086
 	impair $imp || { echo "FAIL: tc netem $imp"; status=1; return; }
 	local before

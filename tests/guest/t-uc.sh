@@ -33,8 +33,8 @@ for pair in "${lossy[@]}"; do
 	read -r a b <<< "$pair"
 	echo "== uc_ops lossy ${a}A -> ${b}B, netem loss 5%"
 	topo_split "$a" "$b" || fail "cannot build ${a}A <-> ${b}B"
-	if tc qdisc replace dev vethA root netem loss 5% &&
-	   in_ns1 tc qdisc replace dev vethB root netem loss 5%; then
+	if on_veth_a tc qdisc replace dev vethA root netem loss 5% &&
+	   on_veth_b tc qdisc replace dev vethB root netem loss 5%; then
 		UC_OPS_EXPECT_LOSS=1 "$(cprog uc_ops)" -d "${a}A" -D "${b}B" \
 			-t lossy || status=1
 	else

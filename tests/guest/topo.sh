@@ -25,11 +25,19 @@
 #       remove whatever a topology built (also one left by a killed test);
 #       safe to call at any time.  Call it before building one.
 #
-# After a successful topo_*: TOPO_KIND (two-stacks|split|loopback), TOPO_A_TYPE,
+#   Which end lives in ns1: B's, except where this kernel's rxe receives in
+#   the initial namespace only (6.12: no per-namespace sockets) and B is an
+#   rxe device facing a sodp A; there A's end (vethA, ${A_TYPE}A, side A's
+#   processes) moves to ns1 and B's stays in the initial namespace
+#   (TOPO_NS_SIDE=a).  The first topology that meets it finds out and is
+#   built again that way; on_a/on_b and on_veth_a/on_veth_b follow.
+#
+# After a successful topo_*: TOPO_KIND (two-stacks|split|loopback), TOPO_NS_SIDE (a|b), TOPO_A_TYPE,
 # TOPO_B_TYPE, TOPO_A_DEV, TOPO_B_DEV, TOPO_A_IP4, TOPO_B_IP4, TOPO_A_IP6,
 # TOPO_B_IP6, and GID indexes TOPO_A_GID4, TOPO_A_GID6, TOPO_B_GID4,
 # TOPO_B_GID6.  on_a/on_b CMD... run CMD on that side (B: inside ns1 for two
-# stacks); in_ns1 CMD... runs CMD in ns1.  topo_* return non-zero after
+# stacks); in_ns1 CMD... runs CMD in ns1; on_veth_a/on_veth_b CMD... run CMD
+# where vethA/vethB are (tc netem on both ends).  topo_* return non-zero after
 # printing "topo: ..." on failure; they never exit the caller.
 #
 # Also: gid_index DEV v4|v6 (the RoCE v2 GID index for an address family),
@@ -44,14 +52,21 @@ TOPO_STATE=/run/sodp-topo
 TOPO_RUN_TIMEOUT=${TOPO_RUN_TIMEOUT:-60}	# seconds for each tool run
 # Every device and netdev a topology may create, for teardown.
 _TOPO_DEVS="rxeA rxeB rxeL sodpA sodpB sodpL"
-_TOPO_NETDEVS="vethA vethL"
+_TOPO_NETDEVS="vethA vethB vethL"
+# "no" once a topology found that rxe receives in the initial namespace only.
+_TOPO_RXE_NETNS=/run/sodp-topo-rxe-netns
+TOPO_NS_SIDE=b
 
 _topo_err() { echo "topo: $*" >&2; }
 
 in_ns1() { ip netns exec "$TOPO_NS" "$@"; }
-on_a() { "$@"; }
+on_veth_a() { if [ "${TOPO_NS_SIDE:-b}" = a ]; then in_ns1 "$@"; else "$@"; fi; }
+on_veth_b() { if [ "${TOPO_NS_SIDE:-b}" = a ]; then "$@"; else in_ns1 "$@"; fi; }
+on_a() {
+	if [ "${TOPO_KIND:-}" = two-stacks ]; then on_veth_a "$@"; else "$@"; fi
+}
 on_b() {
-	if [ "${TOPO_KIND:-}" = two-stacks ]; then in_ns1 "$@"; else "$@"; fi
+	if [ "${TOPO_KIND:-}" = two-stacks ]; then on_veth_b "$@"; else "$@"; fi
 }
 # _topo_on SIDE CMD...: SIDE is a or b.
 _topo_on() {
@@ -171,6 +186,20 @@ _topo_veth() {
 # namespace (sodp: ib_alloc_device_with_net) or in the initial one (rxe):
 # in the latter case move it, which needs exclusive mode and the driver's
 # disassociate_ucontext.
+# _topo_rxe_receives NS: whether an rxe device in NS can receive.  rxe
+# without per-namespace sockets (6.12's) opens UDP port 4791 in the
+# initial namespace only, so a device of it in NS would never see a packet
+# and every peer's request would time out.  Sets TOPO_RXE_NO_NETNS=1 when
+# it cannot, for tests that skip such pairings.
+TOPO_RXE_NO_NETNS=0
+_topo_rxe_receives() {
+	ip netns exec "$1" cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+		awk '$2 ~ /:12B7$/ { found = 1 } END { exit !found }' && return 0
+	TOPO_RXE_NO_NETNS=1
+	_topo_err "rxe in $1 has no UDP socket on port 4791 there: this kernel's rxe receives in the initial namespace only"
+	return 1
+}
+
 _topo_add_dev() {
 	local type=$1 name=$2 ndev=$3 ns=${4:-}
 	_topo_need_type "$type" || return 1
@@ -181,6 +210,7 @@ _topo_add_dev() {
 	fi
 	ip netns exec "$ns" rdma link add "$name" type "$type" netdev "$ndev" ||
 		{ _topo_err "rdma link add $name type $type netdev $ndev failed (in $ns)"; return 1; }
+	[ "$type" != rxe ] || _topo_rxe_receives "$ns" || return 1
 	ip netns exec "$ns" test -e "/sys/class/infiniband/$name" && return 0
 	if [ ! -e "/sys/class/infiniband/$name" ]; then
 		_topo_err "$name was created but is visible in no namespace"
@@ -201,75 +231,103 @@ _topo_save() {	# remember what teardown must undo, across processes
 	echo "$2" > "$TOPO_STATE/$1"
 }
 
-topo_two_stacks() {
-	local a=$1 b=$2 mode _g4 _g6
-	topo_teardown
-	TOPO_KIND='' TOPO_A_TYPE=$a TOPO_B_TYPE=$b TOPO_A_DEV=${a}A TOPO_B_DEV=${b}B
-	TOPO_A_IP4=10.9.2.1 TOPO_B_IP4=10.9.2.2 TOPO_A_IP6=fd00:2::1 TOPO_B_IP6=fd00:2::2
+topo_two_stacks() { _topo_build two-stacks "$@"; }
+topo_split() { _topo_build split "$@"; }
 
-	# Exclusive mode first: the switch is refused once ns1 exists.
-	mode=$(_topo_netns_mode)
-	[ -e "$TOPO_STATE/netns-mode" ] || _topo_save netns-mode "${mode:-shared}"
-	_topo_set_netns_mode exclusive || return 1
-	ip netns add "$TOPO_NS" || { _topo_err "ip netns add $TOPO_NS"; return 1; }
-	in_ns1 ip link set lo up
-	_topo_veth vethA vethB "$TOPO_A_IP4/24" "$TOPO_A_IP6/64" "$TOPO_NS" || return 1
-	in_ns1 sh -c "ip addr add $TOPO_B_IP4/24 dev vethB &&
-		ip -6 addr add $TOPO_B_IP6/64 dev vethB nodad && ip link set vethB up" ||
-		{ _topo_err "configuring vethB in $TOPO_NS"; return 1; }
-
-	_topo_add_dev "$a" "$TOPO_A_DEV" vethA || return 1
-	_topo_add_dev "$b" "$TOPO_B_DEV" vethB "$TOPO_NS" || return 1
-	TOPO_KIND=two-stacks
-	_topo_side_ready a "$TOPO_A_DEV" || return 1
-	TOPO_A_GID4=$_g4 TOPO_A_GID6=$_g6
-	_topo_side_ready b "$TOPO_B_DEV" || return 1
-	TOPO_B_GID4=$_g4 TOPO_B_GID6=$_g6
-	# Resolve neighbours both ways now, so the first RDMA packets are not
-	# dropped waiting for ARP/ND (a ~1 s retransmission stall otherwise).
-	ping -q -c 1 -W 5 "$TOPO_B_IP4" > /dev/null &&
-		ping -q -6 -c 1 -W 5 "$TOPO_B_IP6" > /dev/null &&
-		in_ns1 ping -q -c 1 -W 5 "$TOPO_A_IP4" > /dev/null &&
-		in_ns1 ping -q -6 -c 1 -W 5 "$TOPO_A_IP6" > /dev/null ||
-		{ _topo_err "no IP connectivity across vethA-vethB"; return 1; }
-	export TOPO_KIND TOPO_A_TYPE TOPO_B_TYPE TOPO_A_DEV TOPO_B_DEV TOPO_A_IP4 TOPO_B_IP4 \
-		TOPO_A_IP6 TOPO_B_IP6 TOPO_A_GID4 TOPO_A_GID6 TOPO_B_GID4 TOPO_B_GID6
+# _topo_build KIND A_TYPE B_TYPE: topo_two_stacks or topo_split, with B's
+# end in ns1, or A's when B must stay in the initial namespace (an rxe
+# that receives nowhere else, found out by the first attempt).
+_topo_build() {
+	local kind=$1 a=$2 b=$3 side=b
+	[ "$b" != rxe ] || [ "$a" = rxe ] ||
+		[ "$(cat "$_TOPO_RXE_NETNS" 2>/dev/null)" != no ] || side=a
+	TOPO_RXE_NO_NETNS=0
+	_topo_build_side "$kind" "$a" "$b" "$side" && return 0
+	[ "$TOPO_RXE_NO_NETNS" = 1 ] && [ "$side" = b ] && [ "$a" != rxe ] ||
+		return 1
+	echo no > "$_TOPO_RXE_NETNS"
+	_topo_err "building it again with ${a}A in $TOPO_NS and ${b}B in the initial namespace"
+	_topo_build_side "$kind" "$a" "$b" a
 }
 
-topo_split() {
-	local a=$1 b=$2 mode _g4 _g6
+# _topo_build_side KIND A_TYPE B_TYPE NS_SIDE
+_topo_build_side() {
+	local kind=$1 a=$2 b=$3 mode _g4 _g6 here there hip4 hip6 tip4 tip6
 	topo_teardown
-	TOPO_KIND='' TOPO_A_TYPE=$a TOPO_B_TYPE=$b TOPO_A_DEV=${a}A TOPO_B_DEV=${b}B
+	TOPO_KIND='' TOPO_NS_SIDE=$4 TOPO_A_TYPE=$a TOPO_B_TYPE=$b TOPO_A_DEV=${a}A TOPO_B_DEV=${b}B
 	TOPO_A_IP4=10.9.2.1 TOPO_B_IP4=10.9.2.2 TOPO_A_IP6=fd00:2::1 TOPO_B_IP6=fd00:2::2
 
-	# Shared mode first: the switch is refused once ns1 exists.
+	# Exclusive mode for two stacks (each sees only its own device),
+	# shared for a split (one process opens both).  First: the switch is
+	# refused once ns1 exists.
 	mode=$(_topo_netns_mode)
 	[ -e "$TOPO_STATE/netns-mode" ] || _topo_save netns-mode "${mode:-shared}"
-	_topo_set_netns_mode shared || return 1
+	if [ "$kind" = two-stacks ]; then
+		_topo_set_netns_mode exclusive || return 1
+	else
+		_topo_set_netns_mode shared || return 1
+	fi
 	ip netns add "$TOPO_NS" || { _topo_err "ip netns add $TOPO_NS"; return 1; }
 	in_ns1 ip link set lo up
-	_topo_veth vethA vethB "$TOPO_A_IP4/24" "$TOPO_A_IP6/64" "$TOPO_NS" || return 1
-	in_ns1 sh -c "ip addr add $TOPO_B_IP4/24 dev vethB &&
-		ip -6 addr add $TOPO_B_IP6/64 dev vethB nodad && ip link set vethB up" ||
-		{ _topo_err "configuring vethB in $TOPO_NS"; return 1; }
-	_topo_add_dev "$a" "$TOPO_A_DEV" vethA || return 1
-	_topo_need_type "$b" || return 1
-	in_ns1 rdma link add "$TOPO_B_DEV" type "$b" netdev vethB ||
-		{ _topo_err "rdma link add $TOPO_B_DEV type $b netdev vethB failed (in $TOPO_NS)"; return 1; }
-	# Shared mode: both devices are seen from here, with B's GIDs.
-	TOPO_KIND=split
-	_topo_side_ready a "$TOPO_A_DEV" || return 1
-	TOPO_A_GID4=$_g4 TOPO_A_GID6=$_g6
-	_topo_side_ready a "$TOPO_B_DEV" || return 1
-	TOPO_B_GID4=$_g4 TOPO_B_GID6=$_g6
-	ping -q -c 1 -W 5 "$TOPO_B_IP4" > /dev/null &&
-		ping -q -6 -c 1 -W 5 "$TOPO_B_IP6" > /dev/null &&
-		in_ns1 ping -q -c 1 -W 5 "$TOPO_A_IP4" > /dev/null &&
-		in_ns1 ping -q -6 -c 1 -W 5 "$TOPO_A_IP6" > /dev/null ||
+	# here: the side in the initial namespace; there: the side in ns1.
+	if [ "$TOPO_NS_SIDE" = b ]; then here=A there=B; else here=B there=A; fi
+	eval "hip4=\$TOPO_${here}_IP4 hip6=\$TOPO_${here}_IP6"
+	eval "tip4=\$TOPO_${there}_IP4 tip6=\$TOPO_${there}_IP6"
+	_topo_veth "veth$here" "veth$there" "$hip4/24" "$hip6/64" "$TOPO_NS" || return 1
+	in_ns1 sh -c "ip addr add $tip4/24 dev veth$there &&
+		ip -6 addr add $tip6/64 dev veth$there nodad && ip link set veth$there up" ||
+		{ _topo_err "configuring veth$there in $TOPO_NS"; return 1; }
+
+	if [ "$kind" = two-stacks ]; then
+		if [ "$TOPO_NS_SIDE" = b ]; then
+			_topo_add_dev "$a" "$TOPO_A_DEV" vethA || return 1
+			_topo_add_dev "$b" "$TOPO_B_DEV" vethB "$TOPO_NS" || return 1
+		else
+			_topo_add_dev "$a" "$TOPO_A_DEV" vethA "$TOPO_NS" || return 1
+			_topo_add_dev "$b" "$TOPO_B_DEV" vethB || return 1
+		fi
+		TOPO_KIND=two-stacks
+		_topo_side_ready a "$TOPO_A_DEV" || return 1
+		TOPO_A_GID4=$_g4 TOPO_A_GID6=$_g6
+		_topo_side_ready b "$TOPO_B_DEV" || return 1
+		TOPO_B_GID4=$_g4 TOPO_B_GID6=$_g6
+	else
+		# The device on ns1's end is created from inside ns1, where its
+		# netdev lives; shared mode shows both devices here, with B's GIDs.
+		if [ "$TOPO_NS_SIDE" = b ]; then
+			_topo_add_dev "$a" "$TOPO_A_DEV" vethA || return 1
+			_topo_split_dev_in_ns1 "$b" "$TOPO_B_DEV" vethB || return 1
+		else
+			_topo_split_dev_in_ns1 "$a" "$TOPO_A_DEV" vethA || return 1
+			_topo_add_dev "$b" "$TOPO_B_DEV" vethB || return 1
+		fi
+		TOPO_KIND=split
+		_topo_side_ready a "$TOPO_A_DEV" || return 1
+		TOPO_A_GID4=$_g4 TOPO_A_GID6=$_g6
+		_topo_side_ready a "$TOPO_B_DEV" || return 1
+		TOPO_B_GID4=$_g4 TOPO_B_GID6=$_g6
+	fi
+	# Resolve neighbours both ways now, so the first RDMA packets are not
+	# dropped waiting for ARP/ND (a ~1 s retransmission stall otherwise).
+	on_veth_a ping -q -c 1 -W 5 "$TOPO_B_IP4" > /dev/null &&
+		on_veth_a ping -q -6 -c 1 -W 5 "$TOPO_B_IP6" > /dev/null &&
+		on_veth_b ping -q -c 1 -W 5 "$TOPO_A_IP4" > /dev/null &&
+		on_veth_b ping -q -6 -c 1 -W 5 "$TOPO_A_IP6" > /dev/null ||
 		{ _topo_err "no IP connectivity across vethA-vethB"; return 1; }
-	_topo_check_mtu "$TOPO_A_DEV" && _topo_check_mtu "$TOPO_B_DEV" || return 1
-	export TOPO_KIND TOPO_A_TYPE TOPO_B_TYPE TOPO_A_DEV TOPO_B_DEV TOPO_A_IP4 TOPO_B_IP4 \
-		TOPO_A_IP6 TOPO_B_IP6 TOPO_A_GID4 TOPO_A_GID6 TOPO_B_GID4 TOPO_B_GID6
+	if [ "$kind" = split ]; then
+		_topo_check_mtu "$TOPO_A_DEV" && _topo_check_mtu "$TOPO_B_DEV" || return 1
+	fi
+	export TOPO_KIND TOPO_NS_SIDE TOPO_A_TYPE TOPO_B_TYPE TOPO_A_DEV TOPO_B_DEV \
+		TOPO_A_IP4 TOPO_B_IP4 TOPO_A_IP6 TOPO_B_IP6 \
+		TOPO_A_GID4 TOPO_A_GID6 TOPO_B_GID4 TOPO_B_GID6
+}
+
+# _topo_split_dev_in_ns1 TYPE NAME NETDEV: a split's device on ns1's end.
+_topo_split_dev_in_ns1() {
+	_topo_need_type "$1" || return 1
+	in_ns1 rdma link add "$2" type "$1" netdev "$3" ||
+		{ _topo_err "rdma link add $2 type $1 netdev $3 failed (in $TOPO_NS)"; return 1; }
+	[ "$1" != rxe ] || _topo_rxe_receives "$TOPO_NS"
 }
 
 # _topo_check_mtu DEV: with TOPO_MTU of 4200 or more (room for a 4096-byte
@@ -353,7 +411,7 @@ topo_teardown() {
 		_topo_set_netns_mode "$(cat "$TOPO_STATE/netns-mode")" &&
 			rm -f "$TOPO_STATE/netns-mode" || true
 	fi
-	TOPO_KIND=
+	TOPO_KIND= TOPO_NS_SIDE=b
 	return 0
 }
 
@@ -387,7 +445,10 @@ topo_exchange() {
 	# Not through _topo_on: $! must be the server itself (ip netns exec
 	# execs timeout, which passes a kill on to the tool), not a subshell.
 	pfx=()
-	[ "$sside" = a ] || [ "$TOPO_KIND" != two-stacks ] || pfx=(ip netns exec "$TOPO_NS")
+	if [ "$TOPO_KIND" = two-stacks ] && { [ "$sside" = a ] && [ "$TOPO_NS_SIDE" = a ] ||
+	   [ "$sside" = b ] && [ "$TOPO_NS_SIDE" != a ]; }; then
+		pfx=(ip netns exec "$TOPO_NS")
+	fi
 	"${pfx[@]}" timeout "$TOPO_RUN_TIMEOUT" "$tool" -d "$sdev" "$gflag" "$sgid" \
 		-p "$port" "$@" > "$out.server" 2>&1 < /dev/null &
 	spid=$!
