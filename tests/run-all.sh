@@ -6,9 +6,25 @@
 # reasons above it); exits non-zero on any failure.
 # --full: every case of every guest test (tests/guest/run-tests.sh --full);
 # without it, the quick suite CI runs.
+# --kernel backports|6.12: the guest tests' kernel (default backports, the
+# guest root's own).  The other kernel gets sodp built for it and the ODP
+# and RC tests ($other_tests) in a guest of its own: the second-kernel lane.
 set -u
-full=
-[ "${1:-}" = --full ] && full=--full
+full= kernel=backports
+while [ $# -gt 0 ]; do
+	case $1 in
+	--full) full=--full ;;
+	--kernel) kernel=${2:-}; shift ;;
+	*) echo "usage: run-all.sh [--full] [--kernel backports|6.12]" >&2; exit 2 ;;
+	esac
+	shift
+done
+case $kernel in
+backports) other=6.12 ;;
+6.12) other=backports ;;
+*) echo "run-all.sh: --kernel is backports or 6.12, not '$kernel'" >&2; exit 2 ;;
+esac
+other_tests="=t-odp =t-odp-fallback =t-rc-ops =t-rc-ops-odp"
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 cd "$top"
 vm=tools/sodp-vm
@@ -48,7 +64,7 @@ rc=$?
 [ "$rc" = 0 ] || cat build/lint.log
 result lint/kernel "$rc"
 
-echo "== the other kernel"
+echo "== trixie's 6.12"
 tools/vm/build-lts.sh > build/build-lts.log 2>&1
 rc=$?
 [ "$rc" = 0 ] || cat build/build-lts.log
@@ -80,32 +96,49 @@ rc=$?
 [ "$rc" != 0 ] && [ "$(echo "$out" | grep -c 'booting once more')" = 1 ]
 result harness/early-panic-rebooted-once $?
 
-echo "== guest tests"
+# guest_tests LOG LABEL RC: count LOG's tests into the totals; a run that
+# failed with no failed test (kernel report, unload failure), or that ran
+# nothing, is a failure of LABEL/run or LABEL/ran-nothing.
+guest_tests() {
+	local log=$1 label=$2 rc=$3 n_ok n_bad
+	n_ok=$(grep '^ok ' "$log" | grep -vc ' # SKIP ')
+	n_bad=$(grep -c '^not ok ' "$log")
+	pass=$((pass + n_ok))
+	failed=$((failed + n_bad))
+	# Whole tests skipped, and checks a passing test left out (run-tests.sh).
+	skipped=$((skipped + $(grep -c -e '^ok .* # SKIP ' -e '^# skipped check in ' "$log")))
+	[ "$n_bad" = 0 ] || failures="$failures $(sed -n "s|^not ok [0-9]* - \([^ ]*\).*|$label/\1|p" "$log" | tr '\n' ' ')"
+	if [ "$rc" != 0 ] && [ "$n_bad" = 0 ]; then
+		result "$label/run" "$rc"
+	elif [ "$n_ok" = 0 ] && [ "$n_bad" = 0 ]; then
+		result "$label/ran-nothing" 1
+	fi
+}
+
+echo "== guest tests ($kernel)"
 # Per-allocation-site object counts in the kmalloc caches, for leak checks.
 limit=3600
 [ -z "$full" ] || limit=7200
-SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh --timeout "$limit" -- tests/guest/run-tests.sh $full |
+SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh --kernel "$kernel" \
+	--timeout "$limit" -- tests/guest/run-tests.sh $full |
 	tee build/guest-tests.log
-rc=${PIPESTATUS[0]}
-n_ok=$(grep '^ok ' build/guest-tests.log | grep -vc ' # SKIP ')
-n_bad=$(grep -c '^not ok ' build/guest-tests.log)
-# Whole tests skipped, and checks a passing test left out (run-tests.sh).
-n_skip=$(grep -c -e '^ok .* # SKIP ' -e '^# skipped check in ' build/guest-tests.log)
-pass=$((pass + n_ok))
-failed=$((failed + n_bad))
-skipped=$((skipped + n_skip))
-[ "$n_bad" = 0 ] || failures="$failures $(sed -n 's/^not ok [0-9]* - \([^ ]*\).*/guest\/\1/p' build/guest-tests.log | tr '\n' ' ')"
-# The run itself failing (kernel report, unload failure) is a failure too.
-if [ "$rc" != 0 ] && [ "$n_bad" = 0 ]; then
-	result guest/run "$rc"
-elif [ "$n_ok" = 0 ] && [ "$n_bad" = 0 ]; then
-	result guest/ran-nothing 1
-fi
+guest_tests build/guest-tests.log guest "${PIPESTATUS[0]}"
+
+echo "== the ODP and RC tests on the other kernel ($other)"
+SODP_VM_APPEND="slub_debug=U,kmalloc-*" tools/vm/run.sh --kernel "$other" \
+	--timeout 1800 -- tests/guest/run-tests.sh $full $other_tests |
+	tee build/guest-tests-other.log
+guest_tests build/guest-tests-other.log "guest-$other" "${PIPESTATUS[0]}"
 
 if [ "$skipped" -gt 0 ]; then
 	echo "skipped, with the reason:"
-	grep -e '^ok .* # SKIP ' -e '^# skipped check in ' build/guest-tests.log |
-		sed -e 's/^ok [0-9]* - /  /' -e 's/^# skipped check in /  /'
+	for log in build/guest-tests.log build/guest-tests-other.log; do
+		tag=
+		[ "$log" = build/guest-tests.log ] || tag="($other) "
+		grep -e '^ok .* # SKIP ' -e '^# skipped check in ' "$log" |
+			sed -e "s/^ok [0-9]* - /  $tag/" \
+			    -e "s/^# skipped check in /  $tag/"
+	done
 fi
 # CI keeps only the head and the tail of a long output (about the last 20
 # lines): repeat, next to the summary, each failed guest test's last lines
@@ -113,7 +146,7 @@ fi
 # ok" lines and "# failed:" lists, FAIL and Bail out lines, time-outs.
 # Summaries that count no failure ("# 12 passed, 0 failed") are left out:
 # they once filled the excerpt and pushed out the one line that mattered.
-awk '
+awk -v other="$other" '
 	function report(i) {
 		print "  -- last lines of " name ":"
 		for (i = (n > 6 ? n - 6 : 0); i < n; i++)
@@ -125,7 +158,7 @@ awk '
 			print "  (no failing check named: see its last lines)"
 		inlog = 0
 	}
-	/^not ok / { name = $5; n = 0; nwhy = 0; infailed = 0; inlog = 1; next }
+	/^not ok / { name = (FILENAME ~ /other/ ? "(" other ") " : "") $5; n = 0; nwhy = 0; infailed = 0; inlog = 1; next }
 	inlog && /^#   / {
 		line = substr($0, 5)
 		tail[n++ % 6] = line
@@ -141,7 +174,8 @@ awk '
 		next
 	}
 	inlog { report() }
-	END { if (inlog) report() }' build/guest-tests.log | cut -c1-300
+	END { if (inlog) report() }' build/guest-tests.log build/guest-tests-other.log |
+	cut -c1-300
 [ -z "$failures" ] || echo "failed:$failures"
 echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

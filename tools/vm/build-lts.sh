@@ -5,43 +5,23 @@
 #
 # The headers are Debian's current linux-headers-<ver>-amd64 (whatever
 # trixie's linux-headers-amd64 depends on now), its -common half and
-# linux-kbuild-<ver>, from the pool (checked by pool.sh) and unpacked once
-# under $SODP_CACHE/lts-<ver>.  They are laid over the guest root's
-# /usr/src and /usr/lib in a private mount namespace, so the root itself,
-# and its key, stay as they are; the root's gcc-14 is trixie's, the
+# linux-kbuild-<ver>, as lts-kernel.sh unpacks them.  They are laid over
+# the guest root's /usr/src and /usr/lib in a private mount namespace, so
+# the root itself, and its key, stay as they are; the root's gcc-14 is trixie's, the
 # compiler that built that kernel.
 #
 # Objects go to build/kernel/<release>/ (6.12's kbuild has no MO=, so the
-# sources are copied there first).  Nothing is run: booting 6.12 in the
-# guest is not done yet.
+# sources are copied there first), where a guest booted on 6.12
+# (run.sh --kernel 6.12) loads it from.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 root=$(build_root)
 [ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
 
-# trixie's linux-headers-amd64 -> linux-headers-<release>
-idx=$(SODP_SUITES=trixie pool_index trixie binary-amd64/Packages)
-dep=$(awk '/^Package: linux-headers-amd64$/ { p = 1 }
-	p && /^Depends:/ { print $2; exit }' "$idx")
-[ -n "$dep" ] || die "trixie's linux-headers-amd64 names no headers package"
-rel=${dep#linux-headers-}
+hdir=$("$SODP_TOP/tools/vm/lts-kernel.sh")
+rel=$(cat "$hdir/release")
 rel=${rel%-amd64}
-ver=$(SODP_SUITES=trixie pool_version binary-amd64/Packages "$dep")
-hdir="$SODP_CACHE/lts-$rel"
-
-if [ ! -e "$hdir/.sodp-complete" ]; then
-	rm -rf "$hdir"
-	mkdir -p "$hdir.tmp"
-	for p in "linux-headers-$rel-amd64_${ver}_amd64.deb" \
-		 "linux-headers-$rel-common_${ver}_all.deb" \
-		 "linux-kbuild-${rel}_${ver}_amd64.deb"; do
-		deb=$(SODP_SUITES=trixie pool_fetch "l/linux/$p" "$p")
-		dpkg-deb -x "$deb" "$hdir.tmp"
-	done
-	touch "$hdir.tmp/.sodp-complete"
-	mv "$hdir.tmp" "$hdir"
-fi
 
 out="$SODP_TOP/build/kernel/$rel-amd64"
 rm -rf "$out"
@@ -52,7 +32,7 @@ mkdir -p "$SODP_TOP/build/include"
 rm -rf "$SODP_TOP/build/include/rdma"
 cp -r "$SODP_TOP/include/rdma" "$SODP_TOP/build/include/"
 
-log "building sodp.ko for $rel-amd64 (trixie's LTS; compile only)"
+log "building sodp.ko for $rel-amd64 (trixie's LTS)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 unshare --mount --propagation private -- sh -c '

@@ -5,6 +5,9 @@
 # Boot a guest on the cached root, run CMD from the repository root, and
 # exit with CMD's status; a kernel report in the guest log, a failed sodp
 # unload, a setup failure or a timeout turn success into failure.
+# --kernel: backports (the root's own kernel, the default), 6.12 (trixie's
+# LTS, lts-kernel.sh's, with its own module tree) or a release the root
+# has in /boot.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -27,14 +30,24 @@ case $SODP_TOP in *[[:space:]]*) die "repository path must not contain spaces" ;
 
 root=$(guest_root)
 [ -e "$root/.sodp-complete" ] || die "no guest root: run tools/sodp-vm image"
+# A kernel that is not the root's brings its own module tree, shared
+# read-only over the root's /lib/modules.
+mods=
+case $kver in backports) kver= ;; esac
 if [ "$debug" = 1 ]; then
-	# debug-kernel.sh's build: its own image and module tree, shared
-	# read-only over the root's /lib/modules.
+	# debug-kernel.sh's build
 	dbg=$(debug_kernel_dir)
 	[ -e "$dbg/.sodp-complete" ] || die "no debug kernel: run tools/vm/debug-kernel.sh"
 	kver=$(debug_kernel_release)
 	kernel=$dbg/bzImage
-	initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver" "$dbg/mods/lib/modules")
+	mods=$dbg/mods/lib/modules
+	initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver" "$mods")
+elif [ "$kver" = 6.12 ] || [ "$kver" = lts ]; then
+	lts=$("$SODP_TOP/tools/vm/lts-kernel.sh" --image)
+	kver=$(cat "$lts/release")
+	kernel=$lts/boot/vmlinuz-$kver
+	mods=$lts/usr/lib/modules
+	initrd=$("$SODP_TOP/tools/vm/initramfs.sh" "$root" "$kver" "$mods")
 else
 	kver=$(guest_kver "$root" "$kver")
 	kernel=$root/boot/vmlinuz-$kver
@@ -58,8 +71,8 @@ qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 4G
 	$(share "$root" host) $(share "$run/io" io) $(share "$SODP_TOP" repo)
 	-nic none)
 append="panic=-1 loglevel=7 tsc=unstable sodp_repo=$SODP_TOP ${SODP_VM_APPEND:-}"
-if [ "$debug" = 1 ]; then
-	qemu+=($(share "$dbg/mods/lib/modules" mods))
+if [ -n "$mods" ]; then
+	qemu+=($(share "$mods" mods))
 	append="$append sodp_mods=1"
 fi
 
