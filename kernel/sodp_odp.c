@@ -867,10 +867,7 @@ static int sodp_odp_make_exclusive(struct sodp_odp *odp, unsigned long addr,
 	err = sodp_odp_block_alloc(odp, addr);
 	if (err)
 		goto out_unlock;
-	if (READ_ONCE(odp_exclusive))
-		page = make_device_exclusive(mm, addr, odp->sdev, &folio);
-	else
-		page = ERR_PTR(-EOPNOTSUPP);
+	page = make_device_exclusive(mm, addr, odp->sdev, &folio);
 	if (IS_ERR(page)) {
 		/* The process can write the page: only exclusivity failed. */
 		err = PTR_ERR(page) == -EBUSY ? -EBUSY : -EOPNOTSUPP;
@@ -954,7 +951,12 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 
 		if (lost && time_after(jiffies, until))
 			break;
-		err = sodp_odp_make_exclusive(odp, addr, &amo);
+		/*
+		 * With odp_exclusive off, straight to the fallback: no
+		 * restoring fault and walk that can only end in -EOPNOTSUPP.
+		 */
+		err = READ_ONCE(odp_exclusive) ?
+		      sodp_odp_make_exclusive(odp, addr, &amo) : -EOPNOTSUPP;
 		if (!err && amo.done)
 			return 0;
 		lost = !err || err == -EBUSY;

@@ -239,8 +239,10 @@ topo_split() { _topo_build split "$@"; }
 # that receives nowhere else, found out by the first attempt).
 _topo_build() {
 	local kind=$1 a=$2 b=$3 side=b
-	[ "$b" != rxe ] || [ "$a" = rxe ] ||
-		[ "$(cat "$_TOPO_RXE_NETNS" 2>/dev/null)" != no ] || side=a
+	if [ "$b" = rxe ] && [ "$a" != rxe ] &&
+	   [ "$(cat "$_TOPO_RXE_NETNS" 2>/dev/null)" = no ]; then
+		side=a
+	fi
 	TOPO_RXE_NO_NETNS=0
 	_topo_build_side "$kind" "$a" "$b" "$side" && return 0
 	[ "$TOPO_RXE_NO_NETNS" = 1 ] && [ "$side" = b ] && [ "$a" != rxe ] ||

@@ -45,9 +45,6 @@ unpack() {
 	touch "$dir/.sodp-$name"
 }
 
-# Caches from before --image existed mark the headers .sodp-complete.
-[ ! -e "$dir/.sodp-complete" ] || [ -e "$dir/.sodp-headers" ] ||
-	touch "$dir/.sodp-headers"
 unpack headers "linux-headers-$rel-amd64_${ver}_amd64.deb" \
 	"linux-headers-$rel-common_${ver}_all.deb" \
 	"linux-kbuild-${rel}_${ver}_amd64.deb"
