@@ -447,8 +447,9 @@ topo_exchange() {
 	# Not through _topo_on: $! must be the server itself (ip netns exec
 	# execs timeout, which passes a kill on to the tool), not a subshell.
 	pfx=()
-	if [ "$TOPO_KIND" = two-stacks ] && { [ "$sside" = a ] && [ "$TOPO_NS_SIDE" = a ] ||
-	   [ "$sside" = b ] && [ "$TOPO_NS_SIDE" != a ]; }; then
+	# Two stacks: the server's side is the one in ns1 when it is
+	# TOPO_NS_SIDE (b, or a when rxe can only receive in init_net).
+	if [ "$TOPO_KIND" = two-stacks ] && [ "$sside" = "$TOPO_NS_SIDE" ]; then
 		pfx=(ip netns exec "$TOPO_NS")
 	fi
 	"${pfx[@]}" timeout "$TOPO_RUN_TIMEOUT" "$tool" -d "$sdev" "$gflag" "$sgid" \
