@@ -67,7 +67,8 @@ printf 'SODP_LOAD=%s\nSODP_INTERACTIVE=%s\nSODP_TEST_TIMEOUT=%s\n' \
 share() { echo "-virtfs local,path=$1,mount_tag=$2,security_model=passthrough,id=$2"; }
 # Two NUMA nodes, one vCPU and 2 GiB each: move_pages(2) between them
 # migrates an ODP region's pages every time it is asked to, where one node
-# left t-odp-pressure's migration cases to compaction's luck.
+# left t-odp-pressure's migration cases to compaction's luck.  Balancing
+# is off (below).
 numa=(-object memory-backend-ram,id=mem0,size=2G
 	-object memory-backend-ram,id=mem1,size=2G
 	-numa node,nodeid=0,cpus=0,memdev=mem0
@@ -77,7 +78,9 @@ qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 4G "${numa[@]
 	-kernel "$kernel" -initrd "$initrd"
 	$(share "$root" host) $(share "$run/io" io) $(share "$SODP_TOP" repo)
 	-nic none)
-append="panic=-1 loglevel=7 tsc=unstable sodp_repo=$SODP_TOP ${SODP_VM_APPEND:-}"
+# No automatic NUMA balancing: it unmaps pages at random moments, and the
+# ODP tests count faults and invalidations exactly.
+append="panic=-1 loglevel=7 tsc=unstable numa_balancing=disable sodp_repo=$SODP_TOP ${SODP_VM_APPEND:-}"
 if [ -n "$mods" ]; then
 	qemu+=($(share "$mods" mods))
 	append="$append sodp_mods=1"
