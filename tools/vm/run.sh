@@ -65,15 +65,16 @@ printf 'SODP_LOAD=%s\nSODP_INTERACTIVE=%s\nSODP_TEST_TIMEOUT=%s\n' \
 	"$load" "$interactive" "${SODP_TEST_TIMEOUT:-300}" > "$run/io/env"
 
 share() { echo "-virtfs local,path=$1,mount_tag=$2,security_model=passthrough,id=$2"; }
-# Two NUMA nodes, one vCPU and 2 GiB each: move_pages(2) between them
-# migrates an ODP region's pages every time it is asked to, where one node
-# left t-odp-pressure's migration cases to compaction's luck.  Balancing
-# is off (below).
+# Two NUMA nodes, one socket (one vCPU) and 2 GiB each: move_pages(2)
+# between them migrates an ODP region's pages every time it is asked to,
+# where one node left t-odp-pressure's migration cases to compaction's
+# luck.  One socket each: two cores of one socket on two nodes make the
+# kernel WARN at boot (topology_sane()).  Balancing is off (below).
 numa=(-object memory-backend-ram,id=mem0,size=2G
 	-object memory-backend-ram,id=mem1,size=2G
 	-numa node,nodeid=0,cpus=0,memdev=mem0
 	-numa node,nodeid=1,cpus=1,memdev=mem1)
-qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 4G "${numa[@]}"
+qemu=(qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2,sockets=2,cores=1,threads=1 -m 4G "${numa[@]}"
 	-nographic -no-reboot -monitor none
 	-kernel "$kernel" -initrd "$initrd"
 	$(share "$root" host) $(share "$run/io" io) $(share "$SODP_TOP" repo)
