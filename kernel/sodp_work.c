@@ -56,7 +56,9 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
 		return true;
 	}
-	if (!sodp_icrc_ok(skb->data, bth_off + bth_len)) {
+	/* Unsealed when it never left this device (sodp_net_send_to()). */
+	if (skb->pkt_type != PACKET_LOOPBACK &&
+	    !sodp_icrc_ok(skb->data, bth_off + bth_len)) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_ICRC);
 		return true;
 	}
