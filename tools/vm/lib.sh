@@ -9,6 +9,7 @@ SODP_MIRROR=${SODP_MIRROR:-http://deb.debian.org/debian}
 # the image key below, so the next `image` builds a fresh root.
 SODP_PACKAGES="
 	linux-image-amd64/trixie-backports linux-headers-amd64/trixie-backports
+	linux-perf/trixie-backports
 	gcc libc6-dev make kmod iproute2 iputils-ping procps e2fsprogs ca-certificates
 	rdma-core ibverbs-utils rdmacm-utils perftest infiniband-diags
 	libibverbs-dev librdmacm-dev python3-pyverbs
