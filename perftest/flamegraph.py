@@ -11,10 +11,10 @@ writes HTML that loads its JavaScript from the network, so this draws
 the SVG itself, with the standard library only.
 
 A sample is a header line (command, thread id) then one line per frame,
-leaf first, and a blank line.  Frames of sodp.ko that perf could not
-name (it looks for module files under /lib/modules only, and sodp is
-loaded from the build tree) are named from --kallsyms, a copy of
-`grep '\\[sodp\\]' /proc/kallsyms` taken while the module was loaded.
+leaf first, and a blank line.  perf names sodp.ko's functions from
+/proc/kallsyms; any frame of the module it leaves [unknown] is named
+from --kallsyms, a copy of `grep '\\[sodp\\]' /proc/kallsyms` taken
+while the module was loaded.
 """
 import argparse
 import bisect
@@ -56,9 +56,14 @@ def frame_name(ip, sym, dso, table):
     if sym.startswith("[unknown]") and dso == "[sodp]" and table:
         sym = name_from(table, int(ip, 16)) or sym
     sym = re.sub(r"\+0x[0-9a-f]+$", "", sym)
-    if dso == "[sodp]":		# the module, not libsodp
+    if dso == "[unknown]":		# a user address perf could not place
+        return sym
+    kernel = dso.startswith("[")
+    # perf files the module's symbols, found in kallsyms, under the
+    # kernel's map; libsodp's functions are sodp_* too, but in user space
+    if dso == "[sodp]" or (kernel and sym.startswith("sodp_")):
         return "sodp`" + sym
-    if dso.startswith("["):		# the kernel and its other modules
+    if kernel:			# the kernel and its other modules
         return "k`" + sym
     return sym
 

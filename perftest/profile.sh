@@ -74,10 +74,17 @@ for op in $ops; do
 	[ "$op" = atomic ] && sz=()
 	name=$op-$topo-$mem-$type
 	port=$((port + 1))
-	perf record -a -g -e cpu-clock -F "$freq" -N -B -q \
+	# perf starts disabled and is switched on through its control FIFO:
+	# under TCG it takes seconds to start (it records every process's
+	# maps first), and a fixed sleep let the traffic run before it.
+	rm -f "$work/ctl" "$work/ack"
+	mkfifo "$work/ctl" "$work/ack"
+	perf record -a -g -e cpu-clock -F "$freq" -N -B -q -D -1 \
+		--control "fifo:$work/ctl,$work/ack" \
 		-o "$work/$name.data" 2> "$work/$name.perf-err" &
 	ppid=$!
-	sleep 1
+	echo enable > "$work/ctl"
+	read -r _ < "$work/ack"
 	# shellcheck disable=SC2086 # $odp is empty or one option
 	if topo_exchange b v4 "$port" "$work/$name" "$tool" -F "${sz[@]}" \
 		-n "$iters" $odp; then
@@ -85,7 +92,9 @@ for op in $ops; do
 	else
 		bw=FAILED status=1
 	fi
-	kill -INT "$ppid"
+	echo disable > "$work/ctl"
+	read -r _ < "$work/ack"
+	kill -TERM "$ppid"
 	wait "$ppid" || true
 	sub="$tool ${sz[*]:+$size B, }$iters iters, $topo, $mem, $type: $bw;"
 	sub="$sub cpu-clock ${freq} Hz, $(uname -r), TCG (shares of emulated time)"
