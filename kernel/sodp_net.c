@@ -13,7 +13,8 @@
  * Transmit: packets are built whole (IP, UDP, BTH..., payload, ICRC) and
  * sent with dev_queue_xmit() to the MAC the core resolved for the QP's
  * path; a path whose destination GID is one of our own never touches the
- * netdev and is handed straight to our receive function, and a datagram
+ * netdev and is handed straight to our receive function, unsealed (no
+ * ICRC: nothing on the way can corrupt it), and a datagram
  * to a multicast group goes to the netdev and to the group's members
  * here (sodp_mcast.c).
  *
@@ -73,6 +74,10 @@ static rx_handler_result_t sodp_rx_handler(struct sk_buff **pskb)
 	struct sk_buff *skb = *pskb;
 	struct sodp_dev *sdev = rcu_dereference(skb->dev->rx_handler_data);
 
+	/*
+	 * Never PACKET_LOOPBACK: that mark is how the work item knows a
+	 * packet of our own that was not sealed (sodp_net_send_to()).
+	 */
 	if ((skb->pkt_type != PACKET_HOST &&
 	     skb->pkt_type != PACKET_MULTICAST) || !sodp_is_roce(skb))
 		return RX_HANDLER_PASS;
@@ -222,7 +227,8 @@ drop:
  * @payload: set to where they go
  *
  * The caller writes the payload and passes the skb to sodp_net_send_to()
- * with the same @path, which adds the pad and the ICRC.
+ * with the same @path, which adds the ICRC (left zero for a loopback
+ * packet, which is not sealed).
  *
  * Context: process context.
  * Return: the skb, or NULL if out of memory or the QP is in error.
@@ -280,7 +286,8 @@ struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 	}
 	sodp_pkt_build(p + l3_len, pkt);
 	*payload = p + l3_len + tp_len;
-	memset(*payload + payload_len, 0, pkt->pad);
+	/* The ICRC too: a loopback packet is never sealed (send_to). */
+	memset(*payload + payload_len, 0, pkt->pad + SODP_ICRC_LEN);
 	skb->protocol = htons(path->ipv6 ? ETH_P_IPV6 : ETH_P_IP);
 	return skb;
 }
@@ -322,7 +329,7 @@ static void sodp_net_loop_group(struct sodp_dev *sdev,
 }
 
 /**
- * sodp_net_send_to() - seal a packet with its ICRC and send it
+ * sodp_net_send_to() - send a packet, sealed with its ICRC unless looped back
  * @qp: the sending QP
  * @path: the path the packet was built for
  * @skb: from sodp_net_alloc_to(), payload written; consumed
