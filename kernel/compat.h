@@ -3,8 +3,8 @@
  * The one place that knows which kernel sodp is built against.  sodp is
  * written for the newest kernel's interfaces (7.3); for Debian 13's 6.12
  * LTS this file supplies each interface 6.12 lacks.  Kernels between the
- * two have not been built or run: the build stops on them rather than
- * guess which half of each difference they have.
+ * two have not been built or run, and older ones lack more than a shim can
+ * give: the build stops on them rather than guess.
  *
  * Included at the end of sodp.h: some shims wrap sodp's own functions.
  */
@@ -22,8 +22,10 @@
 #define kzalloc_obj(P, gfp)	kzalloc(sizeof(P), gfp)
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0) && \
-	LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0)
+/* Older than 6.12: docs/architecture.md, "Kernels" (bookworm's 6.1 tried). */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0) || \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0) && \
+	 LINUX_VERSION_CODE < KERNEL_VERSION(7, 3, 0))
 #error "sodp builds on 6.12 LTS and on 7.3 or later; this kernel is neither"
 #endif
 
