@@ -33,6 +33,11 @@
 #define SODP_MAX_SGE		32
 #define SODP_MAX_INLINE		512
 #define SODP_MAX_PAYLOAD	4096	/* per packet: the largest IB MTU */
+/*
+ * A loopback burst (sodp_net_alloc_to()) carries at most this much: with
+ * its headers and skb_shared_info it fits an order-3 allocation.
+ */
+#define SODP_LOOP_MAX_PAYLOAD	(32768 - 1024)
 #define SODP_MAX_MR		0x10000
 #define SODP_MAX_MW		0x10000
 #define SODP_MAX_FRMR_PAGES	512	/* pages of one fast registration */
@@ -46,6 +51,7 @@
 #define SODP_MAX_QPN		(SODP_MIN_QPN + SODP_MAX_QP)
 #define SODP_MAX_SRQ		0x4000
 #define SODP_RX_QUEUE_MAX	8192		/* packets queued per QP */
+#define SODP_RX_QUEUE_MAX_BURSTS 256		/* of them loopback bursts */
 #define SODP_MAX_MCAST_GRP	8192
 #define SODP_MAX_MCAST_QP_ATTACH 56		/* members of one group */
 #define SODP_MAX_MCAST_TOTAL_ATTACH \
@@ -106,6 +112,7 @@ enum sodp_counter {
 	SODP_CNT_DUP_REQ,
 	SODP_CNT_ERR_NAK_SENT,
 	SODP_CNT_LOOPBACK_PKTS,
+	SODP_CNT_LOOPBACK_BURSTS,
 	SODP_CNT_RX_DROP_QKEY,
 	SODP_CNT_RX_DROP_NO_RWQE,
 	SODP_CNT_RX_DROP_TOO_SMALL,
@@ -865,11 +872,28 @@ int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe,
 void sodp_qp_work(struct work_struct *work);
 
 /* sodp_net.c */
+
+/*
+ * What a loopback packet carries besides its bytes (skb->cb).  Read only
+ * for PACKET_LOOPBACK skbs, which sodp_net_send_to() alone makes: the cb
+ * of a packet from the netdev is the stack's.
+ */
+struct sodp_skb_cb {
+	u16 nseg;		/* PSNs it stands for (struct sodp_pkt) */
+};
+
+static inline struct sodp_skb_cb *sodp_skb_cb(struct sk_buff *skb)
+{
+	BUILD_BUG_ON(sizeof(struct sodp_skb_cb) > sizeof(skb->cb));
+	return (struct sodp_skb_cb *)skb->cb;
+}
+
 int sodp_net_attach(struct sodp_dev *sdev, struct net_device *ndev);
 void sodp_net_detach(struct sodp_dev *sdev);
 void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb);
 struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 			       u32 payload_len, u8 **payload);
+u32 sodp_net_burst_len(const struct sodp_qp *qp, u32 left, u32 max_segs);
 struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 				  const struct sodp_path *path, u16 sport,
 				  struct sodp_pkt *pkt, u32 payload_len,

@@ -137,7 +137,7 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 {
 	const struct sodp_opcode_info *info = &sodp_opcode_table[pkt->opcode];
 	struct sodp_swqe *swqe;
-	u32 idx, expect, left;
+	u32 idx, expect, left, full;
 	bool last;
 	int err;
 
@@ -164,9 +164,17 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	}
 	left = swqe->length - swqe->done_bytes;
 	last = info->flags & SODP_OPF_LAST;
-	if (pkt->payload_len > qp->mtu || pkt->payload_len > left ||
+	/*
+	 * One MTU for each PSN the response stands for (a loopback burst
+	 * stands for several, sodp_net_burst_len()), less on the last one
+	 * but never nothing on a burst's last PSN.
+	 */
+	full = pkt->nseg * qp->mtu;
+	if (pkt->payload_len > full || pkt->payload_len > left ||
 	    (last && pkt->payload_len != left) ||
-	    (!last && pkt->payload_len != qp->mtu)) {
+	    (!last && pkt->payload_len != full) ||
+	    (pkt->nseg > 1 && (pkt->payload_len <= full - qp->mtu ||
+			       swqe->wqe.opcode != IB_UVERBS_WR_RDMA_READ))) {
 		sodp_req_fail(qp, idx, -EBADMSG);
 		return true;
 	}
@@ -179,7 +187,7 @@ static bool sodp_comp_read_resp(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		return true;
 	}
 	swqe->done_bytes += pkt->payload_len;
-	sodp_comp_progress(qp, pkt->psn);
+	sodp_comp_progress(qp, sodp_psn_add(pkt->psn, pkt->nseg - 1));
 	if (last)
 		sodp_comp_rd_done(qp, swqe);
 	return true;

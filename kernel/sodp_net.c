@@ -105,9 +105,17 @@ static void sodp_net_queue(struct sodp_dev *sdev, struct sodp_qp *qp,
 {
 	struct sk_buff_head *queue;
 
+	u32 limit = SODP_RX_QUEUE_MAX;
+
+	/*
+	 * A burst holds up to 31 KiB: fewer of them are queued, so that a
+	 * queue of bursts takes no more memory than one of MTU packets.
+	 */
+	if (skb->pkt_type == PACKET_LOOPBACK && sodp_skb_cb(skb)->nseg > 1)
+		limit = SODP_RX_QUEUE_MAX_BURSTS;
 	queue = sodp_opcode_table[opcode].flags & SODP_OPF_RESPONSE ?
 		&qp->ack_queue : &qp->rx_queue;
-	if (skb_queue_len(queue) >= SODP_RX_QUEUE_MAX) {
+	if (skb_queue_len(queue) >= limit) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_QUEUE_FULL);
 		kfree_skb(skb);
 		return;
@@ -218,17 +226,46 @@ drop:
 }
 
 /**
+ * sodp_net_burst_len() - payload bytes the next packet of a message carries
+ * @qp: the sending RC or UC QP
+ * @left: bytes of the message still to send
+ * @max_segs: PSNs the caller can give the packet (its send window)
+ *
+ * On the wire a packet carries one path MTU.  Between two QPs of this
+ * device, where nothing is on the wire, it may be a burst: several path
+ * MTUs of the message in one skb, standing for as many PSNs (pkt->nseg),
+ * so that a 64 KiB message is three skbs built, queued and parsed rather
+ * than 64.  The transport treats a burst as that many packets arriving
+ * together and taken together: PSNs, ACKs, RNR NAKs and retransmission
+ * work as they do on the wire, at burst boundaries.
+ *
+ * Return: the bytes; sodp_net_alloc() makes pkt->nseg from them.
+ */
+u32 sodp_net_burst_len(const struct sodp_qp *qp, u32 left, u32 max_segs)
+{
+	u32 segs;
+
+	if (!qp->path.loopback || left <= qp->mtu)
+		return min(left, qp->mtu);
+	segs = min(SODP_LOOP_MAX_PAYLOAD / qp->mtu, max(max_segs, 1U));
+	return min(left, segs * qp->mtu);
+}
+
+/**
  * sodp_net_alloc_to() - allocate and fill a packet's headers
  * @qp: the sending QP
  * @path: where the packet goes (the QP's for RC, a handle's for UD)
  * @sport: its UDP source port
- * @pkt: transport header fields, dqpn included; pad is filled in here
- * @payload_len: payload bytes the caller will write
+ * @pkt: transport header fields, dqpn and nseg (0 counts as 1) included;
+ *	 pad is filled in here
+ * @payload_len: payload bytes the caller will write: at most one MTU, or
+ *	 SODP_LOOP_MAX_PAYLOAD for a burst (nseg > 1, loopback paths only)
  * @payload: set to where they go
  *
  * The caller writes the payload and passes the skb to sodp_net_send_to()
  * with the same @path, which adds the ICRC (left zero for a loopback
- * packet, which is not sealed).
+ * packet, which is not sealed).  A burst is allocated without retrying
+ * hard for its order-3 pages: the caller falls back to one MTU.
  *
  * Context: process context.
  * Return: the skb, or NULL if out of memory or the QP is in error.
@@ -244,6 +281,7 @@ struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 	u32 total;
 	struct sodp_l3 l3 = {};
 	struct sk_buff *skb;
+	bool burst;
 	u8 *p;
 
 	/* Nothing leaves a QP in the error state: only the flush runs. */
@@ -254,14 +292,21 @@ struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 	pkt->pkey = 0xffff;
 	total = l3_len + tp_len + payload_len + pkt->pad + SODP_ICRC_LEN;
 
-	/* Callers cut messages to the MTU: a bigger packet is a bug here. */
-	if (WARN_ON_ONCE(payload_len > SODP_MAX_PAYLOAD))
+	/* Callers cut messages to the MTU, or to bursts on loopback only. */
+	burst = pkt->nseg > 1;
+	if (WARN_ON_ONCE(payload_len > (burst ? SODP_LOOP_MAX_PAYLOAD :
+					SODP_MAX_PAYLOAD)) ||
+	    WARN_ON_ONCE(burst && !path->loopback))
 		return NULL;
+	if (!burst)
+		pkt->nseg = 1;
 	if (sodp_fail_skb(total))
 		return NULL;
-	skb = alloc_skb(LL_MAX_HEADER + total, GFP_KERNEL);
+	skb = alloc_skb(LL_MAX_HEADER + total, burst ?
+			GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN : GFP_KERNEL);
 	if (!skb)
 		return NULL;
+	sodp_skb_cb(skb)->nseg = pkt->nseg;
 	skb_reserve(skb, LL_MAX_HEADER);
 	skb_reset_network_header(skb);
 	p = skb_put(skb, total);
@@ -292,11 +337,15 @@ struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 	return skb;
 }
 
-/* An RC or UC QP's packet, to its peer: sodp_net_alloc_to() on its path. */
+/*
+ * An RC or UC QP's packet, to its peer: sodp_net_alloc_to() on its path.
+ * More than one path MTU of payload makes it a burst of that many PSNs.
+ */
 struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 			       u32 payload_len, u8 **payload)
 {
 	pkt->dqpn = qp->dest_qpn;
+	pkt->nseg = max_t(u32, DIV_ROUND_UP(payload_len, qp->mtu), 1);
 	return sodp_net_alloc_to(qp, &qp->path, qp->path.sport, pkt,
 				 payload_len, payload);
 }
@@ -355,6 +404,8 @@ void sodp_net_send_to(struct sodp_qp *qp, const struct sodp_path *path,
 		 */
 		skb->pkt_type = PACKET_LOOPBACK;
 		sodp_count(sdev, SODP_CNT_LOOPBACK_PKTS);
+		if (sodp_skb_cb(skb)->nseg > 1)
+			sodp_count(sdev, SODP_CNT_LOOPBACK_BURSTS);
 		local_bh_disable();
 		sodp_net_rcv(sdev, skb);
 		local_bh_enable();

@@ -183,6 +183,7 @@ int sodp_pkt_parse(const void *bth, u32 len, struct sodp_pkt *pkt)
 	u8 b1;
 
 	memset(pkt, 0, sizeof(*pkt));
+	pkt->nseg = 1;
 	if (len < SODP_BTH_LEN + SODP_ICRC_LEN)
 		return -EBADMSG;
 

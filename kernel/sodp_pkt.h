@@ -188,6 +188,12 @@ struct sodp_pkt {
 
 	u32 payload_off;	/* from the start of the BTH */
 	u32 payload_len;	/* excluding pad and ICRC */
+	/*
+	 * PSNs the packet stands for: 1, except for a loopback burst, which
+	 * never leaves the device and carries several path MTUs of one
+	 * message (sodp_net_alloc_to()).  Not on the wire.
+	 */
+	u16 nseg;
 };
 
 int sodp_pkt_parse(const void *bth, u32 len, struct sodp_pkt *pkt);

@@ -434,34 +434,61 @@ static void sodp_req_sent_to(struct sodp_req *req, u32 last)
 		req->sent_psn = sodp_psn_add(last, 1);
 }
 
-/* One SEND or WRITE packet of the WQE at cur.  Return: 0 or -errno. */
-static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
+/*
+ * The packet of the WQE at cur that carries @n bytes from cur_off: its
+ * headers filled in @pkt, the skb allocated (NULL if out of memory).
+ */
+static struct sk_buff *sodp_req_data_skb(struct sodp_qp *qp,
+					 const struct sodp_swqe *swqe, u32 n,
+					 struct sodp_pkt *pkt, u8 **payload)
+{
+	const struct sodp_send_wqe *w = &swqe->wqe;
+	struct sodp_req *req = &qp->req;
+	u32 off = req->cur_off;
+	bool first = off == 0, last = off + n == swqe->length;
+	u32 rel = (req->psn - swqe->first_psn) & SODP_PSN_MASK;
+	u32 nseg = max_t(u32, DIV_ROUND_UP(n, qp->mtu), 1);
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->opcode = sodp_req_opcode(qp, w->opcode, first, last);
+	pkt->psn = req->psn;
+	/* On the last packet, and on any that reaches a 32nd PSN. */
+	pkt->ackreq = qp->ibqp.qp_type == IB_QPT_RC &&
+		(last || (rel + nseg) / SODP_ACKREQ_EVERY !=
+			 rel / SODP_ACKREQ_EVERY);
+	pkt->se = last && (w->flags & SODP_WQE_SOLICITED);
+	if (first && (sodp_opcode_table[pkt->opcode].hdrs & SODP_HDR_RETH)) {
+		pkt->va = w->remote_addr;
+		pkt->rkey = w->rkey;
+		pkt->dma_len = swqe->length;
+	}
+	pkt->imm = w->imm_data;
+	pkt->inv_rkey = w->invalidate_rkey;
+	return sodp_net_alloc(qp, pkt, n, payload);
+}
+
+/*
+ * The next SEND or WRITE packet of the WQE at cur: one MTU, or on a
+ * loopback path a burst as long as the send window allows (@room PSNs).
+ * Return: 0 or -errno.
+ */
+static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe,
+			      u32 room)
 {
 	struct sodp_req *req = &qp->req;
-	const struct sodp_send_wqe *w = &swqe->wqe;
 	u32 off = req->cur_off;
-	u32 n = min(swqe->length - off, qp->mtu);
-	bool first = off == 0, last = off + n == swqe->length;
-	struct sodp_pkt pkt = {};
+	u32 n = sodp_net_burst_len(qp, swqe->length - off, room);
+	struct sodp_pkt pkt;
 	struct sk_buff *skb;
 	u8 *payload;
 	int err;
 
-	pkt.opcode = sodp_req_opcode(qp, w->opcode, first, last);
-	pkt.psn = req->psn;
-	pkt.ackreq = qp->ibqp.qp_type == IB_QPT_RC &&
-		(last || ((req->psn - swqe->first_psn) % SODP_ACKREQ_EVERY) ==
-			 SODP_ACKREQ_EVERY - 1);
-	pkt.se = last && (w->flags & SODP_WQE_SOLICITED);
-	if (first && (sodp_opcode_table[pkt.opcode].hdrs & SODP_HDR_RETH)) {
-		pkt.va = w->remote_addr;
-		pkt.rkey = w->rkey;
-		pkt.dma_len = swqe->length;
+	skb = sodp_req_data_skb(qp, swqe, n, &pkt, &payload);
+	/* No order-3 pages for a burst just now: one MTU will do. */
+	if (!skb && n > qp->mtu) {
+		n = qp->mtu;
+		skb = sodp_req_data_skb(qp, swqe, n, &pkt, &payload);
 	}
-	pkt.imm = w->imm_data;
-	pkt.inv_rkey = w->invalidate_rkey;
-
-	skb = sodp_net_alloc(qp, &pkt, n, &payload);
 	if (!skb)
 		return -ENOMEM;
 	err = sodp_req_gather(qp, req->cur, off, payload, n);
@@ -470,9 +497,9 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 		return err;
 	}
 	sodp_net_send(qp, skb);
-	sodp_req_sent_to(req, pkt.psn);
+	sodp_req_sent_to(req, sodp_psn_add(pkt.psn, pkt.nseg - 1));
 
-	req->psn = sodp_psn_add(req->psn, 1);
+	req->psn = sodp_psn_add(req->psn, pkt.nseg);
 	req->cur_off += n;
 	/*
 	 * UC: nothing will be acknowledged.  A packet out is as good as
@@ -480,7 +507,7 @@ static int sodp_req_send_data(struct sodp_qp *qp, struct sodp_swqe *swqe)
 	 */
 	if (qp->ibqp.qp_type == IB_QPT_UC)
 		req->acked_psn = req->psn;
-	if (last) {
+	if (off + n == swqe->length) {
 		swqe->state = qp->ibqp.qp_type == IB_QPT_UC ?
 			      SODP_SWQE_DONE : SODP_SWQE_SENT;
 		req->cur++;
@@ -767,7 +794,8 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 				break;
 			err = sodp_req_send_rd_atomic(qp, swqe);
 		} else {
-			err = sodp_req_send_data(qp, swqe);
+			err = sodp_req_send_data(qp, swqe,
+				(window_end - req->psn) & SODP_PSN_MASK);
 		}
 		if (sodp_req_stop(qp, err, &stalled))
 			break;

@@ -698,6 +698,28 @@ static bool sodp_resp_seq_ok(struct sodp_qp *qp, const struct sodp_pkt *pkt)
 	return f & SODP_OPF_FIRST;
 }
 
+/*
+ * Does the payload fit the opcode and the path MTU?  A FIRST or MIDDLE
+ * packet carries exactly one MTU for each PSN it stands for, a LAST or
+ * ONLY one at most that, and a burst's last PSN is not empty.  Only SENDs
+ * and WRITEs come in bursts (sodp_net_burst_len()).
+ */
+static bool sodp_resp_len_ok(const struct sodp_qp *qp,
+			     const struct sodp_pkt *pkt)
+{
+	u32 flags = sodp_opcode_table[pkt->opcode].flags;
+	u32 full = pkt->nseg * qp->mtu;
+
+	if (pkt->nseg > 1 && !(flags & (SODP_OPF_SEND | SODP_OPF_WRITE)))
+		return false;
+	if (pkt->payload_len > full)
+		return false;
+	if ((flags & (SODP_OPF_FIRST | SODP_OPF_MIDDLE)) &&
+	    !(flags & SODP_OPF_LAST))
+		return pkt->payload_len == full;
+	return pkt->nseg == 1 || pkt->payload_len > full - qp->mtu;
+}
+
 /**
  * sodp_resp_rx() - handle one request packet
  * @qp: the QP, in RTR or RTS
@@ -738,10 +760,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		resp->owed_since = jiffies;
 	}
 
-	if (!sodp_resp_seq_ok(qp, pkt) ||
-	    pkt->payload_len > qp->mtu ||
-	    ((info->flags & (SODP_OPF_FIRST | SODP_OPF_MIDDLE)) &&
-	     !(info->flags & SODP_OPF_LAST) && pkt->payload_len != qp->mtu)) {
+	if (!sodp_resp_seq_ok(qp, pkt) || !sodp_resp_len_ok(qp, pkt)) {
 		sodp_resp_error(qp, pkt->psn, -EINVAL, true);
 		return;
 	}
@@ -763,14 +782,15 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	if (res != SODP_RESP_OK)
 		return;
 
-	resp->epsn = sodp_psn_add(resp->epsn, 1);
+	resp->epsn = sodp_psn_add(resp->epsn, pkt->nseg);
 	if (info->flags & SODP_OPF_ANSWERED)
 		return;		/* answered by responses, not ACKs */
 	if (info->flags & SODP_OPF_LAST)
 		resp->msn = (resp->msn + 1) & SODP_MSN_MASK;
 	resp->ack_pending = true;
-	resp->ack_psn = pkt->psn;
-	if (++resp->since_ack >= SODP_ACK_EVERY)
+	resp->ack_psn = sodp_psn_add(pkt->psn, pkt->nseg - 1);
+	resp->since_ack += pkt->nseg;
+	if (resp->since_ack >= SODP_ACK_EVERY)
 		sodp_resp_send_acks(qp);
 }
 
@@ -808,9 +828,7 @@ void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		resp->uc_drop = false;
 		resp->epsn = pkt->psn;
 	}
-	if (pkt->payload_len > qp->mtu ||
-	    ((info->flags & (SODP_OPF_FIRST | SODP_OPF_MIDDLE)) &&
-	     !(info->flags & SODP_OPF_LAST) && pkt->payload_len != qp->mtu)) {
+	if (!sodp_resp_len_ok(qp, pkt)) {
 		sodp_resp_uc_drop(qp);
 		return;
 	}
@@ -819,7 +837,7 @@ void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	else
 		res = sodp_resp_write(qp, pkt, payload);
 	if (res == SODP_RESP_OK)
-		resp->epsn = sodp_psn_add(resp->epsn, 1);
+		resp->epsn = sodp_psn_add(resp->epsn, pkt->nseg);
 }
 
 bool sodp_resp_busy(struct sodp_qp *qp)
@@ -872,6 +890,24 @@ static u8 sodp_read_resp_opcode(bool first, bool last)
 	return last ? SODP_OP_READ_RESP_LAST : SODP_OP_READ_RESP_MIDDLE;
 }
 
+/*
+ * The READ response carrying the next @n bytes, headers filled in @pkt
+ * (NULL if out of memory).  The last one carries the MSN the READ ends.
+ */
+static struct sk_buff *sodp_resp_read_skb(struct sodp_qp *qp, u32 n,
+					  struct sodp_pkt *pkt, u8 **payload)
+{
+	struct sodp_resp *resp = &qp->resp;
+	bool last = n == resp->rd_left;
+
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->opcode = sodp_read_resp_opcode(resp->rd_first, last);
+	pkt->psn = resp->rd_psn;
+	pkt->syndrome = SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID;
+	pkt->msn = last ? (resp->msn + 1) & SODP_MSN_MASK : resp->msn;
+	return sodp_net_alloc(qp, pkt, n, payload);
+}
+
 /**
  * sodp_resp_continue() - send more READ responses
  * @qp: the QP, with a READ in progress
@@ -884,25 +920,23 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 	struct sodp_resp *resp = &qp->resp;
 
 	while (resp->rd_cur && *budget > 0) {
-		u32 n = min(resp->rd_left, qp->mtu);
-		bool last = n == resp->rd_left;
-		struct sodp_pkt pkt = {};
+		/* Responses have no window: a burst is as long as it can be. */
+		u32 n = sodp_net_burst_len(qp, resp->rd_left, U32_MAX);
+		struct sodp_pkt pkt;
 		struct sk_buff *skb;
 		u8 *payload;
+		bool last;
 		int err;
 
-		pkt.opcode = sodp_read_resp_opcode(resp->rd_first, last);
-		pkt.psn = resp->rd_psn;
-		if (last)
-			resp->msn = (resp->msn + 1) & SODP_MSN_MASK;
-		pkt.syndrome = SODP_AETH_ACK | SODP_AETH_CREDIT_INVALID;
-		pkt.msn = resp->msn;
-		skb = sodp_net_alloc(qp, &pkt, n, &payload);
-		if (!skb) {
-			if (last)
-				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
-			return true;
+		skb = sodp_resp_read_skb(qp, n, &pkt, &payload);
+		/* No order-3 pages for a burst just now: one MTU will do. */
+		if (!skb && n > qp->mtu) {
+			n = qp->mtu;
+			skb = sodp_resp_read_skb(qp, n, &pkt, &payload);
 		}
+		if (!skb)
+			return true;
+		last = n == resp->rd_left;
 		/* As for WRITE: the QP's right is checked per packet. */
 		if (!(qp->access & IB_ACCESS_REMOTE_READ))
 			err = -EACCES;
@@ -922,8 +956,6 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 			 * least).
 			 */
 			kfree_skb(skb);
-			if (last)
-				resp->msn = (resp->msn - 1) & SODP_MSN_MASK;
 			resp->rd_paused = true;
 			sodp_resp_trace_read(qp, SODP_READ_PAUSE);
 			mod_timer(&qp->read_timer, jiffies + 1);
@@ -943,7 +975,9 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		sodp_net_send(qp, skb);
 		resp->owing = false;
 		(*budget)--;
-		resp->rd_psn = sodp_psn_add(resp->rd_psn, 1);
+		if (last)
+			resp->msn = (resp->msn + 1) & SODP_MSN_MASK;
+		resp->rd_psn = sodp_psn_add(resp->rd_psn, pkt.nseg);
 		resp->rd_va += n;
 		resp->rd_left -= n;
 		resp->rd_first = false;

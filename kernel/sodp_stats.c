@@ -28,6 +28,7 @@ static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
 	[SODP_CNT_DUP_REQ].name = "duplicate_requests",
 	[SODP_CNT_ERR_NAK_SENT].name = "error_nak_sent",
 	[SODP_CNT_LOOPBACK_PKTS].name = "loopback_packets",
+	[SODP_CNT_LOOPBACK_BURSTS].name = "loopback_bursts",
 	[SODP_CNT_RX_DROP_QKEY].name = "rx_drop_qkey",
 	[SODP_CNT_RX_DROP_NO_RWQE].name = "rx_drop_no_receive",
 	[SODP_CNT_RX_DROP_TOO_SMALL].name = "rx_drop_receive_too_small",

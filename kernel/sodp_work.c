@@ -56,9 +56,13 @@ static bool sodp_work_rx_one(struct sodp_qp *qp, struct sk_buff *skb)
 		sodp_count(sdev, SODP_CNT_RX_DROP_MALFORMED);
 		return true;
 	}
-	/* Unsealed when it never left this device (sodp_net_send_to()). */
-	if (skb->pkt_type != PACKET_LOOPBACK &&
-	    !sodp_icrc_ok(skb->data, bth_off + bth_len)) {
+	/*
+	 * Unsealed when it never left this device (sodp_net_send_to()),
+	 * and then perhaps a burst of several PSNs (sodp_net_burst_len()).
+	 */
+	if (skb->pkt_type == PACKET_LOOPBACK) {
+		pkt.nseg = max_t(u16, sodp_skb_cb(skb)->nseg, 1);
+	} else if (!sodp_icrc_ok(skb->data, bth_off + bth_len)) {
 		sodp_count(sdev, SODP_CNT_RX_DROP_ICRC);
 		return true;
 	}
