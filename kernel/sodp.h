@@ -252,6 +252,7 @@ enum sodp_odp_need {
 	SODP_ODP_SNAPSHOT,	/* nothing: map what is present, fault nothing */
 };
 
+struct page_pool;
 struct sodp_mr;
 struct sodp_odp;
 struct sodp_imr;
@@ -632,6 +633,7 @@ struct sodp_qp {
 	struct sodp_path path;
 
 	struct work_struct work;
+	struct page_pool *burst_pool;	/* loopback bursts' heads, or NULL */
 	struct sk_buff_head rx_queue;	/* the peer's requests */
 	struct sk_buff_head ack_queue;	/* responses to our requests */
 	struct timer_list retry_timer;
@@ -870,6 +872,10 @@ int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe,
 
 /* sodp_work.c */
 void sodp_qp_work(struct work_struct *work);
+
+/* sodp_burst.c */
+struct sk_buff *sodp_burst_skb(struct sodp_qp *qp, u32 size);
+void sodp_burst_pool_destroy(struct sodp_qp *qp);
 
 /* sodp_net.c */
 

@@ -264,8 +264,9 @@ u32 sodp_net_burst_len(const struct sodp_qp *qp, u32 left, u32 max_segs)
  *
  * The caller writes the payload and passes the skb to sodp_net_send_to()
  * with the same @path, which adds the ICRC (left zero for a loopback
- * packet, which is not sealed).  A burst is allocated without retrying
- * hard for its order-3 pages: the caller falls back to one MTU.
+ * packet, which is not sealed).  A burst's skb comes from the QP's pool
+ * (sodp_burst.c), without retrying hard for its order-3 pages: the caller
+ * falls back to one MTU.
  *
  * Context: process context.
  * Return: the skb, or NULL if out of memory or the QP is in error.
@@ -302,8 +303,8 @@ struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 		pkt->nseg = 1;
 	if (sodp_fail_skb(total))
 		return NULL;
-	skb = alloc_skb(LL_MAX_HEADER + total, burst ?
-			GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN : GFP_KERNEL);
+	skb = burst ? sodp_burst_skb(qp, LL_MAX_HEADER + total) :
+		      alloc_skb(LL_MAX_HEADER + total, GFP_KERNEL);
 	if (!skb)
 		return NULL;
 	sodp_skb_cb(skb)->nseg = pkt->nseg;

@@ -638,6 +638,7 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	timer_shutdown_sync(&qp->read_timer);
 	skb_queue_purge(&qp->rx_queue);
 	skb_queue_purge(&qp->ack_queue);
+	sodp_burst_pool_destroy(qp);
 	sodp_resp_release(qp);
 	sodp_resp_set_rd_atomic(qp, 0);
 	rdma_destroy_ah_attr(&qp->ah_attr);
