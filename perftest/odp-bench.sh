@@ -18,7 +18,8 @@
 #
 # Sections (what each row measures: docs/benchmarks.md, "ODP"):
 #   (a) warm bandwidth, perftest ib_write_bw/ib_read_bw/ib_atomic_bw with
-#       pinned buffers and with --odp
+#       pinned buffers and with --odp, beside the CPU's own memcpy of the
+#       same 64 KiB (tests/guest/c/memcpy_bw.c)
 #   (b) first-touch fault throughput: RDMA WRITE into a fresh ODP mmap,
 #       4 KiB pages and THP
 #   (c) invalidation cost: munmap / MADV_DONTNEED of a device-mapped 2 MiB
@@ -113,6 +114,23 @@ run_perftest() {
 		cat "$out.server" >> "$out.client" 2>/dev/null || true
 		_fail "$key" "$t" "$rep" "$out.client" \
 			"client exit $TOPO_CLIENT_RC, server exit $TOPO_SERVER_RC"
+	fi
+}
+
+# run_memcpy KEY TYPE REP: the CPU's own memcpy of 64 KiB (memcpy_bw),
+# the yardstick for same-device bandwidth; no device is used, so the two
+# columns are two samples of the same thing, taken between their runs.
+run_memcpy() {
+	local key=$1 t=$2 rep=$3 out v
+	out=$outdir/$key-$t-$rep.out
+	if timeout "$run_timeout" "$SODP_REPO/build/tests/memcpy_bw" -s 65536 \
+		> "$out" 2>&1 &&
+		v=$(sed -n 's/^result mibps=\([0-9.]*\) .*/\1/p' "$out") &&
+		[ -n "$v" ]; then
+		R[$key,$t,$rep,v]=$v
+		echo "odp-bench: $key $t run $rep: $v MiB/s" >&2
+	else
+		_fail "$key" "$t" "$rep" "$out" "memcpy_bw"
 	fi
 }
 
@@ -227,6 +245,7 @@ notes() {
 
 # ---- the runs ----
 if want a; then
+	measure a-memcpy run_memcpy
 	for op in write read atomic; do
 		sz=(-s 65536)
 		[ "$op" = atomic ] && sz=()
@@ -275,7 +294,11 @@ if want a; then
 		row "${op}_bw --odp" $u "a-$op-odp" v hi
 		ratio_row "  odp/pinned" "a-$op-odp" "a-$op-pinned" v
 	done
-	notes a-write-pinned a-write-odp a-read-pinned a-read-odp a-atomic-pinned a-atomic-odp
+	row "memcpy 64 KiB (CPU, no device)" MiB/s a-memcpy v -
+	for op in write read; do
+		ratio_row "  ${op}_bw --odp / memcpy" "a-$op-odp" a-memcpy v
+	done
+	notes a-memcpy a-write-pinned a-write-odp a-read-pinned a-read-odp a-atomic-pinned a-atomic-odp
 fi
 if want b; then
 	header "(b) first touch: RDMA WRITE of $total in 64 KiB messages into a fresh ODP mmap" sodp/rxe
