@@ -443,6 +443,10 @@ void rc_pair_create(struct rc_pair *p, struct rc_env *env,
 	p->mtu = env->dev[0]->port.active_mtu;
 	if (env->dev[1]->port.active_mtu < p->mtu)
 		p->mtu = env->dev[1]->port.active_mtu;
+	/* --mtu: a smaller path MTU than the ports', never a larger one. */
+	while (rc_opts.path_mtu && rc_mtu_bytes(p->mtu) > rc_opts.path_mtu &&
+	       p->mtu > IBV_MTU_256)
+		p->mtu--;
 	p->mtu_bytes = rc_mtu_bytes(p->mtu);
 	ep_create(p, &p->a, env->dev[0], "A");
 	ep_create(p, &p->b, env->dev[1], "B");

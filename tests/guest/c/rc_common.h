@@ -39,6 +39,7 @@ struct rc_opts {
 	int hard_limit_s;	/* longest one test may take in all */
 	bool rxe_deviations;	/* report known rxe deviations as SKIP */
 	bool ipv6;		/* address by the IPv6 RoCE v2 GID, not IPv4 */
+	int path_mtu;		/* bytes, at most the ports' MTU; 0: theirs */
 	bool verbose;
 };
 extern struct rc_opts rc_opts;

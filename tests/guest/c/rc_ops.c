@@ -2056,8 +2056,9 @@ static void t_rnr_retry(struct rc_env *env, long arg)
 	(void)arg;
 	new_pair(&p, env);
 	len = 2 * p.mtu_bytes + 3;
-	rc_buf_alloc(&sa, "A source", p.a.pd, 16 * KiB, RC_ACCESS_ALL);
-	rc_buf_alloc(&rb, "B buffer", p.b.pd, 16 * KiB, RC_ACCESS_ALL);
+	/* The WRITE lands at 8192: room for it at path MTU 4096 too. */
+	rc_buf_alloc(&sa, "A source", p.a.pd, 16 * KiB + len, RC_ACCESS_ALL);
+	rc_buf_alloc(&rb, "B buffer", p.b.pd, 16 * KiB + len, RC_ACCESS_ALL);
 	rc_buf_fill(&sa, 160);
 	rc_buf_fill(&rb, 161);
 	for (i = 0; i < 2; i++) {	/* SEND, then WRITE_WITH_IMM */
@@ -3613,6 +3614,7 @@ static void usage(FILE *f)
 		"usage: rc_ops -d DEV [-D DEV2] [-t PATTERN[,PATTERN...]] [-l] [-v]\n"
 		"              [--mr KIND[,KIND...]|all] [--mr-a KIND] [--mr-b KIND]\n"
 		"              [--timeout SEC] [--known-rxe-deviation] [--ipv6]\n"
+		"              [--mtu BYTES]  (path MTU, at most the ports')\n"
 		"       rc_ops -d DEV [-D DEV2] [--mr KIND] --stress SECONDS\n"
 		"KIND: pinned, odp (explicit ODP) or implicit (implicit ODP)\n");
 }
@@ -3684,6 +3686,7 @@ int main(int argc, char **argv)
 		{ "mr-a", required_argument, NULL, 'A' },
 		{ "mr-b", required_argument, NULL, 'B' },
 		{ "ipv6", no_argument, NULL, '6' },
+		{ "mtu", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -3701,6 +3704,7 @@ int main(int argc, char **argv)
 		case 'T': rc_opts.timeout_ms = atoi(optarg) * 1000; break;
 		case 'K': rc_opts.rxe_deviations = true; break;
 		case '6': rc_opts.ipv6 = true; break;
+		case 'U': rc_opts.path_mtu = atoi(optarg); break;
 		case 'S': stress_s = atoi(optarg); break;
 		case 'M': mr = optarg; break;
 		case 'A':
