@@ -109,7 +109,7 @@ def build_tree(folded):
     return root
 
 
-def svg(folded, title, subtitle):
+def svg(folded, title, subtitle, min_px=0.1):
     tree = build_tree(folded)
     total = tree["n"] or 1
     scale = (WIDTH - 20) / total
@@ -119,7 +119,7 @@ def svg(folded, title, subtitle):
         for name in sorted(node["kids"]):
             kid = node["kids"][name]
             w = kid["n"] * scale
-            if w >= 0.1:
+            if w >= min_px:
                 boxes.append((name, kid["n"], x, depth, w))
                 walk(kid, x, depth + 1)
             x += w
@@ -193,6 +193,9 @@ def main():
     ap.add_argument("--summary")
     ap.add_argument("--kallsyms")
     ap.add_argument("--keep-idle", action="store_true")
+    ap.add_argument("--min-px", type=float, default=0.1,
+                    help="leave out frames narrower than this (pixels of "
+                    "the 1200-wide graph); 1 keeps files small for docs/")
     a = ap.parse_args()
     table = load_kallsyms(a.kallsyms) if a.kallsyms else []
     folded, idle = collections.Counter(), 0
@@ -209,7 +212,7 @@ def main():
                 f.write("%s %d\n" % (stack, n))
     if a.svg:
         with open(a.svg, "w") as f:
-            f.write(svg(folded, a.title, a.subtitle))
+            f.write(svg(folded, a.title, a.subtitle, a.min_px))
     text = summary(folded, idle)
     if a.summary:
         with open(a.summary, "w") as f:

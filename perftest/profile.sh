@@ -17,6 +17,8 @@
 #   --freq HZ        samples per second per CPU (default 499)
 #   --out DIR        where the results go (default build/profile: under the
 #                    repository, so they outlive the guest)
+#   --min-px PX      leave frames narrower than PX pixels out of the SVG
+#                    (default 0.1; docs/profile/ uses 1, for smaller files)
 #
 # The guest is TCG: no PMU, so samples come from the cpu-clock software
 # event, and their shares are of emulated time (docs/performance.md).
@@ -27,10 +29,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 
 die() { echo "profile: $*" >&2; exit 2; }
-usage() { sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 type=sodp topo=loopback odp='' ops="write read send atomic"
-size=65536 iters=20000 freq=499 out=$top/build/profile
+size=65536 iters=20000 freq=499 out=$top/build/profile min_px=0.1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--type) type=$2; shift ;;
@@ -41,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--iters) iters=$2; shift ;;
 	--freq) freq=$2; shift ;;
 	--out) out=$2; shift ;;
+	--min-px) min_px=$2; shift ;;
 	-h|--help) usage ;;
 	*) usage 2 >&2 ;;
 	esac
@@ -101,6 +104,7 @@ for op in $ops; do
 	perf script -F comm,tid,ip,sym,dso -i "$work/$name.data" 2> /dev/null |
 		python3 "$top/perftest/flamegraph.py" --title "$name" \
 			--subtitle "$sub" --kallsyms "$work/kallsyms" \
+			--min-px "$min_px" \
 			--folded "$out/$name.folded" --svg "$out/$name.svg" \
 			--summary "$out/$name.txt" || status=1
 	echo "== $name: $bw"
