@@ -41,10 +41,16 @@
  */
 struct sk_buff *sodp_burst_skb(struct sodp_qp *qp, u32 size)
 {
+	/*
+	 * One node for the pool's life: with NUMA_NO_NODE, page_pool
+	 * prefers the node of the CPU allocating and frees rather than
+	 * reuses a page from another one, and the work item is unbound, so
+	 * on two nodes half the bursts would be fresh (cleared) pages again.
+	 */
 	struct page_pool_params pp = {
 		.order = SODP_BURST_ORDER,
 		.pool_size = SODP_BURST_POOL_SIZE,
-		.nid = NUMA_NO_NODE,
+		.nid = numa_mem_id(),
 	};
 	struct sk_buff *skb;
 	struct page *page;
