@@ -18,6 +18,13 @@
 #   --big-iters N        iterations of the big write_bw row (default 200)
 #   --lat-stat S         typical (median, default) or avg: the latency figure
 #   --odp                register the buffers with IBV_ACCESS_ON_DEMAND (--odp)
+#   --reps N             rounds (default 3): each round sets up and runs every
+#                        row on sodp, then on rxe, so the types alternate;
+#                        a cell is the median of the rounds (min-max)
+#   --rows bw|lat|all    only the bandwidth rows, only the latency rows, or
+#                        all (default)
+#   --jumbo              veths of MTU 9000 (path MTU 4096) instead of 1500
+#                        (1024), for both types
 #   --timeout SEC        limit for each run (default 60)
 #   --raw DIR            keep every tool's full output in DIR
 #
@@ -27,10 +34,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 
 die() { echo "bench: $*" >&2; exit 2; }
-usage() { sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 args="$*"
-types="sodp rxe" topo=two-stacks raw='' odp=''
+types="sodp rxe" topo=two-stacks raw='' odp='' reps=3 which=all
 bw_size=65536 lat_size=8 big_size=1048576
 bw_iters=2000 lat_iters=2000 big_iters=200 lat_stat=typical run_timeout=60
 while [ $# -gt 0 ]; do
@@ -45,6 +52,9 @@ while [ $# -gt 0 ]; do
 	--big-iters) big_iters=$2; shift ;;
 	--lat-stat) lat_stat=$2; shift ;;
 	--odp) odp=--odp ;;
+	--reps) reps=$2; shift ;;
+	--rows) which=$2; shift ;;
+	--jumbo) export TOPO_MTU=9000 ;;
 	--timeout) run_timeout=$2; shift ;;
 	--raw) raw=$2; shift ;;
 	-h|--help) usage ;;
@@ -58,6 +68,7 @@ for t in $types; do
 done
 case $topo in two-stacks|loopback) ;; *) die "unknown topology '$topo'" ;; esac
 case $lat_stat in typical|avg) ;; *) die "--lat-stat: typical or avg" ;; esac
+case $which in bw|lat|all) ;; *) die "--rows: bw, lat or all" ;; esac
 [ "${SODP_GUEST:-}" = 1 ] ||
 	die "runs inside the guest: tools/vm/run.sh -- perftest/bench.sh $args"
 
@@ -78,26 +89,35 @@ cleanup() {
 trap cleanup EXIT
 
 # Rows: "label tool size iters kind".  Atomics are always 8 bytes.
-rows=(
-	"write_bw ib_write_bw $bw_size $bw_iters bw"
-	"read_bw ib_read_bw $bw_size $bw_iters bw"
-	"send_bw ib_send_bw $bw_size $bw_iters bw"
-	"atomic_bw ib_atomic_bw 8 $bw_iters bw"
-	"write_lat ib_write_lat $lat_size $lat_iters lat"
-	"read_lat ib_read_lat $lat_size $lat_iters lat"
-	"send_lat ib_send_lat $lat_size $lat_iters lat"
-	"atomic_lat ib_atomic_lat 8 $lat_iters lat"
-)
-[ "$big_size" = 0 ] || rows+=("write_bw ib_write_bw $big_size $big_iters bw")
+rows=()
+if [ "$which" != lat ]; then
+	rows+=(
+		"write_bw ib_write_bw $bw_size $bw_iters bw"
+		"read_bw ib_read_bw $bw_size $bw_iters bw"
+		"send_bw ib_send_bw $bw_size $bw_iters bw"
+		"atomic_bw ib_atomic_bw 8 $bw_iters bw"
+	)
+fi
+if [ "$which" != bw ]; then
+	rows+=(
+		"write_lat ib_write_lat $lat_size $lat_iters lat"
+		"read_lat ib_read_lat $lat_size $lat_iters lat"
+		"send_lat ib_send_lat $lat_size $lat_iters lat"
+		"atomic_lat ib_atomic_lat 8 $lat_iters lat"
+	)
+fi
+[ "$big_size" = 0 ] || [ "$which" = lat ] ||
+	rows+=("write_bw ib_write_bw $big_size $big_iters bw")
 
 declare -A val unit
 mtu=
 port=19500
 status=0
 start_all=$(now_ms)
+for rep in $(seq "$reps"); do
 for t in $types; do
 	ts=$(now_ms)
-	echo "bench: $t: setting up $topo" >&2
+	echo "bench: $t: round $rep: setting up $topo" >&2
 	if [ "$topo" = two-stacks ]; then
 		topo_two_stacks "$t" "$t" && up=1 || up=0
 	else
@@ -106,10 +126,10 @@ for t in $types; do
 	[ "$up" = 1 ] || { echo "bench: $t: set-up FAILED, no runs" >&2; status=1; }
 	for i in "${!rows[@]}"; do
 		read -r label tool size iters kind <<< "${rows[$i]}"
-		val[$t,$i]=FAILED
+		val[$t,$i,$rep]=FAILED
 		[ "$up" = 1 ] || continue
 		port=$((port + 1))
-		out=$outdir/$t-$label-$size
+		out=$outdir/$t-$label-$size-$rep
 		sz=(-s "$size")
 		[ "$tool" = ib_atomic_bw ] || [ "$tool" = ib_atomic_lat ] && sz=()
 		rs=$(now_ms)
@@ -118,9 +138,9 @@ for t in $types; do
 		# shellcheck disable=SC2086 # $odp is empty or one option
 		if topo_exchange b v4 "$port" "$out" "$tool" -F "${sz[@]}" -n "$iters" $odp &&
 			v=$(perf_value "$out.client" "$kind" "$lat_stat"); then
-			read -r val[$t,$i] unit[$i] <<< "$v"
+			read -r "val[$t,$i,$rep]" "unit[$i]" <<< "$v"
 			[ -n "$mtu" ] || mtu=$(sed -n 's/^ *Mtu *: *\([0-9]*\).*/\1/p' "$out.client")
-			echo "bench: $t $label $(fmt_size "$size"): ${val[$t,$i]} ${unit[$i]} ($(( $(now_ms) - rs )) ms)" >&2
+			echo "bench: $t $label $(fmt_size "$size") round $rep: ${val[$t,$i,$rep]} ${unit[$i]} ($(( $(now_ms) - rs )) ms)" >&2
 		else
 			status=1
 			echo "bench: $t $label $(fmt_size "$size"): FAILED (client exit $TOPO_CLIENT_RC," \
@@ -130,8 +150,16 @@ for t in $types; do
 		fi
 	done
 	topo_teardown
-	echo "bench: $t: done in $(( ($(now_ms) - ts) / 1000 )) s" >&2
+	echo "bench: $t: round $rep done in $(( ($(now_ms) - ts) / 1000 )) s" >&2
 done
+done
+
+# cell TYPE ROW: "median (min-max)" over the rounds, or FAILED.
+cell() {
+	local r v=()
+	for r in $(seq "$reps"); do v+=("${val[$1,$2,$r]}"); done
+	perf_cell "${v[@]}"
+}
 
 # The table: columns in the order sodp, rxe; a ratio when both were run.
 cols=
@@ -146,20 +174,22 @@ else
 	echo "topology loopback: client and server on one device"
 fi
 echo "bw rows: BW average (higher is better); lat rows: t_$lat_stat (lower is better)"
-[ "$both" = 0 ] || echo "ratio > 1 means sodp is better: bw rows sodp/rxe, lat rows rxe/sodp"
+echo "cells: median of $reps rounds (min-max); each round runs every row on sodp, then on rxe"
+[ "$both" = 0 ] || echo "ratio > 1 means sodp is better: bw rows sodp/rxe, lat rows rxe/sodp, of the medians"
 echo
 line=$(printf '%-11s %7s %6s' test size iters)
-for t in $cols; do line="$line $(printf '%10s' "$t")"; done
+for t in $cols; do line="$line $(printf '%26s' "$t")"; done
 line="$line $(printf ' %-8s' unit)"
 [ "$both" = 0 ] || line="$line $(printf '%6s' ratio)"
 echo "$line"
 for i in "${!rows[@]}"; do
 	read -r label tool size iters kind <<< "${rows[$i]}"
 	line=$(printf '%-11s %7s %6s' "$label" "$(fmt_size "$size")" "$iters")
-	for t in $cols; do line="$line $(printf '%10s' "${val[$t,$i]}")"; done
+	for t in $cols; do line="$line $(printf '%26s' "$(cell "$t" "$i")")"; done
 	line="$line $(printf ' %-8s' "${unit[$i]:-}")"
 	if [ "$both" = 1 ]; then
-		r=$(awk -v s="${val[sodp,$i]}" -v x="${val[rxe,$i]}" -v k="$kind" 'BEGIN {
+		sm=$(cell sodp "$i") xm=$(cell rxe "$i")
+		r=$(awk -v s="${sm%% *}" -v x="${xm%% *}" -v k="$kind" 'BEGIN {
 			if (s !~ /^[0-9.]+$/ || x !~ /^[0-9.]+$/ || s == 0 || x == 0) { print "-"; exit }
 			printf "%.2f", k == "bw" ? s / x : x / s }')
 		line="$line $(printf '%6s' "$r")"
