@@ -763,7 +763,7 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 	while (req->cur != req->fetch && *budget > 0) {
 		struct sodp_swqe *swqe = sodp_swqe_at(qp, req->cur);
 		u8 op = swqe->wqe.opcode;
-		u32 window_end;
+		u32 window_end, room;
 
 		if (swqe->state == SODP_SWQE_DONE) {
 			/* Transmission stops at the first failed WQE. */
@@ -797,13 +797,13 @@ bool sodp_req_run(struct sodp_qp *qp, int *budget)
 		if ((swqe->wqe.flags & SODP_WQE_FENCE) && req->rd_atomic_out &&
 		    !req->cur_off)
 			break;
+		room = (window_end - req->psn) & SODP_PSN_MASK;
 		if (sodp_wr_is_answered(op)) {
 			if (req->rd_atomic_out >= qp->max_rd_atomic)
 				break;
 			err = sodp_req_send_rd_atomic(qp, swqe);
 		} else {
-			err = sodp_req_send_data(qp, swqe,
-				(window_end - req->psn) & SODP_PSN_MASK);
+			err = sodp_req_send_data(qp, swqe, room);
 		}
 		if (sodp_req_stop(qp, err, &stalled))
 			break;
