@@ -21,7 +21,7 @@
 #       pinned buffers and with --odp, beside the CPU's own memcpy of the
 #       same 64 KiB (tests/guest/c/memcpy_bw.c)
 #   (b) first-touch fault throughput: RDMA WRITE into a fresh ODP mmap,
-#       4 KiB pages and THP
+#       4 KiB pages and THP, beside the CPU's own copy into such a mapping
 #   (c) invalidation cost: munmap / MADV_DONTNEED of a device-mapped 2 MiB
 #       range under an ODP MR, and of the same range with no MR
 #   (d) prefetch: ibv_advise_mr(PREFETCH_WRITE) before a first-touch run
@@ -259,6 +259,9 @@ if want b || want d; then
 fi
 if want b; then
 	measure b-thp run_c first-touch --pages thp --total "$total"
+	# The CPU's own first touch of the same fresh mapping, no device.
+	measure b-4k-cpu run_c first-touch --pages 4k --cpu --total "$total"
+	measure b-thp-cpu run_c first-touch --pages thp --cpu --total "$total"
 fi
 if want d; then
 	measure d-prefetch run_c first-touch --pages 4k --prefetch --total "$total"
@@ -305,7 +308,11 @@ if want b; then
 	row "4 KiB pages" MiB/s b-4k mibps hi
 	row "THP (MADV_HUGEPAGE, 2 MiB aligned)" MiB/s b-thp mibps hi
 	row "  of the region in huge pages" % b-thp thp_pct -
-	notes b-4k b-thp
+	row "4 KiB pages, CPU alone (no MR)" MiB/s b-4k-cpu mibps -
+	row "THP, CPU alone (no MR)" MiB/s b-thp-cpu mibps -
+	ratio_row "  device/CPU, 4 KiB pages" b-4k b-4k-cpu mibps
+	ratio_row "  device/CPU, THP" b-thp b-thp-cpu mibps
+	notes b-4k b-thp b-4k-cpu b-thp-cpu
 fi
 if want c; then
 	header "(c) invalidation: 2 MiB of 4 KiB pages, all present (median of 15 per run)" rxe/sodp

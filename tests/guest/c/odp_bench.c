@@ -24,6 +24,10 @@
  *       --prefetch: ibv_advise_mr(PREFETCH_WRITE) over the MR first.
  *       result: mibps (writes only), first_us (post to first completion),
  *       write_ms, advise_ms, thp_pct (of the region in huge pages after)
+ *       --cpu: no MR and no device; the CPU copies A's message into the
+ *       fresh mapping at the same offsets, faulting every page itself:
+ *       the rate the device's first touch is held against.
+ *       result: mibps, thp_pct
  *   odp_bench -d DEV inval --op munmap|dontneed --mr none|odp
  *           [--len BYTES] [--reps N]
  *       time of munmap() or madvise(MADV_DONTNEED) of a LEN range of
@@ -58,6 +62,7 @@ static struct {
 	size_t msg, region, total, len;
 	int reps;
 	bool prefetch;
+	bool cpu;		/* first-touch --cpu: no device */
 } o = {
 	.dev = "sodp0", .msg = 64 * KiB, .region = 8 * MiB,
 	.total = 64 * MiB, .len = 2 * MiB, .reps = 15,
@@ -219,14 +224,39 @@ static void cmd_bw(struct rc_pair *p, struct rc_buf *loc)
 	munmap(t, o.region);
 }
 
-static void cmd_first_touch(struct rc_pair *p, struct rc_buf *loc)
+/* first-touch --cpu: the CPU's own rate into a fresh mapping. */
+static void cpu_first_touch(struct rc_buf *loc)
 {
 	bool thp = !strcmp(o.pages, "thp");
 	uint8_t *t = map_fresh(o.total, HUGE,
 			       thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	uint64_t t0 = now_ns(), ns;
+	size_t off;
+
+	for (off = 0; off + o.msg <= o.total; off += o.msg)
+		memcpy(t + off, loc->p, o.msg);
+	ns = now_ns() - t0;
+	for (off = 0; off + o.msg <= o.total; off += o.msg)
+		T_CHECK(!memcmp(t + off, loc->p, o.msg),
+			"data at offset %zu is not what was copied", off);
+	printf("result mibps=%.2f thp_pct=%d\n", mibps(o.total, ns),
+	       thp_pct(t, o.total));
+	munmap(t, o.total);
+}
+
+static void cmd_first_touch(struct rc_pair *p, struct rc_buf *loc)
+{
+	bool thp = !strcmp(o.pages, "thp");
+	uint8_t *t;
 	uint64_t first = 0, advise = 0, ns;
 	struct ibv_mr *mr;
 	size_t off;
+
+	if (o.cpu) {
+		cpu_first_touch(loc);
+		return;
+	}
+	t = map_fresh(o.total, HUGE, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 
 	mr = ibv_reg_mr(p->b.pd, t, o.total,
 			RC_ACCESS_ALL | IBV_ACCESS_ON_DEMAND);
@@ -346,7 +376,7 @@ static void usage(void)
 		"usage: odp_bench [-d DEV] bw --mr pinned|explicit|implicit "
 		"--op write|read [--msg B] [--region B] [--total B]\n"
 		"       odp_bench [-d DEV] first-touch --pages 4k|thp "
-		"[--prefetch] [--msg B] [--total B]\n"
+		"[--prefetch|--cpu] [--msg B] [--total B]\n"
 		"       odp_bench [-d DEV] inval --op munmap|dontneed "
 		"--mr none|odp [--len B] [--reps N]\n");
 	exit(2);
@@ -359,6 +389,7 @@ int main(int argc, char **argv)
 		{ "op", required_argument, NULL, 'o' },
 		{ "pages", required_argument, NULL, 'p' },
 		{ "prefetch", no_argument, NULL, 'P' },
+		{ "cpu", no_argument, NULL, 'C' },
 		{ "msg", required_argument, NULL, 's' },
 		{ "region", required_argument, NULL, 'r' },
 		{ "total", required_argument, NULL, 't' },
@@ -384,6 +415,7 @@ int main(int argc, char **argv)
 		case 'o': o.op = optarg; break;
 		case 'p': o.pages = optarg; break;
 		case 'P': o.prefetch = true; break;
+		case 'C': o.cpu = true; break;
 		case 's': o.msg = size_arg(optarg); break;
 		case 'r': o.region = size_arg(optarg); break;
 		case 't': o.total = size_arg(optarg); break;
@@ -402,7 +434,8 @@ int main(int argc, char **argv)
 			usage();
 	} else if (!strcmp(o.cmd, "first-touch")) {
 		if (!o.pages || (strcmp(o.pages, "4k") &&
-				 strcmp(o.pages, "thp")))
+				 strcmp(o.pages, "thp")) ||
+		    (o.cpu && o.prefetch))
 			usage();
 	} else if (!strcmp(o.cmd, "inval")) {
 		if (!o.mr || !o.op || (strcmp(o.mr, "none") &&
