@@ -277,44 +277,11 @@ static void sodp_work_flush(struct sodp_qp *qp)
 	}
 }
 
-/*
- * While a run of an RTS QP's work item lasts, the provider need not ring
- * the doorbell (SODP_RING_F_SQ_WATCHED): under load, as with 128 atomics
- * in flight, most posts find the work item running, and a doorbell is a
- * system call and a queue_work() each.  Return: prod as the run starts.
- */
-static u32 sodp_work_watch_sq(struct sodp_qp *qp)
-{
-	WRITE_ONCE(qp->sq.hdr->flags, SODP_RING_F_SQ_WATCHED);
-	/* The flag before prod is read: pairs with the provider's fence. */
-	smp_mb();
-	return READ_ONCE(qp->sq.hdr->prod);
-}
-
-/*
- * The run is ending: stop watching, then look at prod again.  Return:
- * true if WQEs were posted since the run began without a doorbell that
- * this run is sure to have seen, so the work item must run again.
- */
-static bool sodp_work_unwatch_sq(struct sodp_qp *qp, u32 seen)
-{
-	WRITE_ONCE(qp->sq.hdr->flags, 0);
-	/* The flag cleared before prod is read again: as above. */
-	smp_mb();
-	return READ_ONCE(qp->sq.hdr->prod) != seen;
-}
-
 void sodp_qp_work(struct work_struct *work)
 {
 	struct sodp_qp *qp = container_of(work, struct sodp_qp, work);
 	int send_budget = SODP_SEND_BUDGET;
-	bool watched, more = false;
-	u32 seen = 0;
-
-	/* Kernel consumers post through sodp_kpost_send(), which kicks. */
-	watched = !qp->sq.kbuf && qp->state == IB_QPS_RTS;
-	if (watched)
-		seen = sodp_work_watch_sq(qp);
+	bool more = false;
 
 	if (test_and_clear_bit(SODP_EV_RNR_DONE, &qp->events))
 		sodp_comp_rnr_done(qp);
@@ -342,8 +309,6 @@ void sodp_qp_work(struct work_struct *work)
 		sodp_resp_release(qp);
 	}
 
-	if (watched && sodp_work_unwatch_sq(qp, seen))
-		more = true;
 	if (more || !skb_queue_empty(&qp->ack_queue) ||
 	    !skb_queue_empty(&qp->rx_queue))
 		sodp_qp_kick(qp);

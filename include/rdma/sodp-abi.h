@@ -106,15 +106,6 @@ struct sodp_alloc_pd_resp {
  * send doorbell, on which the kernel flushes the receive.
  */
 #define SODP_RING_F_QP_ERR	0x1U
-/*
- * SODP_RING_F_SQ_WATCHED, in a QP's SQ ring: the QP's work item is
- * running and reads prod again after clearing this flag, before it
- * stops.  A provider that reads it set after publishing prod (with a
- * full barrier between the two) may leave the doorbell out: either it
- * saw the flag, or the kernel's second read sees its WQEs.  Set only
- * while the QP is in RTS; a provider may always ring the doorbell.
- */
-#define SODP_RING_F_SQ_WATCHED	0x2U
 
 struct sodp_ring_hdr {
 	__u32 prod;

@@ -7,8 +7,7 @@
  * fails validation leaves nothing behind.  post_recv makes no system call:
  * the responder reads the RQ ring when a message arrives.  post_send rings
  * one doorbell per call that queued anything, after dropping the SQ lock so
- * that other posters do not spin across a system call, and none when the
- * QP's work item is running and will see the WQEs (sodp_sq_kick()).
+ * that other posters do not spin across a system call.
  */
 #include <errno.h>
 #include <string.h>
@@ -61,26 +60,6 @@ int sodp_sq_doorbell(struct sodp_qp *qp)
 	if (write(ibqp->context->cmd_fd, &cmd, sizeof(cmd)) != sizeof(cmd))
 		return errno;
 	return 0;
-}
-
-/**
- * sodp_sq_kick() - make sure the kernel will see WQEs just published
- * @qp: the QP whose SQ prod was just published
- *
- * Rings the doorbell unless the QP's work item is running and will read
- * prod again before it stops (SODP_RING_F_SQ_WATCHED).  The fence orders
- * our prod store before the flag load, against the kernel's flag store
- * and prod load: either we see the flag, or the kernel sees our WQEs.
- *
- * Context: any; takes no lock.  Return: 0 or a positive errno.
- */
-int sodp_sq_kick(struct sodp_qp *qp)
-{
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit((_Atomic uint32_t *)&qp->sq.ring.hdr->flags,
-				 memory_order_relaxed) & SODP_RING_F_SQ_WATCHED)
-		return 0;
-	return sodp_sq_doorbell(qp);
 }
 
 /* Copy the payload of an IBV_SEND_INLINE WR behind the WQE header. */
@@ -265,7 +244,7 @@ int sodp_post_send_bind(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	if (err)
 		*bad_wr = wr;
 	if (posted) {
-		int db_err = sodp_sq_kick(qp);
+		int db_err = sodp_sq_doorbell(qp);
 
 		/*
 		 * The kernel only fails the doorbell for a QP it cannot run

@@ -208,7 +208,6 @@ int sodp_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 int sodp_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		   struct ibv_recv_wr **bad_wr);
 int sodp_sq_doorbell(struct sodp_qp *qp);
-int sodp_sq_kick(struct sodp_qp *qp);
 int sodp_rq_post(struct sodp_rq *rq, struct ibv_recv_wr *wr,
 		 struct ibv_recv_wr **bad_wr, bool *posted);
 

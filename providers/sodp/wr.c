@@ -5,8 +5,7 @@
  * wr_start takes the SQ lock and remembers prod; each builder claims the
  * next slot and advances the private prod at once, and the setters fill
  * the WQE the last builder claimed.  Nothing is visible to the kernel until
- * wr_complete publishes prod (one release-store) and rings one doorbell
- * (none if the work item will see it, sodp_sq_kick());
+ * wr_complete publishes prod (one release-store) and rings one doorbell;
  * wr_abort, or any error on the way, rolls the private prod back to where
  * wr_start found it.  The builders cannot fail, so the first error is kept
  * in sq->wr_err, later builders and setters do nothing, and wr_complete
@@ -126,7 +125,7 @@ static int sodp_wr_complete(struct ibv_qp_ex *ibqpx)
 	pthread_spin_unlock(&sq->lock);
 
 	if (posted)
-		err = sodp_sq_kick(qp);
+		err = sodp_sq_doorbell(qp);
 	return err;
 }
 
