@@ -900,6 +900,13 @@ void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb);
 struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 			       u32 payload_len, u8 **payload);
 u32 sodp_net_burst_len(const struct sodp_qp *qp, u32 left, u32 max_segs);
+
+/* PSNs a packet of an RC or UC QP with @len payload bytes stands for. */
+static inline u16 sodp_net_nseg(const struct sodp_qp *qp, u32 len)
+{
+	return max_t(u32, DIV_ROUND_UP(len, qp->mtu), 1);
+}
+
 struct sk_buff *sodp_net_alloc_to(struct sodp_qp *qp,
 				  const struct sodp_path *path, u16 sport,
 				  struct sodp_pkt *pkt, u32 payload_len,

@@ -14,9 +14,10 @@
  *
  * The pool is the QP's, and only its work item allocates from it, as
  * page_pool requires of its allocation side (one context at a time).
- * It holds what the QP had in flight at its peak, which the send window
- * bounds for requests (128 PSNs, 5 bursts) and the peer's queue bound
- * (SODP_RX_QUEUE_MAX_BURSTS) for READ responses.  page_pool_destroy() at
+ * It holds what the QP had in flight at its peak, which the loopback send
+ * window bounds for requests (1024 PSNs: 34 bursts at MTU 1024, 147 at
+ * 4096) and the peer's queue bound (SODP_RX_QUEUE_MAX_BURSTS) for READ
+ * responses.  page_pool_destroy() at
  * destroy_qp lets bursts still queued on the peer come back and be freed
  * later.
  */
@@ -30,6 +31,28 @@
 /* Heads the pool keeps for reuse beyond its allocation cache. */
 #define SODP_BURST_POOL_SIZE	64
 
+/*
+ * The QP's pool, made on its first burst.  One node for the pool's life:
+ * with NUMA_NO_NODE, page_pool prefers the node of the CPU allocating and
+ * frees rather than reuses a page from another one, and the work item is
+ * unbound, so on two nodes half the bursts would be fresh (cleared) pages
+ * again.
+ */
+static struct page_pool *sodp_burst_pool_create(struct sodp_qp *qp)
+{
+	struct page_pool_params pp = {
+		.order = SODP_BURST_ORDER,
+		.pool_size = SODP_BURST_POOL_SIZE,
+		.nid = numa_mem_id(),
+	};
+	struct page_pool *pool = page_pool_create(&pp);
+
+	if (IS_ERR(pool))
+		return NULL;
+	qp->burst_pool = pool;
+	return pool;
+}
+
 /**
  * sodp_burst_skb() - an empty linear skb for a loopback burst
  * @qp: the sending QP; called from its work item only
@@ -41,17 +64,7 @@
  */
 struct sk_buff *sodp_burst_skb(struct sodp_qp *qp, u32 size)
 {
-	/*
-	 * One node for the pool's life: with NUMA_NO_NODE, page_pool
-	 * prefers the node of the CPU allocating and frees rather than
-	 * reuses a page from another one, and the work item is unbound, so
-	 * on two nodes half the bursts would be fresh (cleared) pages again.
-	 */
-	struct page_pool_params pp = {
-		.order = SODP_BURST_ORDER,
-		.pool_size = SODP_BURST_POOL_SIZE,
-		.nid = numa_mem_id(),
-	};
+	struct page_pool *pool;
 	struct sk_buff *skb;
 	struct page *page;
 
@@ -59,20 +72,16 @@ struct sk_buff *sodp_burst_skb(struct sodp_qp *qp, u32 size)
 			 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) >
 			 SODP_BURST_BYTES))
 		return NULL;
-	if (!qp->burst_pool) {
-		struct page_pool *pool = page_pool_create(&pp);
-
-		if (IS_ERR(pool))
-			return NULL;
-		qp->burst_pool = pool;
-	}
-	page = page_pool_alloc_pages(qp->burst_pool, GFP_KERNEL |
-				     __GFP_NORETRY | __GFP_NOWARN);
+	pool = qp->burst_pool ?: sodp_burst_pool_create(qp);
+	if (!pool)
+		return NULL;
+	page = page_pool_alloc_pages(pool, GFP_KERNEL | __GFP_NORETRY |
+				     __GFP_NOWARN);
 	if (!page)
 		return NULL;
 	skb = build_skb(page_address(page), SODP_BURST_BYTES);
 	if (!skb) {
-		page_pool_put_full_page(qp->burst_pool, page, false);
+		page_pool_put_full_page(pool, page, false);
 		return NULL;
 	}
 	skb_mark_for_recycle(skb);

@@ -103,9 +103,8 @@ static rx_handler_result_t sodp_rx_handler(struct sk_buff **pskb)
 static void sodp_net_queue(struct sodp_dev *sdev, struct sodp_qp *qp,
 			   struct sk_buff *skb, u8 opcode)
 {
-	struct sk_buff_head *queue;
-
 	u32 limit = SODP_RX_QUEUE_MAX;
+	struct sk_buff_head *queue;
 
 	/*
 	 * A burst holds up to 31 KiB: fewer of them are queued, so that a
@@ -346,7 +345,7 @@ struct sk_buff *sodp_net_alloc(struct sodp_qp *qp, struct sodp_pkt *pkt,
 			       u32 payload_len, u8 **payload)
 {
 	pkt->dqpn = qp->dest_qpn;
-	pkt->nseg = max_t(u32, DIV_ROUND_UP(payload_len, qp->mtu), 1);
+	pkt->nseg = sodp_net_nseg(qp, payload_len);
 	return sodp_net_alloc_to(qp, &qp->path, qp->path.sport, pkt,
 				 payload_len, payload);
 }

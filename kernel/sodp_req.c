@@ -453,7 +453,7 @@ static struct sk_buff *sodp_req_data_skb(struct sodp_qp *qp,
 	u32 off = req->cur_off;
 	bool first = off == 0, last = off + n == swqe->length;
 	u32 rel = (req->psn - swqe->first_psn) & SODP_PSN_MASK;
-	u32 nseg = max_t(u32, DIV_ROUND_UP(n, qp->mtu), 1);
+	u32 nseg = sodp_net_nseg(qp, n);
 
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->opcode = sodp_req_opcode(qp, w->opcode, first, last);
