@@ -42,15 +42,18 @@
 #include "sodp_pkt.h"
 #include "sodp_trace.h"
 
-/* ACK at least this often during a long burst, even without AckReq. */
+/*
+ * ACK at least this often during a long burst, even without AckReq (and
+ * sooner if the packets are slow: sodp_resp_patience()).
+ */
 #define SODP_ACK_EVERY	32
 
 /*
- * Bounds of the time ODP faults may keep a requester waiting for an
- * answer (see sodp_resp_fault_until()).
+ * Bounds of the time a requester is kept waiting for an answer while we
+ * work (see sodp_resp_patience()).
  */
-#define SODP_RESP_FAULT_MIN_MS	10
-#define SODP_RESP_FAULT_MAX_MS	250
+#define SODP_RESP_PATIENCE_MIN_MS	10
+#define SODP_RESP_PATIENCE_MAX_MS	250
 
 enum sodp_resp_result {
 	SODP_RESP_OK,		/* done; the PSN is consumed */
@@ -111,34 +114,48 @@ static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
 }
 
 /*
+ * sodp_resp_patience() - how long a requester may go without an answer
+ * @qp: the QP whose responder is answering
+ *
+ * The requester hears nothing between our answers: an RC requester gives
+ * up on a packet after its ACK timeout (retry_cnt times in a row), but on
+ * an RNR NAK waits and sends again as often as rnr_retry says, 7 being
+ * for ever.  So no request waits unanswered for more than a quarter of an
+ * ACK timeout if we can help it: work done by then is acknowledged
+ * (sodp_resp_rx()), even if SODP_ACK_EVERY packets have not come yet,
+ * and a fault that keeps losing races to invalidations gives up and the
+ * packet gets an RNR NAK (sodp_resp_fault_until()).  Our own QP's timeout
+ * stands in for the peer's, which we do not know; the two sides of a
+ * connection usually set the same.
+ *
+ * Return: the time in jiffies, counted from resp->owed_since.
+ */
+static unsigned long sodp_resp_patience(struct sodp_qp *qp)
+{
+	u64 ms = div_u64(sodp_ack_timeout_us(qp->timeout), 4 * USEC_PER_MSEC);
+
+	/* timeout 0: no ACK timeout at all; be as patient as we ever are. */
+	if (!qp->timeout)
+		ms = SODP_RESP_PATIENCE_MAX_MS;
+	return msecs_to_jiffies(clamp_t(u64, ms, SODP_RESP_PATIENCE_MIN_MS,
+					SODP_RESP_PATIENCE_MAX_MS));
+}
+
+/*
  * sodp_resp_fault_until() - how long ODP faults for a request may retry
  * @qp: the QP whose responder is carrying the request out
  *
- * The requester hears nothing while we fault: an RC requester gives up on
- * a packet after its ACK timeout (retry_cnt times), but on an RNR NAK
- * waits and sends again as often as rnr_retry says, 7 being for ever.  So
- * a fault that keeps losing races to invalidations gives up, and the
- * packet gets the RNR NAK, once a quarter of an ACK timeout has passed
- * since the first request we have not answered yet.  Our own QP's timeout
- * stands in for the peer's, which we do not know; the two sides of a
- * connection usually set the same.  A fault that wins at once is never
+ * Until the requester has waited sodp_resp_patience() since the first
+ * request we have not answered yet.  A fault that wins at once is never
  * cut short, however long the requester has waited: it is progress.
  *
  * Return: the time in jiffies, for sodp_mr_copy() and sodp_mr_atomic().
  */
 static unsigned long sodp_resp_fault_until(struct sodp_qp *qp)
 {
-	u64 us = div_u64(sodp_ack_timeout_us(qp->timeout), 4);
-	unsigned long budget;
-
-	if (!us)
-		us = SODP_RESP_FAULT_MAX_MS * USEC_PER_MSEC;
-	budget = usecs_to_jiffies(clamp_t(u64, us,
-					  SODP_RESP_FAULT_MIN_MS * USEC_PER_MSEC,
-					  SODP_RESP_FAULT_MAX_MS * USEC_PER_MSEC));
 	if (!qp->resp.owing)
-		return jiffies + budget;
-	return qp->resp.owed_since + budget;
+		return jiffies + sodp_resp_patience(qp);
+	return qp->resp.owed_since + sodp_resp_patience(qp);
 }
 
 /* One packet's bytes to or from the MR named by @rkey. */
@@ -790,7 +807,16 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	resp->ack_pending = true;
 	resp->ack_psn = sodp_psn_add(pkt->psn, pkt->nseg - 1);
 	resp->since_ack += pkt->nseg;
-	if (resp->since_ack >= SODP_ACK_EVERY)
+	/*
+	 * Each packet of a long WRITE into ODP memory under an
+	 * invalidation storm may need a fault of its own, some of them
+	 * slow: SODP_ACK_EVERY packets took longer than the requester's
+	 * ACK timeout, which it then spent, over and over, on work we had
+	 * done.  The time since the first unacknowledged request bounds
+	 * the wait as well as the count does.
+	 */
+	if (resp->since_ack >= SODP_ACK_EVERY ||
+	    time_after_eq(jiffies, resp->owed_since + sodp_resp_patience(qp)))
 		sodp_resp_send_acks(qp);
 }
 

@@ -944,7 +944,7 @@ static void t_storm(struct rc_env *env, long shared)
 {
 	const size_t len = 4 * MiB, msg = MiB;
 	struct mem_thread st = { .len = len };
-	long long rnr0, ret0, err0, def0, fb0, inv0, inv;
+	long long rnr0, ret0, err0, def0, fb0, inv0, inv, rtx0;
 	struct rc_pair p;
 	struct rc_cfg cfg;
 	struct rc_buf buf;
@@ -968,6 +968,7 @@ static void t_storm(struct rc_env *env, long shared)
 	def0 = counter(env->dev[1], "odp_deferred");
 	fb0 = counter(env->dev[1], "odp_atomic_fallbacks");
 	inv0 = counter(env->dev[1], "odp_invalidations");
+	rtx0 = counter(env->dev[0], "retransmits");
 	T_CHECK(!pthread_create(&th, NULL, storm, &st), "pthread_create");
 	for (round = 0; round < 6; round++) {
 		size_t off = (size_t)round * 512 * KiB + round * 8;
@@ -989,11 +990,12 @@ static void t_storm(struct rc_env *env, long shared)
 	T_EQ(*word, 6 * 20 * 3, "the word after the fetch-and-adds");
 	rc_note("%ld mprotect rounds; B: odp_invalidations +%lld, odp_retries "
 		"+%lld, odp_deferred +%lld, rnr_nak_sent +%lld, "
-		"odp_atomic_fallbacks +%lld",
+		"odp_atomic_fallbacks +%lld; A: retransmits +%lld",
 		st.rounds, inv, counter(env->dev[1], "odp_retries") - ret0,
 		counter(env->dev[1], "odp_deferred") - def0,
 		counter(env->dev[1], "rnr_nak_sent") - rnr0,
-		counter(env->dev[1], "odp_atomic_fallbacks") - fb0);
+		counter(env->dev[1], "odp_atomic_fallbacks") - fb0,
+		counter(env->dev[0], "retransmits") - rtx0);
 	T_EQ(counter(env->dev[1], "error_nak_sent") - err0, 0,
 	     "error NAKs sent under the storm");
 	/* Each fetch-and-add ran once, on the path its memory allows. */
