@@ -28,14 +28,20 @@
 #   --timeout SEC        limit for each run (default 60)
 #   --raw DIR            keep every tool's full output in DIR
 #
+#   perftest/bench.sh --report DIR [OPTIONS]: bandwidth against message size
+#   (64 B to 1 MiB), loopback and two stacks, pinned and --odp, as
+#   DIR/report.md and a plot, DIR/bw.png: perftest/bench-report.sh, whose
+#   options these are.
+#
 # The table goes to stdout, progress to stderr.  Exit status 0 if every run
 # of every requested type succeeded, 1 otherwise (the table is printed anyway).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 
 die() { echo "bench: $*" >&2; exit 2; }
-usage() { sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '3,37p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
+[ "${1:-}" = --report ] && { shift; exec "$(dirname "$0")/bench-report.sh" "$@"; }
 args="$*"
 types="sodp rxe" topo=two-stacks raw='' odp='' reps=3 which=all
 bw_size=65536 lat_size=8 big_size=1048576

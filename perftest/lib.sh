@@ -5,6 +5,9 @@
 #   perf_value FILE bw|rate|lat [typical|avg]
 #       "VALUE UNIT" from a perftest client's output (BW average, MsgRate
 #       in Mpps, or t_typical / t_avg for latency)
+#   perf_sizes FILE
+#       "SIZE VALUE UNIT" per message size of a perftest -a bandwidth
+#       run's output (BW average)
 #   perf_bed_loopback DEV
 #       point topo.sh's variables at DEV of the standard bed (sodp0, rxe0)
 #       as a loopback topology: topo_exchange then runs server and client
@@ -19,8 +22,12 @@
 # "99% percentile[usec]"): a word without "[" that does not start with
 # "#" belongs to the next one.  Columns are read by name, not position:
 # perftest versions differ in their columns and units.
-perf_value() {
-	awk -v kind="$2" -v stat="t_${3:-typical}" '
+perf_value() { _perf_rows "$1" "$2" "${3:-typical}" first; }
+perf_sizes() { _perf_rows "$1" bw typical all; }
+
+# _perf_rows FILE KIND STAT first|all
+_perf_rows() {
+	awk -v kind="$2" -v stat="t_$3" -v rows="$4" '
 	/^ *#bytes/ {
 		n = split($0, w, /[ \t]+/); nh = 0; pre = ""
 		for (i = 1; i <= n; i++) {
@@ -37,7 +44,9 @@ perf_value() {
 			else ok = index(h[i], stat "[") == 1
 			if (ok) {
 				u = h[i]; sub(/^[^[]*\[/, "", u); sub(/\].*/, "", u)
-				print $i, u; found = 1; exit
+				found = 1
+				if (rows == "all") { print $1, $i, u; next }
+				print $i, u; exit
 			}
 		}
 	}

@@ -15,7 +15,7 @@ SODP_PACKAGES="
 	libibverbs-dev librdmacm-dev python3-pyverbs
 	cmake ninja-build pkg-config python3 dpkg-dev xz-utils
 	sparse tcpdump strace psmisc gdb
-	numactl util-linux mount
+	numactl util-linux mount gnuplot-nox
 	ucx-utils libucx-dev openmpi-bin libopenmpi-dev
 "
 
