@@ -81,11 +81,7 @@ for rep in $(seq "$reps"); do
 for topo in $topos; do
 for t in $types; do
 	echo "bench-report: round $rep: $t, $topo: setting up" >&2
-	if [ "$topo" = two-stacks ]; then
-		topo_two_stacks "$t" "$t" && up=1 || up=0
-	else
-		topo_loopback "$t" && up=1 || up=0
-	fi
+	perf_topo "$topo" "$t" && up=1 || up=0
 	[ "$up" = 1 ] || { echo "bench-report: $t $topo: set-up FAILED" >&2; status=1; }
 	for mem in $mems; do
 	for op in $ops; do

@@ -124,11 +124,7 @@ for rep in $(seq "$reps"); do
 for t in $types; do
 	ts=$(now_ms)
 	echo "bench: $t: round $rep: setting up $topo" >&2
-	if [ "$topo" = two-stacks ]; then
-		topo_two_stacks "$t" "$t" && up=1 || up=0
-	else
-		topo_loopback "$t" && up=1 || up=0
-	fi
+	perf_topo "$topo" "$t" && up=1 || up=0
 	[ "$up" = 1 ] || { echo "bench: $t: set-up FAILED, no runs" >&2; status=1; }
 	for i in "${!rows[@]}"; do
 		read -r label tool size iters kind <<< "${rows[$i]}"

@@ -8,6 +8,9 @@
 #   perf_sizes FILE
 #       "SIZE VALUE UNIT" per message size of a perftest -a bandwidth
 #       run's output (BW average)
+#   perf_topo two-stacks|loopback TYPE
+#       build that topology (tests/guest/topo.sh) of two devices, or one,
+#       of TYPE (sodp, rxe)
 #   perf_bed_loopback DEV
 #       point topo.sh's variables at DEV of the standard bed (sodp0, rxe0)
 #       as a loopback topology: topo_exchange then runs server and client
@@ -60,6 +63,14 @@ fmt_size() {
 }
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+perf_topo() {
+	if [ "$1" = two-stacks ]; then
+		topo_two_stacks "$2" "$2"
+	else
+		topo_loopback "$2"
+	fi
+}
 
 perf_bed_loopback() {
 	local dev=$1 gids gid g a b ip

@@ -77,11 +77,7 @@ run_row() {
 
 for rep in $(seq "$reps"); do
 	for t in $types; do
-		if [ "$topo" = two-stacks ]; then
-			topo_two_stacks "$t" "$t" && up=1 || up=0
-		else
-			topo_loopback "$t" && up=1 || up=0
-		fi
+		perf_topo "$topo" "$t" && up=1 || up=0
 		for i in "${!rows[@]}"; do
 			val[$t,$i,$rep]=FAILED
 			[ "$up" = 1 ] || continue
