@@ -125,6 +125,7 @@ enum sodp_counter {
 	SODP_CNT_FAST_REG,
 	SODP_CNT_LOCAL_INV,
 	SODP_CNT_REMOTE_INV,
+	SODP_CNT_ODP_SLOW_FAULTS,	/* device only: sodp_resp_fault.c */
 	/* ODP: kept together, FAULTS first and ATOMIC_FALLBACK last */
 	SODP_CNT_ODP_FAULTS,
 	SODP_CNT_ODP_PAGES_FAULTED,
@@ -250,6 +251,8 @@ enum sodp_odp_need {
 	SODP_ODP_READ,		/* readable */
 	SODP_ODP_WRITE,		/* writable; the device will write */
 	SODP_ODP_SNAPSHOT,	/* nothing: map what is present, fault nothing */
+	/* as SNAPSHOT, once, and not at all if mmap_lock is not free now */
+	SODP_ODP_PEEK,
 };
 
 struct page_pool;
@@ -269,6 +272,13 @@ struct sodp_imr;
  * @copy:	move @len bytes between user address @uaddr and @buf
  * @atomic:	an 8-byte atomic at the 8-byte aligned user address @uaddr
  *		(@until for both: see sodp_mr_copy())
+ * @copy_now:	as @copy, but only as far as the pages are there without a
+ *		fault: -ENODATA at the first that needs one, with @done
+ *		the bytes copied before it.  NULL for kinds whose memory
+ *		is always there: @copy never faults
+ * @fault:	fault in what @copy of the same bytes would, without copying,
+ *		as @need says (SODP_ODP_READ, _WRITE or _PEEK; NULL with
+ *		@copy_now)
  * @prefetch:	make [@uaddr, @uaddr + @len) present ahead of use
  * @fill_res:	the kind's part of `rdma resource show mr -dd`
  * @destroy:	release what the kind's init took
@@ -305,6 +315,10 @@ static inline u64 sodp_atomic_do(atomic64_t *p, enum sodp_atomic_op op,
 struct sodp_mr_ops {
 	int (*copy)(struct sodp_mr *mr, unsigned long uaddr, void *buf,
 		    u32 len, bool to_mr, unsigned long until);
+	int (*copy_now)(struct sodp_mr *mr, unsigned long uaddr, void *buf,
+			u32 len, bool to_mr, u32 *done);
+	int (*fault)(struct sodp_mr *mr, unsigned long uaddr, u32 len,
+		     enum sodp_odp_need need);
 	int (*atomic)(struct sodp_mr *mr, unsigned long uaddr,
 		      enum sodp_atomic_op op, u64 compare_add, u64 swap,
 		      u64 *orig, unsigned long until);
@@ -496,6 +510,24 @@ struct sodp_rd_res {
 	u64 atomic_orig;
 };
 
+enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
+
+/*
+ * The responder's ODP fault in flight (sodp_resp_fault.c): @busy, @need,
+ * @iova and @len are the QP work item's; @mr (referenced) and @err the
+ * fault's work item's until it completes @done.
+ */
+struct sodp_resp_fault {
+	struct work_struct work;
+	struct completion done;
+	struct sodp_mr *mr;
+	u64 iova;
+	u32 len;
+	enum sodp_odp_need need;
+	int err;
+	bool busy;		/* queued, its result not taken yet */
+};
+
 struct sodp_resp {
 	u32 epsn;		/* expected PSN */
 	u32 msn;
@@ -528,6 +560,7 @@ struct sodp_resp {
 	u32 since_ack;		/* packets accepted since the last ACK */
 	bool owing;		/* a request taken since we last answered */
 	unsigned long owed_since;	/* jiffies when that one was taken */
+	struct sodp_resp_fault fault;
 };
 
 /* Addressing fixed at RTR; everything a packet header needs. */
@@ -746,7 +779,6 @@ struct ib_mr *sodp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 			       struct ib_udata *udata);
 struct ib_mr *sodp_get_dma_mr(struct ib_pd *ibpd, int access);
 int sodp_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
-enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
 struct sodp_mr *sodp_mr_get(struct sodp_dev *sdev, u32 key, u32 pdn,
 			    u64 iova, u64 length, int access);
 struct sodp_mr *sodp_mr_get_whole(struct sodp_dev *sdev, u32 key, u32 pdn,
@@ -772,6 +804,10 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		 enum sodp_mr_dir dir, unsigned long until);
 int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, enum sodp_atomic_op op,
 		   u64 compare_add, u64 swap, u64 *orig, unsigned long until);
+int sodp_mr_copy_now(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
+		     enum sodp_mr_dir dir, u32 *done);
+int sodp_mr_fault(struct sodp_mr *mr, u64 iova, u32 len,
+		  enum sodp_odp_need need);
 int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 /* The kinds of MR; each sets mr->ops when it succeeds. */
 int sodp_mr_pinned_init(struct sodp_mr *mr);
@@ -796,6 +832,12 @@ struct sodp_pkt;
 
 /* sodp_recvq.c */
 int sodp_recvq_get(struct sodp_qp *qp);
+/* sodp_resp_fault.c */
+void sodp_resp_fault_init(struct sodp_qp *qp);
+void sodp_resp_fault_stop(struct sodp_qp *qp);
+int sodp_resp_mr_copy(struct sodp_qp *qp, struct sodp_mr *mr, u64 iova,
+		      void *buf, u32 len, u32 msg_left, enum sodp_mr_dir dir,
+		      unsigned long until);
 int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len,
 		       unsigned long until);
 u64 sodp_recvq_capacity(const struct sodp_qp *qp);
@@ -860,6 +902,7 @@ int sodp_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 
 /* sodp_qp_state.c */
 extern struct workqueue_struct *sodp_wq;
+extern struct workqueue_struct *sodp_fault_wq;
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
 void sodp_qp_kick(struct sodp_qp *qp);

@@ -351,14 +351,27 @@ static int __init sodp_init(void)
 	sodp_wq = alloc_workqueue("sodp", WQ_UNBOUND, 0);
 	if (!sodp_wq)
 		return -ENOMEM;
-	err = register_netdevice_notifier(&sodp_netdev_nb);
-	if (err) {
-		destroy_workqueue(sodp_wq);
-		return err;
+	/*
+	 * The responder's ODP faults (sodp_resp_fault.c), apart from the
+	 * QP work items that wait for them.
+	 */
+	sodp_fault_wq = alloc_workqueue("sodp_fault", WQ_UNBOUND, 0);
+	if (!sodp_fault_wq) {
+		err = -ENOMEM;
+		goto err_wq;
 	}
+	err = register_netdevice_notifier(&sodp_netdev_nb);
+	if (err)
+		goto err_fault_wq;
 	sodp_fault_init();
 	rdma_link_register(&sodp_link_ops);
 	return 0;
+
+err_fault_wq:
+	destroy_workqueue(sodp_fault_wq);
+err_wq:
+	destroy_workqueue(sodp_wq);
+	return err;
 }
 
 static void __exit sodp_exit(void)
@@ -366,6 +379,7 @@ static void __exit sodp_exit(void)
 	rdma_link_unregister(&sodp_link_ops);
 	sodp_remove_all_devices();
 	unregister_netdevice_notifier(&sodp_netdev_nb);
+	destroy_workqueue(sodp_fault_wq);
 	destroy_workqueue(sodp_wq);
 	sodp_fault_exit();
 }

@@ -344,7 +344,8 @@ void sodp_mr_unbind_window(struct sodp_mr *mr)
 
 /*
  * Another user of an MR that cannot be going away: one a window is bound
- * to, looked at under sdev->mws' xa_lock.  Release with sodp_mr_put().
+ * to, looked at under sdev->mws' xa_lock, or one the caller holds a
+ * reference on already.  Release with sodp_mr_put().
  */
 void sodp_mr_hold(struct sodp_mr *mr)
 {
@@ -383,6 +384,69 @@ int sodp_mr_copy(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		return -ERANGE;
 	return mr->ops->copy(mr, sodp_mr_uaddr(mr, iova), buf, len,
 			     dir == SODP_TO_MR, until);
+}
+
+/**
+ * sodp_mr_copy_now() - sodp_mr_copy(), but never waiting for a fault
+ * @mr: a referenced MR, already checked for [@iova, @iova + @len)
+ * @iova: first byte in the MR
+ * @buf: kernel buffer
+ * @len: bytes
+ * @dir: SODP_TO_MR or SODP_FROM_MR
+ * @done: bytes copied before the first page that needs a fault (0 on any
+ *	other error)
+ *
+ * For the responder, which hands faults to a work item of their own
+ * (sodp_resp_fault.c) so as to go on answering its requester meanwhile.
+ *
+ * Context: process context, no locks held.
+ * Return: as sodp_mr_copy(), or -ENODATA if a page of an ODP MR needs a
+ * fault first (sodp_mr_fault() from @iova + @done on).
+ */
+int sodp_mr_copy_now(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
+		     enum sodp_mr_dir dir, u32 *done)
+{
+	unsigned long uaddr;
+	int err;
+
+	*done = 0;
+	if (!len)
+		return 0;
+	if (!sodp_mr_in_bounds(mr, iova, len))
+		return -ERANGE;
+	uaddr = sodp_mr_uaddr(mr, iova);
+	if (mr->ops->copy_now)
+		return mr->ops->copy_now(mr, uaddr, buf, len,
+					 dir == SODP_TO_MR, done);
+	err = mr->ops->copy(mr, uaddr, buf, len, dir == SODP_TO_MR, jiffies);
+	if (!err)
+		*done = len;
+	return err;
+}
+
+/**
+ * sodp_mr_fault() - fault in what sodp_mr_copy_now() found missing
+ * @mr: a referenced MR, already checked for [@iova, @iova + @len)
+ * @iova: first byte in the MR
+ * @len: bytes; those past the end of the MR are left out
+ * @need: SODP_ODP_WRITE or SODP_ODP_READ, as the copy will be, or
+ *	SODP_ODP_PEEK (see sodp_odp_fault_access())
+ *
+ * Context: process context, no locks held.  But for a peek, may sleep for
+ * as long as the process's memory takes (a page being migrated, read from
+ * disk, ...).
+ * Return: 0, -ERANGE if @iova is not in the MR, or for an ODP MR -EAGAIN
+ * (not now) or the error of a page that cannot be had.
+ */
+int sodp_mr_fault(struct sodp_mr *mr, u64 iova, u32 len,
+		  enum sodp_odp_need need)
+{
+	if (!len || !mr->ops->fault)
+		return 0;
+	if (!sodp_mr_in_bounds(mr, iova, 1))
+		return -ERANGE;
+	len = min_t(u64, len, mr->length - (iova - mr->iova));
+	return mr->ops->fault(mr, sodp_mr_uaddr(mr, iova), len, need);
 }
 
 /**

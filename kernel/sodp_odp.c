@@ -102,9 +102,11 @@
  * the time its caller gives it (@until), or that cannot allocate, is
  * reported as -EAGAIN and counted as odp_deferred: the transport retries
  * later (the responder sends an RNR NAK, the requester tries again on its
- * next run).  The responder gives a fraction of an ACK timeout, so that a
- * requester hears an RNR NAK before its timer gives up on the packet;
- * local accesses and prefetch give SODP_ODP_FAULT_PATIENCE.  Only a page the
+ * next run).  The responder faults aside (sodp_odp_copy_now() and
+ * sodp_odp_fault_access(), see sodp_resp_fault.c) and waits a fraction
+ * of an ACK timeout, so that a requester hears an RNR NAK before its
+ * timer gives up on the packet; local accesses and prefetch give
+ * SODP_ODP_FAULT_PATIENCE.  Only a page the
  * process cannot give at all (no mapping, no permission, exited) is an
  * access error.
  *
@@ -696,7 +698,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	struct sodp_odp_walk walk;
 	int err;
 
-	if (need != SODP_ODP_SNAPSHOT)
+	if (need == SODP_ODP_READ || need == SODP_ODP_WRITE)
 		req = HMM_PFN_REQ_FAULT;
 	if (need == SODP_ODP_WRITE)
 		req |= HMM_PFN_REQ_WRITE;
@@ -711,7 +713,12 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 	/* Registered first: see "Why the window" at the top of the file. */
 	sodp_odp_walk_start(odp, &walk, first, end);
 	for (;;) {
-		mmap_read_lock(mm);
+		if (need != SODP_ODP_PEEK) {
+			mmap_read_lock(mm);
+		} else if (!mmap_read_trylock(mm)) {
+			err = -EBUSY;
+			break;
+		}
 		snap.notifier_seq = sodp_odp_walk_restart(odp, &walk);
 		exact.notifier_seq = snap.notifier_seq;
 		err = req ? hmm_range_fault(&exact) : 0;
@@ -735,7 +742,7 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 			err = -EBUSY;
 		}
 		mmap_read_unlock(mm);
-		if (err != -EBUSY)
+		if (err != -EBUSY || need == SODP_ODP_PEEK)
 			break;
 		if (time_after(jiffies, until))
 			break;
@@ -817,6 +824,74 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 		if (err)
 			return err;
 	}
+}
+
+/**
+ * sodp_odp_copy_now() - copy between a region and a kernel buffer, no fault
+ * @odp: the region
+ * @addr: user address of the first byte, inside the region
+ * @buf: kernel buffer
+ * @len: bytes, inside the region
+ * @to_mr: true to write the region, false to read it
+ * @done: bytes copied, all of @len or those before the first page that
+ *	needs a fault
+ *
+ * For a caller that must not sleep on the process's memory (the
+ * responder, whose requester is waiting for an answer): only pages
+ * already in the device's table are touched.
+ *
+ * Context: process context, no locks held.
+ * Return: 0, or -ENODATA if a page needs a fault (sodp_odp_fault_access()).
+ */
+int sodp_odp_copy_now(struct sodp_odp *odp, unsigned long addr, void *buf,
+		      u32 len, bool to_mr, u32 *done)
+{
+	mutex_lock(&odp->lock);
+	*done = sodp_odp_copy_present(odp, addr, buf, len, to_mr);
+	mutex_unlock(&odp->lock);
+	return *done == len ? 0 : -ENODATA;
+}
+
+/**
+ * sodp_odp_fault_access() - fault in what a copy would, without copying
+ * @odp: the region
+ * @addr: user address of the first byte, inside the region
+ * @len: bytes, inside the region
+ * @need: SODP_ODP_READ or SODP_ODP_WRITE for what the copy will do, or
+ *	SODP_ODP_PEEK: only map what the process has present in the window
+ *	holding @addr, if mmap_lock is free now (never sleeps for long)
+ *
+ * The same windows as sodp_odp_copy() walks, for a copy to be made
+ * afterwards with sodp_odp_copy_now(); an invalidation may of course take
+ * the pages back in between, and the copy then asks again.
+ *
+ * Context: process context (a QP's work item for SODP_ODP_PEEK, else a
+ * work item of its own, see sodp_resp_fault.c), no locks held.
+ * Return: 0, -EAGAIN (not now), or an error from sodp_odp_fault().
+ */
+int sodp_odp_fault_access(struct sodp_odp *odp, unsigned long addr, u32 len,
+			  enum sodp_odp_need need)
+{
+	const unsigned long win = SODP_ODP_WINDOW << PAGE_SHIFT;
+	unsigned long pfns[SODP_ODP_WINDOW];
+	unsigned long end = addr + len;
+	int err;
+
+	if (need == SODP_ODP_PEEK)
+		end = min(ALIGN_DOWN(addr, win) + win, end);
+	while (addr < end) {
+		unsigned long stop = min(ALIGN_DOWN(addr, win) + win, end);
+
+		err = sodp_odp_fault(odp, addr, stop - addr, need, 0, pfns,
+				     SODP_ODP_WINDOW,
+				     jiffies + SODP_ODP_FAULT_PATIENCE, NULL);
+		if (err == -EAGAIN && need != SODP_ODP_PEEK)
+			sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
+		if (err)
+			return err;
+		addr = stop;
+	}
+	return 0;
 }
 
 /*
@@ -1123,6 +1198,18 @@ static int sodp_odp_mr_copy(struct sodp_mr *mr, unsigned long uaddr,
 	return sodp_odp_copy(mr->odp, uaddr, buf, len, to_mr, until);
 }
 
+static int sodp_odp_mr_copy_now(struct sodp_mr *mr, unsigned long uaddr,
+				void *buf, u32 len, bool to_mr, u32 *done)
+{
+	return sodp_odp_copy_now(mr->odp, uaddr, buf, len, to_mr, done);
+}
+
+static int sodp_odp_mr_fault(struct sodp_mr *mr, unsigned long uaddr,
+			     u32 len, enum sodp_odp_need need)
+{
+	return sodp_odp_fault_access(mr->odp, uaddr, len, need);
+}
+
 static int sodp_odp_mr_atomic(struct sodp_mr *mr, unsigned long uaddr,
 			      enum sodp_atomic_op op, u64 compare_add,
 			      u64 swap, u64 *orig, unsigned long until)
@@ -1153,6 +1240,8 @@ static void sodp_odp_mr_destroy(struct sodp_mr *mr)
 
 static const struct sodp_mr_ops sodp_odp_mr_ops = {
 	.copy = sodp_odp_mr_copy,
+	.copy_now = sodp_odp_mr_copy_now,
+	.fault = sodp_odp_mr_fault,
 	.atomic = sodp_odp_mr_atomic,
 	.prefetch = sodp_odp_mr_prefetch,
 	.fill_res = sodp_odp_mr_fill_res,

@@ -56,6 +56,10 @@ struct sodp_odp *sodp_odp_alloc(struct sodp_dev *sdev,
 void sodp_odp_free(struct sodp_odp *odp);
 int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 		  u32 len, bool to_mr, unsigned long until);
+int sodp_odp_copy_now(struct sodp_odp *odp, unsigned long addr, void *buf,
+		      u32 len, bool to_mr, u32 *done);
+int sodp_odp_fault_access(struct sodp_odp *odp, unsigned long addr, u32 len,
+			  enum sodp_odp_need need);
 int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 		    enum sodp_atomic_op op, u64 compare_add, u64 swap, u64 *orig,
 		    unsigned long until);

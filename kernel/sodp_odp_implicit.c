@@ -249,6 +249,65 @@ static int sodp_imr_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
 	return 0;
 }
 
+/*
+ * As sodp_imr_copy(), but a chunk without a child yet is a page that
+ * needs a fault: making the child waits for imr->lock and mmap_lock.
+ */
+static int sodp_imr_copy_now(struct sodp_mr *mr, unsigned long addr,
+			     void *buf, u32 len, bool to_mr, u32 *done)
+{
+	*done = 0;
+	while (len) {
+		u32 n = min_t(unsigned long, len, sodp_imr_chunk_left(addr));
+		struct sodp_odp *child;
+		u32 part;
+		int err;
+
+		/* Children stay until the MR goes, and the caller holds it. */
+		child = xa_load(&mr->imr->children,
+				addr >> SODP_IMR_CHUNK_SHIFT);
+		if (!child)
+			return -ENODATA;
+		err = sodp_odp_copy_now(child, addr, buf, n, to_mr, &part);
+		*done += part;
+		if (err)
+			return err;
+		addr += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Makes the children the copy will need, and faults as they would.  A
+ * peek makes none: that waits for imr->lock and mmap_lock.
+ */
+static int sodp_imr_fault(struct sodp_mr *mr, unsigned long addr, u32 len,
+			  enum sodp_odp_need need)
+{
+	while (len) {
+		u32 n = min_t(unsigned long, len, sodp_imr_chunk_left(addr));
+		struct sodp_odp *child;
+		int err;
+
+		if (need == SODP_ODP_PEEK)
+			child = xa_load(&mr->imr->children,
+					addr >> SODP_IMR_CHUNK_SHIFT) ?:
+				ERR_PTR(-EAGAIN);
+		else
+			child = sodp_imr_child(mr->imr, addr, n, need);
+		if (IS_ERR(child))
+			return PTR_ERR(child);
+		err = sodp_odp_fault_access(child, addr, n, need);
+		if (err)
+			return err;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* 8-byte aligned, so inside one chunk. */
 static int sodp_imr_atomic(struct sodp_mr *mr, unsigned long addr,
 			   enum sodp_atomic_op op, u64 compare_add, u64 swap,
@@ -321,6 +380,8 @@ static void sodp_imr_destroy(struct sodp_mr *mr)
 
 static const struct sodp_mr_ops sodp_imr_ops = {
 	.copy = sodp_imr_copy,
+	.copy_now = sodp_imr_copy_now,
+	.fault = sodp_imr_fault,
 	.atomic = sodp_imr_atomic,
 	.prefetch = sodp_imr_prefetch,
 	.fill_res = sodp_imr_fill_res,

@@ -212,6 +212,7 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	spin_lock_init(&qp->sq_lock);
 	spin_lock_init(&qp->rq_lock);
 	INIT_WORK(&qp->work, sodp_qp_work);
+	sodp_resp_fault_init(qp);
 	skb_queue_head_init(&qp->rx_queue);
 	skb_queue_head_init(&qp->ack_queue);
 	timer_setup(&qp->retry_timer, sodp_retry_timer_fn, 0);
@@ -631,6 +632,7 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	wait_for_completion(&qp->released);
 
 	disable_work_sync(&qp->work);
+	sodp_resp_fault_stop(qp);
 	/* No bind runs any more: unbind the type 2 windows bound through us. */
 	sodp_mw_qp_gone(qp);
 	timer_shutdown_sync(&qp->retry_timer);

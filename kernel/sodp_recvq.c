@@ -65,8 +65,10 @@ int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len,
 		if (IS_ERR(mr)) {
 			err = PTR_ERR(mr);
 		} else {
-			err = sodp_mr_copy(mr, sge->addr + off, (void *)data,
-					   n, SODP_TO_MR, until);
+			/* A SEND's length is known at its end only. */
+			err = sodp_resp_mr_copy(qp, mr, sge->addr + off,
+						(void *)data, n, n, SODP_TO_MR,
+						until);
 			sodp_mr_put(mr);
 		}
 		if (err == -EAGAIN) {

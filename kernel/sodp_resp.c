@@ -25,7 +25,9 @@
  * more race to an invalidation gives up and the packet is answered with
  * the RNR NAK.  Without that, a page migration storm made each packet's
  * fault slow enough that a long WRITE ran the requester out of retries
- * while every fault still succeeded.
+ * while every fault still succeeded.  A fault that sleeps rather than
+ * loses (a page under migration, read from a slow disk) runs aside and
+ * is waited for only as long (sodp_resp_fault.c).
  *
  * UC has no ACKs and so no NAKs: packets out of sequence, and a request
  * that cannot be carried out (no receive posted, a bad rkey, bounds or
@@ -158,9 +160,13 @@ static unsigned long sodp_resp_fault_until(struct sodp_qp *qp)
 	return qp->resp.owed_since + sodp_resp_patience(qp);
 }
 
-/* One packet's bytes to or from the MR named by @rkey. */
+/*
+ * One packet's bytes to or from the MR named by @rkey; @msg_left bytes of
+ * its message start at @va (faults may bring them all in).
+ */
 static int sodp_resp_copy(struct sodp_qp *qp, u32 rkey, u64 va, void *buf,
-			  u32 len, int access, enum sodp_mr_dir dir)
+			  u32 len, u32 msg_left, int access,
+			  enum sodp_mr_dir dir)
 {
 	struct sodp_mr *mr;
 	int err;
@@ -170,7 +176,8 @@ static int sodp_resp_copy(struct sodp_qp *qp, u32 rkey, u64 va, void *buf,
 	mr = sodp_rkey_get(qp, rkey, &va, len, access);
 	if (IS_ERR(mr))
 		return PTR_ERR(mr);
-	err = sodp_mr_copy(mr, va, buf, len, dir, sodp_resp_fault_until(qp));
+	err = sodp_resp_mr_copy(qp, mr, va, buf, len, msg_left, dir,
+				sodp_resp_fault_until(qp));
 	sodp_mr_put(mr);
 	return err;
 }
@@ -421,7 +428,8 @@ static enum sodp_resp_result sodp_resp_write(struct sodp_qp *qp,
 	}
 	err = sodp_resp_copy(qp, resp->write_rkey, resp->write_va,
 			     (void *)payload, pkt->payload_len,
-			     IB_ACCESS_REMOTE_WRITE, SODP_TO_MR);
+			     resp->write_left, IB_ACCESS_REMOTE_WRITE,
+			     SODP_TO_MR);
 	if (err)
 		return sodp_resp_error(qp, pkt->psn, err, true);
 	resp->write_va += pkt->payload_len;
@@ -969,6 +977,7 @@ bool sodp_resp_continue(struct sodp_qp *qp, int *budget)
 		else
 			err = sodp_resp_copy(qp, resp->rd_cur->rkey,
 					     resp->rd_va, payload, n,
+					     resp->rd_left,
 					     IB_ACCESS_REMOTE_READ,
 					     SODP_FROM_MR);
 		if (err == -EAGAIN) {

@@ -41,6 +41,7 @@ static const struct rdma_stat_desc sodp_counter_desc[SODP_CNT_NUM] = {
 	[SODP_CNT_FAST_REG].name = "fast_registrations",
 	[SODP_CNT_LOCAL_INV].name = "local_invalidations",
 	[SODP_CNT_REMOTE_INV].name = "remote_invalidations",
+	[SODP_CNT_ODP_SLOW_FAULTS].name = "odp_slow_faults",
 	[SODP_CNT_ODP_FAULTS].name = "odp_faults",
 	[SODP_CNT_ODP_PAGES_FAULTED].name = "odp_pages_faulted",
 	[SODP_CNT_ODP_PAGES_AROUND].name = "odp_fault_around_pages",
