@@ -251,7 +251,10 @@ enum sodp_odp_need {
 	SODP_ODP_READ,		/* readable */
 	SODP_ODP_WRITE,		/* writable; the device will write */
 	SODP_ODP_SNAPSHOT,	/* nothing: map what is present, fault nothing */
-	/* as SNAPSHOT, once, and not at all if mmap_lock is not free now */
+	/*
+	 * as SNAPSHOT, once, and not at all if mmap_lock is not free now
+	 * (sodp_odp_copy_now())
+	 */
 	SODP_ODP_PEEK,
 };
 
@@ -277,8 +280,7 @@ struct sodp_imr;
  *		the bytes copied before it.  NULL for kinds whose memory
  *		is always there: @copy never faults
  * @fault:	fault in what @copy of the same bytes would, without copying,
- *		as @need says (SODP_ODP_READ, _WRITE or _PEEK; NULL with
- *		@copy_now)
+ *		as @need says (SODP_ODP_READ or _WRITE; NULL with @copy_now)
  * @prefetch:	make [@uaddr, @uaddr + @len) present ahead of use
  * @fill_res:	the kind's part of `rdma resource show mr -dd`
  * @destroy:	release what the kind's init took
@@ -513,9 +515,10 @@ struct sodp_rd_res {
 enum sodp_mr_dir { SODP_TO_MR, SODP_FROM_MR };
 
 /*
- * The responder's ODP fault in flight (sodp_resp_fault.c): @busy, @need,
- * @iova and @len are the QP work item's; @mr (referenced) and @err the
- * fault's work item's until it completes @done.
+ * The responder's ODP fault in flight (sodp_resp_fault.c).  The QP's work
+ * item sets @mr (referenced), @iova, @len, @ahead and @need before it
+ * queues the fault, and reads @err after @done; the fault's work item
+ * reads those, sets @err and drops @mr in between.  @busy is the QP's.
  */
 struct sodp_resp_fault {
 	struct work_struct work;
@@ -523,6 +526,7 @@ struct sodp_resp_fault {
 	struct sodp_mr *mr;
 	u64 iova;
 	u32 len;
+	u32 ahead;		/* bytes after @len to bring in, errors ignored */
 	enum sodp_odp_need need;
 	int err;
 	bool busy;		/* queued, its result not taken yet */
@@ -806,7 +810,7 @@ int sodp_mr_atomic(struct sodp_mr *mr, u64 iova, enum sodp_atomic_op op,
 		   u64 compare_add, u64 swap, u64 *orig, unsigned long until);
 int sodp_mr_copy_now(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 		     enum sodp_mr_dir dir, u32 *done);
-int sodp_mr_fault(struct sodp_mr *mr, u64 iova, u32 len,
+int sodp_mr_fault(struct sodp_mr *mr, u64 iova, u32 len, u32 ahead,
 		  enum sodp_odp_need need);
 int sodp_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 /* The kinds of MR; each sets mr->ops when it succeeds. */
@@ -830,14 +834,16 @@ int sodp_mr_fill_res_none(struct sk_buff *msg, struct sodp_mr *mr);
 
 struct sodp_pkt;
 
-/* sodp_recvq.c */
-int sodp_recvq_get(struct sodp_qp *qp);
 /* sodp_resp_fault.c */
+extern struct workqueue_struct *sodp_odp_fault_wq;
 void sodp_resp_fault_init(struct sodp_qp *qp);
 void sodp_resp_fault_stop(struct sodp_qp *qp);
 int sodp_resp_mr_copy(struct sodp_qp *qp, struct sodp_mr *mr, u64 iova,
 		      void *buf, u32 len, u32 msg_left, enum sodp_mr_dir dir,
 		      unsigned long until);
+
+/* sodp_recvq.c */
+int sodp_recvq_get(struct sodp_qp *qp);
 int sodp_recvq_scatter(struct sodp_qp *qp, const u8 *data, u32 len,
 		       unsigned long until);
 u64 sodp_recvq_capacity(const struct sodp_qp *qp);
@@ -902,7 +908,6 @@ int sodp_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 
 /* sodp_qp_state.c */
 extern struct workqueue_struct *sodp_wq;
-extern struct workqueue_struct *sodp_fault_wq;
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
 void sodp_qp_kick(struct sodp_qp *qp);

@@ -355,8 +355,8 @@ static int __init sodp_init(void)
 	 * The responder's ODP faults (sodp_resp_fault.c), apart from the
 	 * QP work items that wait for them.
 	 */
-	sodp_fault_wq = alloc_workqueue("sodp_fault", WQ_UNBOUND, 0);
-	if (!sodp_fault_wq) {
+	sodp_odp_fault_wq = alloc_workqueue("sodp_odp_fault", WQ_UNBOUND, 0);
+	if (!sodp_odp_fault_wq) {
 		err = -ENOMEM;
 		goto err_wq;
 	}
@@ -368,7 +368,7 @@ static int __init sodp_init(void)
 	return 0;
 
 err_fault_wq:
-	destroy_workqueue(sodp_fault_wq);
+	destroy_workqueue(sodp_odp_fault_wq);
 err_wq:
 	destroy_workqueue(sodp_wq);
 	return err;
@@ -379,7 +379,7 @@ static void __exit sodp_exit(void)
 	rdma_link_unregister(&sodp_link_ops);
 	sodp_remove_all_devices();
 	unregister_netdevice_notifier(&sodp_netdev_nb);
-	destroy_workqueue(sodp_fault_wq);
+	destroy_workqueue(sodp_odp_fault_wq);
 	destroy_workqueue(sodp_wq);
 	sodp_fault_exit();
 }

@@ -6,9 +6,11 @@
  * through here as (MR, iova, length); nothing else knows how an MR finds
  * its pages.  The transport sees four calls, sodp_mr_get(),
  * sodp_mr_copy(), sodp_mr_atomic() and sodp_mr_put(), whatever the kind
- * of MR.  This file does what is common to every kind (keys, rights,
- * bounds, the iova -> user address translation, lifetime) and leaves the
- * memory to the kind's struct sodp_mr_ops:
+ * of MR, and the responder two more, sodp_mr_copy_now() and
+ * sodp_mr_fault(), to make its faults aside (sodp_resp_fault.c).  This
+ * file does what is common to every kind (keys, rights, bounds, the
+ * iova -> user address translation, lifetime) and leaves the memory to
+ * the kind's struct sodp_mr_ops:
  *
  *   pinned		sodp_mr_pinned.c: ib_umem, a page array filled at
  *			registration
@@ -34,8 +36,9 @@
  * with each REG_MR and is 0 (none) while the MR is invalid.
  *
  * Lifetime: the registration holds one reference; every user (a work item
- * in the middle of one access) holds another, taken under the xarray lock
- * so that once sodp_dereg_mr() has erased the entry no new one can appear.
+ * in the middle of one access, or of a fault made for one) holds another,
+ * taken under the xarray lock so that once sodp_dereg_mr() has erased the
+ * entry no new one can appear.
  * Deregistration then waits for the users to finish.
  *
  * Windows: a memory window (sodp_mw.c) bound to an MR counts in
@@ -426,27 +429,42 @@ int sodp_mr_copy_now(struct sodp_mr *mr, u64 iova, void *buf, u32 len,
 
 /**
  * sodp_mr_fault() - fault in what sodp_mr_copy_now() found missing
- * @mr: a referenced MR, already checked for [@iova, @iova + @len)
+ * @mr: a referenced MR; @iova must be in it
  * @iova: first byte in the MR
- * @len: bytes; those past the end of the MR are left out
- * @need: SODP_ODP_WRITE or SODP_ODP_READ, as the copy will be, or
- *	SODP_ODP_PEEK (see sodp_odp_fault_access())
+ * @len: bytes the copy needs
+ * @ahead: bytes after those that a later copy will need: faulted in the
+ *	same walks, but their errors are left to that copy
+ * @need: SODP_ODP_WRITE or SODP_ODP_READ, as the copy will be
  *
- * Context: process context, no locks held.  But for a peek, may sleep for
- * as long as the process's memory takes (a page being migrated, read from
- * disk, ...).
+ * Bytes past the end of the MR are left out.
+ *
+ * Context: process context, no locks held; may sleep for as long as the
+ * process's memory takes (a page being migrated, read from disk, ...).
  * Return: 0, -ERANGE if @iova is not in the MR, or for an ODP MR -EAGAIN
- * (not now) or the error of a page that cannot be had.
+ * (not now) or the error of a page the copy needs that cannot be had.
  */
-int sodp_mr_fault(struct sodp_mr *mr, u64 iova, u32 len,
+int sodp_mr_fault(struct sodp_mr *mr, u64 iova, u32 len, u32 ahead,
 		  enum sodp_odp_need need)
 {
+	unsigned long uaddr;
+	u64 left;
+
 	if (!len || !mr->ops->fault)
 		return 0;
 	if (!sodp_mr_in_bounds(mr, iova, 1))
 		return -ERANGE;
-	len = min_t(u64, len, mr->length - (iova - mr->iova));
-	return mr->ops->fault(mr, sodp_mr_uaddr(mr, iova), len, need);
+	left = mr->length - (iova - mr->iova);
+	uaddr = sodp_mr_uaddr(mr, iova);
+	/*
+	 * One fault for both; only if it fails, one for the needed bytes
+	 * alone, whose result is the answer (the pages faulted before the
+	 * failure are found at once).
+	 */
+	if (ahead && left > len &&
+	    !mr->ops->fault(mr, uaddr, min_t(u64, (u64)len + ahead, left),
+			    need))
+		return 0;
+	return mr->ops->fault(mr, uaddr, min_t(u64, len, left), need);
 }
 
 /**

@@ -704,12 +704,14 @@ static int sodp_odp_fault(struct sodp_odp *odp, unsigned long addr,
 		req |= HMM_PFN_REQ_WRITE;
 	exact.default_flags = req;
 
-	if (sodp_odp_inject_defer())
+	/* A peek is part of a copy, not a fault: not injected nor counted. */
+	if (need != SODP_ODP_PEEK && sodp_odp_inject_defer())
 		return -EAGAIN;
 	if (!mmget_not_zero(mm))
 		return -EFAULT;
 
-	sodp_odp_count(odp, SODP_CNT_ODP_FAULTS, 1);
+	if (need != SODP_ODP_PEEK)
+		sodp_odp_count(odp, SODP_CNT_ODP_FAULTS, 1);
 	/* Registered first: see "Why the window" at the top of the file. */
 	sodp_odp_walk_start(odp, &walk, first, end);
 	for (;;) {
@@ -759,7 +761,7 @@ out:
 	 * Only a refusal is an error: -EAGAIN sends the access round again
 	 * (an RNR NAK, a later retry) and odp_deferred counts that.
 	 */
-	if (err && err != -EAGAIN)
+	if (err && err != -EAGAIN && need != SODP_ODP_PEEK)
 		sodp_odp_count(odp, SODP_CNT_ODP_FAULT_ERRORS, 1);
 	return err;
 }
@@ -837,8 +839,15 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
  *	needs a fault
  *
  * For a caller that must not sleep on the process's memory (the
- * responder, whose requester is waiting for an answer): only pages
- * already in the device's table are touched.
+ * responder, whose requester is waiting for an answer).  Pages in the
+ * device's table are copied at once.  At the first one that is not, the
+ * window holding it is peeked at (SODP_ODP_PEEK): what the process has
+ * present there (a THP's pages, ones it wrote itself, pages an mprotect()
+ * storm keeps taking from the table but not from the process) is mapped
+ * and copied in one go under mmap_lock, as a fault's copy is, if
+ * mmap_lock can be had at once.  A peek faults nothing and waits for no
+ * page; it may wait for an invalidation under way (as every walk does)
+ * and allocate a block of the table.
  *
  * Context: process context, no locks held.
  * Return: 0, or -ENODATA if a page needs a fault (sodp_odp_fault_access()).
@@ -846,9 +855,20 @@ int sodp_odp_copy(struct sodp_odp *odp, unsigned long addr, void *buf,
 int sodp_odp_copy_now(struct sodp_odp *odp, unsigned long addr, void *buf,
 		      u32 len, bool to_mr, u32 *done)
 {
+	unsigned long pfns[SODP_ODP_WINDOW];
+	struct sodp_odp_xfer xfer = { .to_mr = to_mr };
+
 	mutex_lock(&odp->lock);
 	*done = sodp_odp_copy_present(odp, addr, buf, len, to_mr);
 	mutex_unlock(&odp->lock);
+	if (*done == len)
+		return 0;
+	xfer.addr = addr + *done;
+	xfer.buf = buf + *done;
+	xfer.len = len - *done;
+	if (!sodp_odp_fault(odp, xfer.addr, xfer.len, SODP_ODP_PEEK, 0, pfns,
+			    SODP_ODP_WINDOW, jiffies, &xfer))
+		*done += xfer.done;
 	return *done == len ? 0 : -ENODATA;
 }
 
@@ -857,16 +877,14 @@ int sodp_odp_copy_now(struct sodp_odp *odp, unsigned long addr, void *buf,
  * @odp: the region
  * @addr: user address of the first byte, inside the region
  * @len: bytes, inside the region
- * @need: SODP_ODP_READ or SODP_ODP_WRITE for what the copy will do, or
- *	SODP_ODP_PEEK: only map what the process has present in the window
- *	holding @addr, if mmap_lock is free now (never sleeps for long)
+ * @need: SODP_ODP_READ or SODP_ODP_WRITE, for what the copy will do
  *
  * The same windows as sodp_odp_copy() walks, for a copy to be made
  * afterwards with sodp_odp_copy_now(); an invalidation may of course take
  * the pages back in between, and the copy then asks again.
  *
- * Context: process context (a QP's work item for SODP_ODP_PEEK, else a
- * work item of its own, see sodp_resp_fault.c), no locks held.
+ * Context: process context (a work item of its own, see
+ * sodp_resp_fault.c), no locks held.
  * Return: 0, -EAGAIN (not now), or an error from sodp_odp_fault().
  */
 int sodp_odp_fault_access(struct sodp_odp *odp, unsigned long addr, u32 len,
@@ -877,15 +895,13 @@ int sodp_odp_fault_access(struct sodp_odp *odp, unsigned long addr, u32 len,
 	unsigned long end = addr + len;
 	int err;
 
-	if (need == SODP_ODP_PEEK)
-		end = min(ALIGN_DOWN(addr, win) + win, end);
 	while (addr < end) {
 		unsigned long stop = min(ALIGN_DOWN(addr, win) + win, end);
 
 		err = sodp_odp_fault(odp, addr, stop - addr, need, 0, pfns,
 				     SODP_ODP_WINDOW,
 				     jiffies + SODP_ODP_FAULT_PATIENCE, NULL);
-		if (err == -EAGAIN && need != SODP_ODP_PEEK)
+		if (err == -EAGAIN)
 			sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
 		if (err)
 			return err;

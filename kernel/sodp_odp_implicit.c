@@ -250,8 +250,9 @@ static int sodp_imr_copy(struct sodp_mr *mr, unsigned long addr, void *buf,
 }
 
 /*
- * As sodp_imr_copy(), but a chunk without a child yet is a page that
- * needs a fault: making the child waits for imr->lock and mmap_lock.
+ * As sodp_imr_copy() with sodp_odp_copy_now(), but a chunk without a
+ * child yet is a page that needs a fault: making the child waits for
+ * imr->lock and mmap_lock.
  */
 static int sodp_imr_copy_now(struct sodp_mr *mr, unsigned long addr,
 			     void *buf, u32 len, bool to_mr, u32 *done)
@@ -279,10 +280,7 @@ static int sodp_imr_copy_now(struct sodp_mr *mr, unsigned long addr,
 	return 0;
 }
 
-/*
- * Makes the children the copy will need, and faults as they would.  A
- * peek makes none: that waits for imr->lock and mmap_lock.
- */
+/* Makes the children the copy will need, and faults as they would. */
 static int sodp_imr_fault(struct sodp_mr *mr, unsigned long addr, u32 len,
 			  enum sodp_odp_need need)
 {
@@ -291,12 +289,7 @@ static int sodp_imr_fault(struct sodp_mr *mr, unsigned long addr, u32 len,
 		struct sodp_odp *child;
 		int err;
 
-		if (need == SODP_ODP_PEEK)
-			child = xa_load(&mr->imr->children,
-					addr >> SODP_IMR_CHUNK_SHIFT) ?:
-				ERR_PTR(-EAGAIN);
-		else
-			child = sodp_imr_child(mr->imr, addr, n, need);
+		child = sodp_imr_child(mr->imr, addr, n, need);
 		if (IS_ERR(child))
 			return PTR_ERR(child);
 		err = sodp_odp_fault_access(child, addr, n, need);

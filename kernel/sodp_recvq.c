@@ -36,7 +36,7 @@ int sodp_recvq_get(struct sodp_qp *qp)
 
 /*
  * Scatter SEND payload into the held receive WQE; ODP faults give up at
- * @until (jiffies, see sodp_mr_copy()).  Return: 0, -EMSGSIZE if it does
+ * @until (jiffies, see sodp_resp_mr_copy()).  Return: 0, -EMSGSIZE if it does
  * not fit, -EAGAIN if an ODP page cannot be had now (nothing of the
  * packet counts as received: it comes again), -EIO if the receive buffers
  * cannot take it (lkey, rights, bounds, an ODP page).

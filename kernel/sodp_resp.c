@@ -25,9 +25,10 @@
  * more race to an invalidation gives up and the packet is answered with
  * the RNR NAK.  Without that, a page migration storm made each packet's
  * fault slow enough that a long WRITE ran the requester out of retries
- * while every fault still succeeded.  A fault that sleeps rather than
- * loses (a page under migration, read from a slow disk) runs aside and
- * is waited for only as long (sodp_resp_fault.c).
+ * while every fault still succeeded.  A copy's fault that sleeps rather
+ * than loses (a page under migration, read from a slow disk) runs aside
+ * and is waited for only as long (sodp_resp_fault.c); an atomic's still
+ * runs in line.
  *
  * UC has no ACKs and so no NAKs: packets out of sequence, and a request
  * that cannot be carried out (no receive posted, a bad rkey, bounds or
@@ -100,9 +101,10 @@ void sodp_resp_send_acks(struct sodp_qp *qp)
  * Check that the MR or window named by @rkey allows @access on
  * [@va, @va + @len).  Nothing is kept: every packet looks its key up again
  * (sodp_resp_copy()), so the responder never holds an MR while it waits
- * for a peer's next packet, deregistration never waits for a peer that
- * stopped in the middle of a message, and an unbound window serves no
- * packet after the unbind.
+ * for a peer's next packet (only while a fault for one runs,
+ * sodp_resp_fault.c), deregistration never waits for a peer that stopped
+ * in the middle of a message, and an unbound window serves no packet
+ * after the unbind.
  */
 static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
 			      int access)
@@ -148,10 +150,12 @@ static unsigned long sodp_resp_patience(struct sodp_qp *qp)
  * @qp: the QP whose responder is carrying the request out
  *
  * Until the requester has waited sodp_resp_patience() since the first
- * request we have not answered yet.  A fault that wins at once is never
- * cut short, however long the requester has waited: it is progress.
+ * request we have not answered yet.  A walk that wins at once is never
+ * cut short, however long the requester has waited: it is progress; a
+ * fault made aside is waited for a moment past it (sodp_resp_fault.c).
  *
- * Return: the time in jiffies, for sodp_mr_copy() and sodp_mr_atomic().
+ * Return: the time in jiffies, for sodp_resp_mr_copy() and
+ * sodp_mr_atomic().
  */
 static unsigned long sodp_resp_fault_until(struct sodp_qp *qp)
 {
