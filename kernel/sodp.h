@@ -564,6 +564,7 @@ struct sodp_resp {
 	u32 since_ack;		/* packets accepted since the last ACK */
 	bool owing;		/* a request taken since we last answered */
 	unsigned long owed_since;	/* jiffies when that one was taken */
+	unsigned long patience;	/* sodp_resp_set_patience() */
 	struct sodp_resp_fault fault;
 };
 
@@ -983,6 +984,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 void sodp_resp_uc_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 		     const u8 *payload);
 bool sodp_resp_busy(struct sodp_qp *qp);
+void sodp_resp_set_patience(struct sodp_qp *qp);
 /* What a queued request is to the READ being answered (sodp_work.c). */
 enum sodp_read_dup {
 	SODP_DUP_NO,		/* not a duplicate of it: waits its turn */

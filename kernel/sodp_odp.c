@@ -872,6 +872,35 @@ int sodp_odp_copy_now(struct sodp_odp *odp, unsigned long addr, void *buf,
 	return *done == len ? 0 : -ENODATA;
 }
 
+/*
+ * Fault in (or snapshot) [@addr, @addr + @len) of @odp, a @window at a
+ * time (a power of two dividing SODP_ODP_BLOCK); @pfns has room for
+ * @window entries.
+ */
+static int sodp_odp_fault_range(struct sodp_odp *odp, unsigned long addr,
+				unsigned long len, enum sodp_odp_need need,
+				unsigned long *pfns, unsigned long window)
+{
+	const unsigned long win = window << PAGE_SHIFT;
+	unsigned long end = addr + len;
+	int err;
+
+	while (addr < end) {
+		unsigned long stop = min(ALIGN_DOWN(addr, win) + win, end);
+
+		err = sodp_odp_fault(odp, addr, stop - addr, need, 0, pfns,
+				     window, jiffies + SODP_ODP_FAULT_PATIENCE,
+				     NULL);
+		if (err)
+			return err;
+		addr = stop;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * sodp_odp_fault_access() - fault in what a copy would, without copying
  * @odp: the region
@@ -890,24 +919,14 @@ int sodp_odp_copy_now(struct sodp_odp *odp, unsigned long addr, void *buf,
 int sodp_odp_fault_access(struct sodp_odp *odp, unsigned long addr, u32 len,
 			  enum sodp_odp_need need)
 {
-	const unsigned long win = SODP_ODP_WINDOW << PAGE_SHIFT;
 	unsigned long pfns[SODP_ODP_WINDOW];
-	unsigned long end = addr + len;
 	int err;
 
-	while (addr < end) {
-		unsigned long stop = min(ALIGN_DOWN(addr, win) + win, end);
-
-		err = sodp_odp_fault(odp, addr, stop - addr, need, 0, pfns,
-				     SODP_ODP_WINDOW,
-				     jiffies + SODP_ODP_FAULT_PATIENCE, NULL);
-		if (err == -EAGAIN)
-			sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
-		if (err)
-			return err;
-		addr = stop;
-	}
-	return 0;
+	err = sodp_odp_fault_range(odp, addr, len, need, pfns,
+				   SODP_ODP_WINDOW);
+	if (err == -EAGAIN)
+		sodp_odp_count(odp, SODP_CNT_ODP_DEFERRED, 1);
+	return err;
 }
 
 /*
@@ -1080,34 +1099,6 @@ int sodp_odp_atomic(struct sodp_odp *odp, unsigned long addr,
 	return err;
 }
 
-/*
- * Fault in (or snapshot) [@addr, @addr + @len) of @odp, a block at a time.
- * @pfns has room for SODP_ODP_BLOCK entries.
- */
-static int sodp_odp_fault_range(struct sodp_odp *odp, unsigned long addr,
-				unsigned long len, enum sodp_odp_need need,
-				unsigned long *pfns)
-{
-	const unsigned long block = SODP_ODP_BLOCK << PAGE_SHIFT;
-	unsigned long end = addr + len;
-	int err;
-
-	while (addr < end) {
-		unsigned long stop = min(ALIGN_DOWN(addr, block) + block, end);
-
-		err = sodp_odp_fault(odp, addr, stop - addr, need, 0, pfns,
-				     SODP_ODP_BLOCK,
-				     jiffies + SODP_ODP_FAULT_PATIENCE, NULL);
-		if (err)
-			return err;
-		addr = stop;
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		cond_resched();
-	}
-	return 0;
-}
-
 /**
  * sodp_odp_prefetch() - fault in (or snapshot) a range ahead of use
  * @odp: the region
@@ -1131,7 +1122,7 @@ int sodp_odp_prefetch(struct sodp_odp *odp, unsigned long addr, u64 len,
 	pfns = kmalloc_array(SODP_ODP_BLOCK, sizeof(*pfns), GFP_KERNEL);
 	if (!pfns)
 		return -ENOMEM;
-	err = sodp_odp_fault_range(odp, addr, len, need, pfns);
+	err = sodp_odp_fault_range(odp, addr, len, need, pfns, SODP_ODP_BLOCK);
 	kfree(pfns);
 	return err;
 }

@@ -213,6 +213,7 @@ int sodp_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	spin_lock_init(&qp->rq_lock);
 	INIT_WORK(&qp->work, sodp_qp_work);
 	sodp_resp_fault_init(qp);
+	sodp_resp_set_patience(qp);
 	skb_queue_head_init(&qp->rx_queue);
 	skb_queue_head_init(&qp->ack_queue);
 	timer_setup(&qp->retry_timer, sodp_retry_timer_fn, 0);
@@ -373,8 +374,10 @@ static int sodp_qp_apply(struct sodp_qp *qp, struct ib_qp_attr *attr,
 	}
 	if (mask & IB_QP_QKEY)
 		qp->qkey = attr->qkey;
-	if (mask & IB_QP_TIMEOUT)
+	if (mask & IB_QP_TIMEOUT) {
 		qp->timeout = attr->timeout;
+		sodp_resp_set_patience(qp);
+	}
 	if (mask & IB_QP_RETRY_CNT) {
 		qp->retry_cnt = attr->retry_cnt;
 		qp->req.retry_left = attr->retry_cnt;

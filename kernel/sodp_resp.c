@@ -134,7 +134,7 @@ static int sodp_resp_check_mr(struct sodp_qp *qp, u32 rkey, u64 va, u32 len,
  *
  * Return: the time in jiffies, counted from resp->owed_since.
  */
-static unsigned long sodp_resp_patience(struct sodp_qp *qp)
+static unsigned long sodp_resp_patience(const struct sodp_qp *qp)
 {
 	u64 ms = div_u64(sodp_ack_timeout_us(qp->timeout), 4 * USEC_PER_MSEC);
 
@@ -143,6 +143,16 @@ static unsigned long sodp_resp_patience(struct sodp_qp *qp)
 		ms = SODP_RESP_PATIENCE_MAX_MS;
 	return msecs_to_jiffies(clamp_t(u64, ms, SODP_RESP_PATIENCE_MIN_MS,
 					SODP_RESP_PATIENCE_MAX_MS));
+}
+
+/*
+ * Keep sodp_resp_patience() in qp->resp.patience, which every request
+ * packet reads: once at create_qp and whenever modify_qp sets the
+ * timeout.
+ */
+void sodp_resp_set_patience(struct sodp_qp *qp)
+{
+	qp->resp.patience = sodp_resp_patience(qp);
 }
 
 /*
@@ -157,11 +167,10 @@ static unsigned long sodp_resp_patience(struct sodp_qp *qp)
  * Return: the time in jiffies, for sodp_resp_mr_copy() and
  * sodp_mr_atomic().
  */
-static unsigned long sodp_resp_fault_until(struct sodp_qp *qp)
+static unsigned long sodp_resp_fault_until(const struct sodp_qp *qp)
 {
-	if (!qp->resp.owing)
-		return jiffies + sodp_resp_patience(qp);
-	return qp->resp.owed_since + sodp_resp_patience(qp);
+	return (qp->resp.owing ? qp->resp.owed_since : jiffies) +
+	       qp->resp.patience;
 }
 
 /*
@@ -828,7 +837,7 @@ void sodp_resp_rx(struct sodp_qp *qp, const struct sodp_pkt *pkt,
 	 * the wait as well as the count does.
 	 */
 	if (resp->since_ack >= SODP_ACK_EVERY ||
-	    time_after_eq(jiffies, resp->owed_since + sodp_resp_patience(qp)))
+	    time_after_eq(jiffies, resp->owed_since + resp->patience))
 		sodp_resp_send_acks(qp);
 }
 

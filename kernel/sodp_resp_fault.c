@@ -38,8 +38,9 @@
  * page's conversion to a device-exclusive entry are one step under
  * mmap_lock (sodp_odp.c).
  *
- * Locks: none of its own; the MR access layer's (sodp_odp.c) in the
- * fault's work item.
+ * Locks: none of its own; the MR access layer's (sodp_odp.c): in the
+ * fault's work item, and in the QP's for a peek, which takes mmap_lock
+ * only by trylock (sodp_odp_copy_now()).
  */
 #include "sodp.h"
 
