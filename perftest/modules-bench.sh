@@ -14,24 +14,28 @@
 #   --iters N        perftest iterations (default 2000)
 #   --ops "LIST"     of write read send atomic (default "write read send")
 #   --odp            buffers registered with IBV_ACCESS_ON_DEMAND
+#   --topo T         loopback (default: client and server on sodp0) or
+#                    two-stacks (bench.sh's: two sodp devices, one in ns1,
+#                    over a veth pair)
 #
 # Every run reloads the module and makes sodp0 on veth0 again, then runs
-# perftest -s 64KiB (atomics 8 B) with client and server on sodp0.  Only
+# perftest -s 64KiB (atomics 8 B) on the topology asked for.  Only
 # sodp is measured: the columns are the modules.  rxe and the guest's
 # memcpy are odp-bench.sh's.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 
 die() { echo "modules-bench: $*" >&2; exit 2; }
-usage() { sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '3,25p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
-reps=3 iters=2000 ops="write read send" odp='' mods=()
+reps=3 iters=2000 ops="write read send" odp='' topo=loopback mods=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--reps) reps=$2; shift ;;
 	--iters) iters=$2; shift ;;
 	--ops) ops=$2; shift ;;
 	--odp) odp=--odp ;;
+	--topo) topo=$2; shift ;;
 	-h|--help) usage ;;
 	*=*) mods+=("$1") ;;
 	*) usage 2 >&2 ;;
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#mods[@]} -gt 0 ] || usage 2 >&2
+case $topo in loopback|two-stacks) ;; *) die "--topo: loopback or two-stacks" ;; esac
 [ "${SODP_GUEST:-}" = 1 ] || die "runs inside the guest: tools/vm/run.sh -- perftest/modules-bench.sh"
 for m in "${mods[@]}"; do
 	[ -r "${m#*=}" ] || die "no module ${m#*=}"
@@ -66,12 +71,15 @@ for rep in $(seq "$reps"); do
 	for m in "${mods[@]}"; do
 		label=${m%%=*}
 		load "${m#*=}"
+		[ "$topo" = loopback ] || perf_topo "$topo" sodp ||
+			die "cannot build the $topo topology"
 		for op in $ops; do
 			sz=(-s 65536) kind=bw
 			[ "$op" = atomic ] && sz=() kind=rate
 			out=$work/$label-$op-$rep
 			port=$((port + 1))
-			perf_bed_loopback sodp0 || die "sodp0 not ready"
+			[ "$topo" != loopback ] || perf_bed_loopback sodp0 ||
+				die "sodp0 not ready"
 			# shellcheck disable=SC2086 # $odp is empty or one option
 			if topo_exchange b v4 "$port" "$out" "ib_${op}_bw" -F \
 				"${sz[@]}" -n "$iters" $odp &&
@@ -84,6 +92,7 @@ for rep in $(seq "$reps"); do
 			V[$label,$op,$rep]=$v
 			echo "modules-bench: $label $op run $rep: $v" >&2
 		done
+		[ "$topo" = loopback ] || topo_teardown
 	done
 done
 # Leave the bed as the harness made it: sodp from the build tree.
@@ -92,7 +101,7 @@ load "$SODP_KO"
 mem=pinned
 [ -z "$odp" ] || mem=odp
 echo
-echo "sodp.ko builds, loopback on sodp0, perftest $(dpkg-query -W -f='${Version}' perftest 2>/dev/null), $(uname -r), $mem buffers"
+echo "sodp.ko builds, $topo, perftest $(dpkg-query -W -f='${Version}' perftest 2>/dev/null), $(uname -r), $mem buffers"
 echo "cells: median of $reps runs (min-max); MiB/s (atomic: K ops/s); 64 KiB messages, -n $iters"
 line=$(printf '%-8s' op)
 for m in "${mods[@]}"; do line="$line $(printf '%-26s' "${m%%=*}")"; done

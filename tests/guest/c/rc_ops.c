@@ -71,6 +71,8 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -2999,6 +3001,164 @@ static int stress(int seconds)
 	return 0;
 }
 
+/*
+ * Posts raced against the end of a run.  A user QP's doorbell runs the
+ * requester in the poster's system call when no run is under way, and
+ * otherwise leaves the WQEs to the run that is (kernel/sodp_work.c): a
+ * post that lands as a run is ending must still be sent.  One WQE at a
+ * time, each waited for, after a pause that varies, puts posts at every
+ * point of a run's end; two threads posting on one QP while a third
+ * polls put a doorbell's run against another's and the work item's.
+ * A lost post shows as a completion that never comes (rc_poll's
+ * timeout), a lost or doubled atomic in the target's final value.
+ */
+#define RACE_PINGS	2000
+#define RACE_THREADS	2
+#define RACE_PER_THREAD	1500
+
+struct race_poster {
+	pthread_t tid;
+	struct rc_pair *p;
+	struct rc_buf *res, *tgt;
+	int idx;
+	int *outstanding;	/* WQEs posted and not yet polled */
+	int err;		/* ibv_post_send's error, 0 */
+};
+
+static void race_spin(unsigned int n)
+{
+	volatile unsigned int i;
+
+	for (i = 0; i < n; i++)
+		;
+}
+
+static void *race_post(void *arg)
+{
+	struct race_poster *t = arg;
+	int i;
+
+	for (i = 0; i < RACE_PER_THREAD; i++) {
+		struct ibv_send_wr wr, *bad;
+		struct ibv_sge sg = rc_sge(t->res, 8 * (t->idx * 8 + i % 8), 8);
+
+		/* Leave room in the SQ (64) for the other poster. */
+		while (__atomic_load_n(t->outstanding, __ATOMIC_ACQUIRE) >=
+		       24)
+			sched_yield();
+		__atomic_add_fetch(t->outstanding, 1, __ATOMIC_ACQ_REL);
+		rc_wr(&wr, &sg, 1, ((uint64_t)t->idx << 32) | i,
+		      IBV_WR_ATOMIC_FETCH_AND_ADD, IBV_SEND_SIGNALED);
+		wr.wr.atomic.remote_addr = rc_addr(t->tgt, 0);
+		wr.wr.atomic.rkey = t->tgt->mr->rkey;
+		wr.wr.atomic.compare_add = 1;
+		t->err = ibv_post_send(t->p->a.qp, &wr, &bad);
+		if (t->err)
+			break;
+		race_spin((unsigned int)(i * 37) % 3000);
+	}
+	return NULL;
+}
+
+static void t_post_race(struct rc_env *env, long arg)
+{
+	struct race_poster th[RACE_THREADS] = {};
+	int done[RACE_THREADS] = {}, outstanding = 0;
+	struct rc_buf src, dst, res, tgt;
+	uint64_t t0, v;
+	struct rc_pair p;
+	struct ibv_wc wc;
+	struct rc_want w;
+	int i, total;
+
+	(void)arg;
+	new_pair(&p, env);
+	rc_buf_alloc(&src, "A source", p.a.pd, 4 * KiB, RC_ACCESS_ALL);
+	rc_buf_alloc(&dst, "B target", p.b.pd, 64 * KiB, RC_ACCESS_ALL);
+	rc_buf_alloc(&res, "A results", p.a.pd, 4 * KiB, RC_ACCESS_ALL);
+	rc_buf_alloc(&tgt, "B counter", p.b.pd, 4 * KiB, RC_ACCESS_ALL);
+	rc_buf_fill(&src, 21);
+	rc_buf_fill(&dst, 22);
+	put_u64(&tgt, 0, 0);
+
+	/* One at a time: WRITEs and FETCH_ADDs, each after its own pause. */
+	t0 = rc_now_ms();
+	for (i = 0; i < RACE_PINGS; i++) {
+		struct ibv_send_wr wr;
+		struct ibv_sge sg;
+		bool atomic = i % 3 == 2;
+		size_t off = (size_t)(i % 64) * 1024;
+
+		if (atomic) {
+			sg = rc_sge(&res, 0, 8);
+			rc_wr(&wr, &sg, 1, 0x9000 + i,
+			      IBV_WR_ATOMIC_FETCH_AND_ADD, IBV_SEND_SIGNALED);
+			wr.wr.atomic.remote_addr = rc_addr(&tgt, 0);
+			wr.wr.atomic.rkey = tgt.mr->rkey;
+			wr.wr.atomic.compare_add = 1;
+		} else {
+			sg = rc_sge(&src, (size_t)(i % 61), 64 + i % 900);
+			rc_wr(&wr, &sg, 1, 0x9000 + i, IBV_WR_RDMA_WRITE,
+			      IBV_SEND_SIGNALED);
+			wr.wr.rdma.remote_addr = rc_addr(&dst, off);
+			wr.wr.rdma.rkey = dst.mr->rkey;
+			rc_buf_expect(&dst, off, src.p + i % 61, 64 + i % 900);
+		}
+		race_spin((unsigned int)(i * 53) % 5000);
+		rc_post_send(&p.a, &wr);
+		rc_expect(p.a.scq, (w = rc_ok(&p.a, 0x9000 + i, atomic ?
+			  IBV_WC_FETCH_ADD : IBV_WC_RDMA_WRITE, RC_ANY), &w),
+			  "a post raced against the end of a run");
+	}
+	v = RACE_PINGS / 3;
+	rc_note("%d posts one at a time: %llu ms", RACE_PINGS,
+		(unsigned long long)(rc_now_ms() - t0));
+
+	/* Two posters on one QP, polled from here. */
+	t0 = rc_now_ms();
+	for (i = 0; i < RACE_THREADS; i++) {
+		th[i] = (struct race_poster){ .p = &p, .res = &res,
+			.tgt = &tgt, .idx = i, .outstanding = &outstanding };
+		T_CHECK(!pthread_create(&th[i].tid, NULL, race_post, &th[i]),
+			"pthread_create");
+	}
+	for (total = 0; total < RACE_THREADS * RACE_PER_THREAD; total++) {
+		unsigned int who;
+
+		rc_poll(p.a.scq, &wc, 1, "two posters on one QP");
+		__atomic_sub_fetch(&outstanding, 1, __ATOMIC_ACQ_REL);
+		who = (unsigned int)(wc.wr_id >> 32);
+		T_CHECK(wc.status == IBV_WC_SUCCESS && who < RACE_THREADS,
+			"completion %#llx: status %s",
+			(unsigned long long)wc.wr_id,
+			ibv_wc_status_str(wc.status));
+		/* Each poster's WQEs complete in its own posting order. */
+		T_EQ((int)(uint32_t)wc.wr_id, done[who],
+		     "poster's next completion");
+		done[who]++;
+	}
+	for (i = 0; i < RACE_THREADS; i++) {
+		pthread_join(th[i].tid, NULL);
+		T_EQ(th[i].err, 0, "ibv_post_send in a poster thread");
+	}
+	v += RACE_THREADS * RACE_PER_THREAD;
+	rc_note("%d posts from %d threads: %llu ms",
+		RACE_THREADS * RACE_PER_THREAD, RACE_THREADS,
+		(unsigned long long)(rc_now_ms() - t0));
+
+	/* Every FETCH_ADD counted once; the results are not checked. */
+	expect_u64(&tgt, 0, v);
+	memcpy(res.exp, res.p, res.len);
+	rc_buf_verify(&tgt);
+	rc_buf_verify(&dst);
+	rc_pair_quiet(&p, 20);
+	rc_buf_free(&src);
+	rc_buf_free(&dst);
+	rc_buf_free(&res);
+	rc_buf_free(&tgt);
+	rc_pair_destroy(&p);
+}
+
 /* ------------------------------------------------------------------ */
 /* 12. QP state machine                                               */
 /* ------------------------------------------------------------------ */
@@ -3602,6 +3762,7 @@ static const struct rc_test tests[] = {
 	{ "many-outstanding", t_many, 0 },
 	{ "psn-wrap", t_psn_wrap, 0 },
 	{ "bidir", t_bidir, 0 },
+	{ "post-race", t_post_race, 0 },
 	/* 12. QP state machine */
 	{ "qp-state", t_qp_state, 0 },
 	{ "qp-reuse", t_qp_reuse, 0 },
