@@ -76,8 +76,8 @@ cprog() { echo "$SODP_REPO/build/tests/$1"; }
 # list, sizes around the MTU, 4 MiB, every bound of an MR (past the end,
 # before the start, local SGEs) and its access rights and PD, a read-only
 # local MR, MRs deregistered under traffic, 1000 WRITEs in flight, both
-# directions at once.
-RC_MR_TESTS="op-send,op-write-imm,op-read,op-cmp-swap,op-fetch-add,op-atomic-write,op-flush,sge-read,size-write,large-read,err-write-past-mr-end,err-atomic-past-mr-end,err-write-before-mr,err-read-no-remote-read,err-write-rkey-other-pd,err-read-sge-past-mr-end,err-read-into-readonly-mr,dereg-busy-remote-mr,dereg-busy-local-mr,many-outstanding,bidir"
+# directions at once, posts raced against the end of a run.
+RC_MR_TESTS="op-send,op-write-imm,op-read,op-cmp-swap,op-fetch-add,op-atomic-write,op-flush,sge-read,size-write,large-read,err-write-past-mr-end,err-atomic-past-mr-end,err-write-before-mr,err-read-no-remote-read,err-write-rkey-other-pd,err-read-sge-past-mr-end,err-read-into-readonly-mr,dereg-busy-remote-mr,dereg-busy-local-mr,many-outstanding,bidir,post-race"
 # What rc_ops runs over IPv6 GIDs with a 4096-byte path MTU (t-rc-ops-two-devs,
 # t-rc-ops-rxe): every opcode, sizes around MTU multiples, a 4 MiB READ.
 RC_V6_4K_TESTS="op-*,size-write,size-read,large-read"
