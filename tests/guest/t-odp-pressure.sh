@@ -130,15 +130,18 @@ two_stacks() {
 if two_stacks; then
 	# the cases where the requester and responder differ: not oom
 	# (about the process, not the wire) or cow-atomic; reclaim smaller.
-	# 10 MiB, not 8: the process's fixed charge (its text, thread
-	# stacks, two devices' queues) left so little of 8 MiB that the
-	# memory cgroup's OOM killer ended reclaim-atomic in 1 of 5 runs.
+	# 12 MiB, as looped back: the process's fixed charge (its text,
+	# thread stacks, two devices' queues) left so little of 8 MiB that
+	# the memory cgroup's OOM killer ended reclaim-atomic in 1 of 5
+	# runs, and of 10 MiB that it ended reclaim-data once in CI
+	# (session 41, 392 KiB of anonymous memory resident). T and L are
+	# still twice the limit.
 	# --wait 30: in 2 of 5 runs a READ here waited more than 10 s for
 	# its completion while a memory block holding T was being offlined
 	# (not seen looped back; not explained yet: docs/testing.md).
 	run "sodpA -> sodpB across a veth" -d sodpA -D sodpB \
 		-t 'reclaim-*,pageout-*,migration-*,ksm-*' --mib 16 \
-		--limit-mib 10 --seconds 4 --wait 30 || status=1
+		--limit-mib 12 --seconds 4 --wait 30 || status=1
 else
 	echo "FAIL: cannot build the two-stack topology"
 	status=1
