@@ -3042,9 +3042,8 @@ static void *race_post(void *arg)
 		struct ibv_send_wr wr, *bad;
 		struct ibv_sge sg = rc_sge(t->res, 8 * (t->idx * 8 + i % 8), 8);
 
-		/* Leave room in the SQ (64) for the other poster. */
-		while (__atomic_load_n(t->outstanding, __ATOMIC_ACQUIRE) >=
-		       24)
+		/* Both posters together stay well inside the SQ (64). */
+		while (__atomic_load_n(t->outstanding, __ATOMIC_ACQUIRE) >= 24)
 			sched_yield();
 		__atomic_add_fetch(t->outstanding, 1, __ATOMIC_ACQ_REL);
 		rc_wr(&wr, &sg, 1, ((uint64_t)t->idx << 32) | i,
@@ -3080,6 +3079,7 @@ static void t_post_race(struct rc_env *env, long arg)
 	rc_buf_fill(&src, 21);
 	rc_buf_fill(&dst, 22);
 	put_u64(&tgt, 0, 0);
+	v = 0;			/* FETCH_ADDs of 1 posted */
 
 	/* One at a time: WRITEs and FETCH_ADDs, each after its own pause. */
 	t0 = rc_now_ms();
@@ -3096,6 +3096,7 @@ static void t_post_race(struct rc_env *env, long arg)
 			wr.wr.atomic.remote_addr = rc_addr(&tgt, 0);
 			wr.wr.atomic.rkey = tgt.mr->rkey;
 			wr.wr.atomic.compare_add = 1;
+			v++;
 		} else {
 			sg = rc_sge(&src, (size_t)(i % 61), 64 + i % 900);
 			rc_wr(&wr, &sg, 1, 0x9000 + i, IBV_WR_RDMA_WRITE,
@@ -3110,7 +3111,6 @@ static void t_post_race(struct rc_env *env, long arg)
 			  IBV_WC_FETCH_ADD : IBV_WC_RDMA_WRITE, RC_ANY), &w),
 			  "a post raced against the end of a run");
 	}
-	v = RACE_PINGS / 3;
 	rc_note("%d posts one at a time: %llu ms", RACE_PINGS,
 		(unsigned long long)(rc_now_ms() - t0));
 
