@@ -671,6 +671,8 @@ struct sodp_qp {
 	struct sodp_path path;
 
 	struct work_struct work;
+	unsigned long run;		/* who runs the pass (sodp_run.c) */
+	struct sodp_qp *run_next;	/* to run after this pass; referenced */
 	struct page_pool *burst_pool;	/* loopback bursts' heads, or NULL */
 	struct sk_buff_head rx_queue;	/* the peer's requests */
 	struct sk_buff_head ack_queue;	/* responses to our requests */
@@ -911,7 +913,6 @@ int sodp_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 extern struct workqueue_struct *sodp_wq;
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
-void sodp_qp_kick(struct sodp_qp *qp);
 void sodp_qp_publish_state(struct sodp_qp *qp);
 void sodp_qp_error(struct sodp_qp *qp);
 void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type);
@@ -920,7 +921,15 @@ int sodp_rq_complete(struct sodp_qp *qp, struct sodp_cqe *cqe,
 		     bool solicited);
 
 /* sodp_work.c */
+void sodp_qp_pass(struct sodp_qp *qp);
+
+/* sodp_run.c */
 void sodp_qp_work(struct work_struct *work);
+void sodp_qp_kick(struct sodp_qp *qp);
+void sodp_qp_kick_doorbell(struct sodp_qp *qp);
+void sodp_qp_kick_after(struct sodp_qp *from, struct sodp_qp *qp);
+void sodp_qp_run_stop(struct sodp_qp *qp);
+void sodp_qp_run_start(struct sodp_qp *qp);
 
 /* sodp_burst.c */
 struct sk_buff *sodp_burst_skb(struct sodp_qp *qp, u32 size);

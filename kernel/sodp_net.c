@@ -99,9 +99,12 @@ static rx_handler_result_t sodp_rx_handler(struct sk_buff **pskb)
 /*
  * Queue @skb on @qp for its work item.  Responses to our requests must not
  * wait behind the peer's requests, so they have a queue of their own.
+ * @from: the QP whose run sent the packet without it leaving the device
+ * (which then runs @qp, sodp_qp_kick_after()), or NULL.
  */
 static void sodp_net_queue(struct sodp_dev *sdev, struct sodp_qp *qp,
-			   struct sk_buff *skb, u8 opcode)
+			   struct sk_buff *skb, u8 opcode,
+			   struct sodp_qp *from)
 {
 	u32 limit = SODP_RX_QUEUE_MAX;
 	struct sk_buff_head *queue;
@@ -120,7 +123,10 @@ static void sodp_net_queue(struct sodp_dev *sdev, struct sodp_qp *qp,
 		return;
 	}
 	skb_queue_tail(queue, skb);
-	sodp_qp_kick(qp);
+	if (from)
+		sodp_qp_kick_after(from, qp);
+	else
+		sodp_qp_kick(qp);
 }
 
 /* Is the packet's destination a multicast address (IPv4 224/4, IPv6 ff/8)? */
@@ -158,7 +164,7 @@ static void sodp_net_rcv_group(struct sodp_dev *sdev, struct sk_buff *skb,
 		if (next) {
 			clone = skb_clone(skb, GFP_ATOMIC);
 			if (clone)
-				sodp_net_queue(sdev, next, clone, opcode);
+				sodp_net_queue(sdev, next, clone, opcode, NULL);
 			else
 				sodp_count(sdev, SODP_CNT_RX_DROP_NOMEM);
 			sodp_qp_put(next);
@@ -170,18 +176,16 @@ static void sodp_net_rcv_group(struct sodp_dev *sdev, struct sk_buff *skb,
 		kfree_skb(skb);
 		return;
 	}
-	sodp_net_queue(sdev, next, skb, opcode);
+	sodp_net_queue(sdev, next, skb, opcode, NULL);
 	sodp_qp_put(next);
 }
 
-/**
- * sodp_net_rcv() - queue a RoCEv2 packet on its QP
- * @sdev: the device it arrived on
- * @skb: linear, data at the IP header; consumed
- *
- * Context: any (softirq from the netdev, process from loopback).
+/*
+ * Queue a RoCEv2 packet on its QP.  @from: the QP whose run sent it from
+ * this device, or NULL (see sodp_net_queue()).
  */
-void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
+static void sodp_net_rcv_from(struct sodp_dev *sdev, struct sk_buff *skb,
+			      struct sodp_qp *from)
 {
 	bool to_group_qpn;
 	struct sodp_qp *qp;
@@ -217,11 +221,23 @@ void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
 		sodp_count(sdev, SODP_CNT_RX_DROP_NO_QP);
 		goto drop;
 	}
-	sodp_net_queue(sdev, qp, skb, opcode);
+	sodp_net_queue(sdev, qp, skb, opcode, from);
 	sodp_qp_put(qp);
 	return;
 drop:
 	kfree_skb(skb);
+}
+
+/**
+ * sodp_net_rcv() - queue a RoCEv2 packet on its QP
+ * @sdev: the device it arrived on
+ * @skb: linear, data at the IP header; consumed
+ *
+ * Context: any (softirq from the netdev, process from loopback).
+ */
+void sodp_net_rcv(struct sodp_dev *sdev, struct sk_buff *skb)
+{
+	sodp_net_rcv_from(sdev, skb, NULL);
 }
 
 /**
@@ -383,7 +399,10 @@ static void sodp_net_loop_group(struct sodp_dev *sdev,
  * @path: the path the packet was built for
  * @skb: from sodp_net_alloc_to(), payload written; consumed
  *
- * Context: process context.
+ * A packet to a QP of this device leaves the receiving QP for @qp's run
+ * to take on once its pass is over (sodp_qp_kick_after()).
+ *
+ * Context: @qp's run (sodp_work.c), process context.
  */
 void sodp_net_send_to(struct sodp_qp *qp, const struct sodp_path *path,
 		      struct sk_buff *skb)
@@ -407,7 +426,7 @@ void sodp_net_send_to(struct sodp_qp *qp, const struct sodp_path *path,
 		if (sodp_skb_cb(skb)->nseg > 1)
 			sodp_count(sdev, SODP_CNT_LOOPBACK_BURSTS);
 		local_bh_disable();
-		sodp_net_rcv(sdev, skb);
+		sodp_net_rcv_from(sdev, skb, qp);
 		local_bh_enable();
 		return;
 	}

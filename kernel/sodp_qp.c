@@ -2,19 +2,20 @@
 /*
  * sodp: queue pairs: verbs and the state machine.
  *
- * Everything a QP does on the wire runs in its work item (sodp_work.c).
+ * Everything a QP does on the wire runs in its pass (sodp_work.c), taken
+ * by its work item or by a run of another QP of the device (sodp_run.c).
  * Softirq context (the rx handler) and timers only queue packets, set
  * event bits and kick it.
  *
- * Verbs that change that state (modify, destroy) first stop the work item
- * with disable_work_sync(), change what they need, and re-enable it; a
- * kick that arrives meanwhile is lost, so they kick again afterwards.
+ * Verbs that change that state (modify, destroy) first stop every pass
+ * (sodp_qp_run_stop(), sodp_run.c), change what they need, and start them
+ * again; a kick that arrives meanwhile is lost, so starting kicks again.
  *
  * Locking, outermost first:
  *   qp->mutex            serialises modify/query/destroy against each other
- *   (work disabled)      excludes the work item
+ *   (runs stopped)       excludes the pass
  *   sdev->qps xa_lock    QP look-up by number from any context (irqsave)
- * The work item takes cq->lock (sodp_cq.c) and the MR xarray lock
+ * A pass takes cq->lock (sodp_cq.c) and the MR xarray lock
  * (sodp_mr.c), never the other way round.  qp->sq_lock and qp->rq_lock
  * belong to kernel consumers posting WRs (sodp_kverbs.c) and nest with
  * no other lock.
@@ -439,17 +440,16 @@ int sodp_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		goto out;
 	}
 
-	disable_work_sync(&qp->work);
+	sodp_qp_run_stop(qp);
 	/*
-	 * The work item may have moved the QP to ERR or SQE since the
-	 * checks above; only RESET and ERR are reachable from anywhere.
+	 * A pass may have moved the QP to ERR or SQE since the checks
+	 * above; only RESET and ERR are reachable from anywhere.
 	 */
 	if (qp->state != seen && new != IB_QPS_RESET && new != IB_QPS_ERR)
 		err = -EINVAL;
 	else
 		err = sodp_qp_apply(qp, attr, mask, new);
-	enable_work(&qp->work);
-	sodp_qp_kick(qp);
+	sodp_qp_run_start(qp);
 out:
 	mutex_unlock(&qp->mutex);
 	return err;
@@ -634,7 +634,7 @@ int sodp_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	sodp_qp_put(qp);
 	wait_for_completion(&qp->released);
 
-	disable_work_sync(&qp->work);
+	sodp_qp_run_stop(qp);
 	sodp_resp_fault_stop(qp);
 	/* No bind runs any more: unbind the type 2 windows bound through us. */
 	sodp_mw_qp_gone(qp);
@@ -674,7 +674,7 @@ int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	case IB_QPS_RTS:
 	case IB_QPS_SQE:
 	case IB_QPS_ERR:
-		sodp_qp_kick(qp);
+		sodp_qp_kick_doorbell(qp);
 		return 0;
 	default:
 		/* Posting is allowed from INIT on; sending starts at RTS. */

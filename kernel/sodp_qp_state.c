@@ -11,8 +11,8 @@
  *
  * Locking: sodp_qp_get() takes sdev->qps' xa_lock (irqsave: it is called
  * from the rx softirq) and nothing inside it; sodp_rq_complete() takes
- * cq->lock (sodp_cq.c).  The rest runs in the QP's work item or with it
- * disabled (see sodp_qp.c).
+ * cq->lock (sodp_cq.c).  The rest runs in the QP's pass or with its runs
+ * stopped (see sodp_qp.c).
  */
 #include "sodp.h"
 
@@ -35,11 +35,6 @@ void sodp_qp_put(struct sodp_qp *qp)
 {
 	if (refcount_dec_and_test(&qp->ref))
 		complete(&qp->released);
-}
-
-void sodp_qp_kick(struct sodp_qp *qp)
-{
-	queue_work(sodp_wq, &qp->work);
 }
 
 /*

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * sodp: the QP's work item, where everything a QP does on the wire runs.
+ * sodp: the QP's pass, where everything a QP does on the wire runs.
  *
- * One work item per QP, qp->work, on the unbound sodp workqueue.  It may
- * sleep (an ODP page may have to be faulted), and a work item never runs
- * concurrently with itself, so requester, responder and completer share
- * their state without locks.  The rx handler and the timers only queue
- * packets, set event bits and kick it.
+ * A pass runs in process context and may sleep (an ODP page may have to
+ * be faulted); it is taken by the QP's work item, qp->work, on the unbound
+ * sodp workqueue, or by the run of another QP of this device that queued
+ * packets on it, and never twice at once (sodp_run.c), so requester,
+ * responder and completer share their state without locks.  The rx
+ * handler and the timers only queue packets, set event bits and kick it.
  *
- * A run shares the QP among the roles, each with a budget of its own, so
+ * A pass shares the QP among the roles, each with a budget of its own, so
  * that none starves another:
  *  1. responses to our requests (qp->ack_queue: ACKs, NAKs, READ
  *     responses, atomic ACKs) go to the completer first: they retire
@@ -277,9 +278,8 @@ static void sodp_work_flush(struct sodp_qp *qp)
 	}
 }
 
-void sodp_qp_work(struct work_struct *work)
+void sodp_qp_pass(struct sodp_qp *qp)
 {
-	struct sodp_qp *qp = container_of(work, struct sodp_qp, work);
 	int send_budget = SODP_SEND_BUDGET;
 	bool more = false;
 
