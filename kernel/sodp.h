@@ -683,6 +683,13 @@ struct sodp_qp {
 	struct sodp_resp resp;
 };
 
+/* qp->run: who runs the QP's pass (sodp_run.c) */
+enum {
+	SODP_RUN_ACTIVE,	/* a pass is running or about to */
+	SODP_RUN_AGAIN,		/* something was queued: take another pass */
+	SODP_RUN_OFF,		/* stopped by modify or destroy */
+};
+
 enum {
 	SODP_EV_TIMEOUT,	/* retry timer expired */
 	SODP_EV_RNR_DONE,	/* RNR wait is over */
@@ -913,6 +920,9 @@ int sodp_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 extern struct workqueue_struct *sodp_wq;
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
+void sodp_qp_kick(struct sodp_qp *qp);
+void sodp_qp_kick_doorbell(struct sodp_qp *qp);
+void sodp_qp_kick_after(struct sodp_qp *from, struct sodp_qp *qp);
 void sodp_qp_publish_state(struct sodp_qp *qp);
 void sodp_qp_error(struct sodp_qp *qp);
 void sodp_qp_event(struct sodp_qp *qp, enum ib_event_type type);
@@ -925,9 +935,6 @@ void sodp_qp_pass(struct sodp_qp *qp);
 
 /* sodp_run.c */
 void sodp_qp_work(struct work_struct *work);
-void sodp_qp_kick(struct sodp_qp *qp);
-void sodp_qp_kick_doorbell(struct sodp_qp *qp);
-void sodp_qp_kick_after(struct sodp_qp *from, struct sodp_qp *qp);
 void sodp_qp_run_stop(struct sodp_qp *qp);
 void sodp_qp_run_start(struct sodp_qp *qp);
 

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * sodp: what every part of a QP's data path may do to the QP: find it by
- * number, kick its work item, move it to the error state, raise an
- * asynchronous event and complete a receive.
+ * number, kick it (have its pass run, sodp_run.c), move it to the error
+ * state, raise an asynchronous event and complete a receive.
  *
- * The verbs and the state machine (sodp_qp.c) sit above the work item
- * (sodp_work.c), which runs the requester, responder and completer; all
- * of them, and the rx handler (sodp_net.c), call down into this file and
- * nothing here calls back up, so the data path has no call cycle.
+ * The verbs and the state machine (sodp_qp.c) sit above the runs
+ * (sodp_run.c) and the pass (sodp_work.c), which runs the requester,
+ * responder and completer; all of them, and the rx handler (sodp_net.c),
+ * call down into this file and nothing here calls back up, so the data
+ * path has no call cycle.  A kick only sets bits, queues the work item or
+ * leaves the QP for the sender's run (qp->run_next); sodp_run.c takes it
+ * from there.
  *
  * Locking: sodp_qp_get() takes sdev->qps' xa_lock (irqsave: it is called
  * from the rx softirq) and nothing inside it; sodp_rq_complete() takes
- * cq->lock (sodp_cq.c).  The rest runs in the QP's pass or with its runs
- * stopped (see sodp_qp.c).
+ * cq->lock (sodp_cq.c); the kicks take none.  The rest runs in the QP's
+ * pass or with its runs stopped (see sodp_qp.c).
  */
 #include "sodp.h"
 
@@ -35,6 +38,69 @@ void sodp_qp_put(struct sodp_qp *qp)
 {
 	if (refcount_dec_and_test(&qp->ref))
 		complete(&qp->released);
+}
+
+/**
+ * sodp_qp_kick() - have @qp's pass run soon
+ * @qp: the QP
+ *
+ * Context: any.
+ */
+void sodp_qp_kick(struct sodp_qp *qp)
+{
+	set_bit(SODP_RUN_AGAIN, &qp->run);
+	/* Pairs with sodp_run_release(): it sees AGAIN or we see it let go. */
+	smp_mb__after_atomic();
+	if (!test_bit(SODP_RUN_ACTIVE, &qp->run))
+		queue_work(sodp_wq, &qp->work);
+}
+
+/**
+ * sodp_qp_kick_doorbell() - sodp_qp_kick() for a consumer that posted
+ * @qp: the QP
+ *
+ * The poster is about to poll its CQ, often busily.  The sodp workqueue
+ * is unbound and wakes a kworker in the poster's CPU's pod: where that pod
+ * is one CPU (a guest whose vCPUs are sockets of their own), the run would
+ * share that CPU with the poller while the others idle.  So the kworker is
+ * woken for the pod of the next CPU, which on a host whose pods span a
+ * cache is mostly the same pod.
+ *
+ * Context: process context.
+ */
+void sodp_qp_kick_doorbell(struct sodp_qp *qp)
+{
+	unsigned int cpu;
+
+	set_bit(SODP_RUN_AGAIN, &qp->run);
+	/* As in sodp_qp_kick(). */
+	smp_mb__after_atomic();
+	if (test_bit(SODP_RUN_ACTIVE, &qp->run))
+		return;
+	/* A hint only: the poster may move, and so may the kworker. */
+	cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	queue_work_on(cpu, sodp_wq, &qp->work);
+}
+
+/**
+ * sodp_qp_kick_after() - have @qp's pass run after @from's
+ * @from: the QP whose pass is running and queued a packet on @qp
+ * @qp: a QP of the same device, referenced by the caller
+ *
+ * Context: @from's pass; any locks, bottom halves may be disabled.
+ */
+void sodp_qp_kick_after(struct sodp_qp *from, struct sodp_qp *qp)
+{
+	if (from->run_next == qp)
+		return;
+	if (from == qp || from->run_next) {
+		sodp_qp_kick(qp);
+		return;
+	}
+	refcount_inc(&qp->ref);
+	from->run_next = qp;
 }
 
 /*

@@ -7,7 +7,7 @@
  *  - the QP's own work item, qp->work, kicked by the rx handler, timers,
  *    doorbells and verbs (sodp_qp_kick());
  *  - the run of another QP of this device that has just queued packets on
- *    this one (sodp_qp_kick_after()).  A packet between two QPs of one
+ *    this one (sodp_qp_kick_after(), sodp_qp_state.c).  A packet between two QPs of one
  *    device is handed over in memory, and waking the receiver's work item
  *    for it cost as much as the pass it woke: an RDMA atomic looped back
  *    was a request and a response, each a wake-up of another kworker
@@ -16,10 +16,11 @@
  *    So the sender's run takes the receiver's pass right after its own,
  *    in the same kworker, and the responses that pass queues back bring
  *    the run back to the sender.
- * Whoever runs a pass holds SODP_RUN_ACTIVE.  A kick or a run that finds
- * it held sets SODP_RUN_AGAIN instead, and the holder takes another pass
- * after letting go, so that nothing queued is left behind and a doorbell
- * rung while the QP's pass runs wakes no kworker.  After a pass that
+ * Whoever runs a pass holds SODP_RUN_ACTIVE.  A kick (sodp_qp_kick(),
+ * sodp_qp_state.c) or a run that finds it held sets SODP_RUN_AGAIN
+ * instead, and the holder takes another pass after letting go, so that
+ * nothing queued is left behind and a doorbell rung while the QP's pass
+ * runs wakes no kworker.  After a pass that
  * queued packets on another QP of the device, the run lets go of its QP
  * and takes the receiver's pass (a hop); if its own QP has more to do, its
  * work item is kicked and does it meanwhile, so that a stream of bursts
@@ -45,12 +46,6 @@
 #include "sodp.h"
 
 #define SODP_RUN_PASSES		16
-
-enum {
-	SODP_RUN_ACTIVE,	/* a pass is running or about to */
-	SODP_RUN_AGAIN,		/* something was queued: take another pass */
-	SODP_RUN_OFF,		/* stopped by modify or destroy */
-};
 
 static void sodp_run_release(struct sodp_qp *qp)
 {
@@ -126,68 +121,6 @@ static void sodp_run(struct sodp_qp *qp)
 void sodp_qp_work(struct work_struct *work)
 {
 	sodp_run(container_of(work, struct sodp_qp, work));
-}
-
-/**
- * sodp_qp_kick() - have @qp's pass run soon
- * @qp: the QP
- *
- * Context: any.
- */
-void sodp_qp_kick(struct sodp_qp *qp)
-{
-	set_bit(SODP_RUN_AGAIN, &qp->run);
-	/* Pairs with sodp_run_release(): it sees AGAIN or we see it let go. */
-	smp_mb__after_atomic();
-	if (!test_bit(SODP_RUN_ACTIVE, &qp->run))
-		queue_work(sodp_wq, &qp->work);
-}
-
-/**
- * sodp_qp_kick_doorbell() - sodp_qp_kick() for a consumer that posted
- * @qp: the QP
- *
- * The poster is about to poll its CQ, often busily.  The sodp workqueue
- * is unbound and wakes a kworker in the poster's CPU's pod: where that pod
- * is one CPU (a guest whose vCPUs are sockets of their own), the run would
- * share that CPU with the poller while the others idle.  So the kworker is
- * woken for the pod of the next CPU, which on a host whose pods span a
- * cache is mostly the same pod.
- *
- * Context: process context.
- */
-void sodp_qp_kick_doorbell(struct sodp_qp *qp)
-{
-	unsigned int cpu;
-
-	set_bit(SODP_RUN_AGAIN, &qp->run);
-	/* As in sodp_qp_kick(). */
-	smp_mb__after_atomic();
-	if (test_bit(SODP_RUN_ACTIVE, &qp->run))
-		return;
-	cpu = cpumask_next_wrap(raw_smp_processor_id(), cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = WORK_CPU_UNBOUND;
-	queue_work_on(cpu, sodp_wq, &qp->work);
-}
-
-/**
- * sodp_qp_kick_after() - have @qp's pass run after @from's
- * @from: the QP whose pass is running and queued a packet on @qp
- * @qp: a QP of the same device, referenced by the caller
- *
- * Context: @from's pass; any locks, bottom halves may be disabled.
- */
-void sodp_qp_kick_after(struct sodp_qp *from, struct sodp_qp *qp)
-{
-	if (from->run_next == qp)
-		return;
-	if (from == qp || from->run_next) {
-		sodp_qp_kick(qp);
-		return;
-	}
-	refcount_inc(&qp->ref);
-	from->run_next = qp;
 }
 
 /**
