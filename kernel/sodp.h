@@ -921,7 +921,6 @@ extern struct workqueue_struct *sodp_wq;
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
 void sodp_qp_kick(struct sodp_qp *qp);
-void sodp_qp_kick_doorbell(struct sodp_qp *qp);
 void sodp_qp_kick_after(struct sodp_qp *from, struct sodp_qp *qp);
 void sodp_qp_publish_state(struct sodp_qp *qp);
 void sodp_qp_error(struct sodp_qp *qp);

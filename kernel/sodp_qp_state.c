@@ -56,35 +56,6 @@ void sodp_qp_kick(struct sodp_qp *qp)
 }
 
 /**
- * sodp_qp_kick_doorbell() - sodp_qp_kick() for a consumer that posted
- * @qp: the QP
- *
- * The poster is about to poll its CQ, often busily.  The sodp workqueue
- * is unbound and wakes a kworker in the poster's CPU's pod: where that pod
- * is one CPU (a guest whose vCPUs are sockets of their own), the run would
- * share that CPU with the poller while the others idle.  So the kworker is
- * woken for the pod of the next CPU, which on a host whose pods span a
- * cache is mostly the same pod.
- *
- * Context: process context.
- */
-void sodp_qp_kick_doorbell(struct sodp_qp *qp)
-{
-	unsigned int cpu;
-
-	set_bit(SODP_RUN_AGAIN, &qp->run);
-	/* As in sodp_qp_kick(). */
-	smp_mb__after_atomic();
-	if (test_bit(SODP_RUN_ACTIVE, &qp->run))
-		return;
-	/* A hint only: the poster may move, and so may the kworker. */
-	cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	queue_work_on(cpu, sodp_wq, &qp->work);
-}
-
-/**
  * sodp_qp_kick_after() - have @qp's pass run after @from's
  * @from: the QP whose pass is running and queued a packet on @qp
  * @qp: a QP of the same device, referenced by the caller
