@@ -7,12 +7,13 @@
  *  - the QP's own work item, qp->work, kicked by the rx handler, timers,
  *    doorbells and verbs (sodp_qp_kick());
  *  - the run of another QP of this device that has just queued packets on
- *    this one (sodp_qp_kick_after(), sodp_qp_state.c).  A packet between two QPs of one
- *    device is handed over in memory, and waking the receiver's work item
- *    for it cost as much as the pass it woke: an RDMA atomic looped back
- *    was a request and a response, each a wake-up of another kworker
- *    (queue_work_on() and the context switches were a tenth of the CPU
- *    time of ib_atomic_bw, and a fifth of it was idle waiting for them).
+ *    this one (sodp_qp_kick_after(), sodp_qp_state.c).  A packet between
+ *    two QPs of one device is handed over in memory, and waking the
+ *    receiver's work item for it cost as much as the pass it woke: an
+ *    RDMA atomic looped back was a request and a response, each a wake-up
+ *    of another kworker (queue_work_on() and the context switches were a
+ *    tenth of the CPU time of ib_atomic_bw, and a fifth of it was idle
+ *    waiting for them).
  *    So the sender's run takes the receiver's pass right after its own,
  *    in the same kworker, and the responses that pass queues back bring
  *    the run back to the sender.
@@ -20,14 +21,14 @@
  * sodp_qp_state.c) or a run that finds it held sets SODP_RUN_AGAIN
  * instead, and the holder takes another pass after letting go, so that
  * nothing queued is left behind and a doorbell rung while the QP's pass
- * runs wakes no kworker.  After a pass that
- * queued packets on another QP of the device, the run lets go of its QP
- * and takes the receiver's pass (a hop); if its own QP has more to do, its
- * work item is kicked and does it meanwhile, so that a stream of bursts
- * keeps the copy into the burst and the copy out of it on two CPUs.  A
- * run takes at most SODP_RUN_PASSES passes and hops, then leaves the rest
- * to the work items, so that two QPs streaming at each other do not hold
- * one kworker for good.
+ * runs wakes no kworker.  After a pass that queued packets on another QP
+ * of the device, the run lets go of its QP and takes the receiver's pass
+ * (a hop); if its own QP has more to do, its work item is kicked and does
+ * it meanwhile, so that a stream of bursts keeps the copy into the burst
+ * and the copy out of it on two CPUs.  A run takes at most
+ * SODP_RUN_PASSES passes and hops, then leaves the rest to the work
+ * items, so that two QPs streaming at each other do not hold one kworker
+ * for good.
  *
  * Modify and destroy stop every run of the QP (sodp_qp_run_stop():
  * SODP_RUN_OFF, the work item disabled, and a wait for the holder of
