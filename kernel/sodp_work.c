@@ -22,7 +22,7 @@
  *     in PSN order.  Only a duplicate of that READ is taken at once
  *     (sodp_work_read_dups());
  *  4. the requester sends new and retransmitted packets.
- * Whatever is left over requeues the work item.  In the error state
+ * Whatever is left over kicks the QP again.  In the error state
  * nothing is sent (sodp_net_alloc() refuses), packets are dropped, the
  * responder forgets what it was doing and the run flushes the queues.
  *
