@@ -44,9 +44,21 @@ static void sodp_cq_unlock(struct sodp_cq *cq, unsigned long flags)
 		spin_unlock(&cq->lock);
 }
 
+/*
+ * A ring is whole pages (it is mapped into user space, or vmalloc'ed), the
+ * first shared with its header: a CQ of fewer slots than fill that page
+ * would save no memory.  Handing them out lets a consumer that asked for a
+ * tiny CQ absorb the completions of a few more WRs than it counted on (a
+ * resize down, racing the completions of sends already posted, is the
+ * usual way to get there) instead of losing the QP to an overrun.
+ */
+#define SODP_CQ_MIN_SLOTS \
+	rounddown_pow_of_two((PAGE_SIZE - SODP_RING_HDR_SIZE) / \
+			     sizeof(struct sodp_cqe))
+
 static u32 sodp_cq_slots(unsigned int cqe)
 {
-	return roundup_pow_of_two(max_t(unsigned int, cqe, 1));
+	return roundup_pow_of_two(max_t(unsigned int, cqe, SODP_CQ_MIN_SLOTS));
 }
 
 /* What user and kernel CQs share; @uc is NULL for a kernel CQ. */
