@@ -94,7 +94,7 @@ for t in $types; do
 		rs=$(now_ms)
 		# Server on B, client on A; -F: the CPU-frequency check
 		# means nothing in a guest.
-		if topo_exchange b v4 "$port" "$out" "ib_${op}_bw" -F -a \
+		if perf_exchange b v4 "$port" "$out" "ib_${op}_bw" -F -a \
 			-n "$iters" "${odp[@]}" &&
 		   perf_sizes "$out.client" > "$out.sizes"; then
 			[ -n "$mtu" ] || mtu=$(sed -n 's/^ *Mtu *: *\([0-9]*\).*/\1/p' "$out.client")

@@ -138,7 +138,7 @@ for t in $types; do
 		# Server on B (ns1 for two stacks), client on A.  -F: perftest's
 		# CPU-frequency check means nothing in a guest.
 		# shellcheck disable=SC2086 # $odp is empty or one option
-		if topo_exchange b v4 "$port" "$out" "$tool" -F "${sz[@]}" -n "$iters" $odp &&
+		if perf_exchange b v4 "$port" "$out" "$tool" -F "${sz[@]}" -n "$iters" $odp &&
 			v=$(perf_value "$out.client" "$kind" "$lat_stat"); then
 			read -r "val[$t,$i,$rep]" "unit[$i]" <<< "$v"
 			[ -n "$mtu" ] || mtu=$(sed -n 's/^ *Mtu *: *\([0-9]*\).*/\1/p' "$out.client")

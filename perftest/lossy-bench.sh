@@ -65,7 +65,7 @@ one() {	# one PAIR TOOL: append a value (or FAILED) to the cell
 	port=$((port + 1))
 	start=$(now_ms)
 	# shellcheck disable=SC2046 # the tool and its options
-	if topo_exchange b v4 "$port" "$out" $(tool_args "$t") -F -n "$iters"; then
+	if perf_exchange b v4 "$port" "$out" $(tool_args "$t") -F -n "$iters"; then
 		if [ "$t" = atomic ]; then
 			v=$(perf_value "$out.client" rate | awk '{ printf "%.2f", $1 * 1000 }')
 		else

@@ -81,7 +81,7 @@ for rep in $(seq "$reps"); do
 			[ "$topo" != loopback ] || perf_bed_loopback sodp0 ||
 				die "sodp0 not ready"
 			# shellcheck disable=SC2086 # $odp is empty or one option
-			if topo_exchange b v4 "$port" "$out" "ib_${op}_bw" -F \
+			if perf_exchange b v4 "$port" "$out" "ib_${op}_bw" -F \
 				"${sz[@]}" -n "$iters" $odp &&
 				v=$(perf_value "$out.client" "$kind"); then
 				v=${v%% *}

@@ -105,7 +105,7 @@ run_perftest() {
 		_fail "$key" "$t" "$rep" /dev/null "${dev_of[$t]} not ready"
 		return
 	fi
-	if topo_exchange b v4 "$port" "$out" "$tool" -F "$@" &&
+	if perf_exchange b v4 "$port" "$out" "$tool" -F "$@" &&
 		v=$(perf_value "$out.client" "$kind"); then
 		[ "$kind" = bw ] || v="$(awk -v m="${v%% *}" 'BEGIN { printf "%.1f", m * 1000 }') Kops/s"
 		R[$key,$t,$rep,v]=${v%% *}

@@ -89,7 +89,7 @@ for op in $ops; do
 	echo enable > "$work/ctl"
 	read -r _ < "$work/ack"
 	# shellcheck disable=SC2086 # $odp is empty or one option
-	if topo_exchange b v4 "$port" "$work/$name" "$tool" -F "${sz[@]}" \
+	if perf_exchange b v4 "$port" "$work/$name" "$tool" -F "${sz[@]}" \
 		-n "$iters" $odp; then
 		bw=$(perf_value "$work/$name.client" bw typical || echo '?')
 	else

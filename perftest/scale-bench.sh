@@ -56,9 +56,9 @@ status=0
 run_row() {
 	local row=$1 out=$2 p pids=() sum=0 v ok=1
 	case $row in
-	0) topo_exchange b v4 "$port" "$out" ib_write_bw -F -s "$size" -D "$secs" $odp || return 0
+	0) perf_exchange b v4 "$port" "$out" ib_write_bw -F -s "$size" -D "$secs" $odp || return 0
 	   perf_value "$out.client" bw | cut -d' ' -f1 ;;
-	1) topo_exchange b v4 "$port" "$out" ib_write_bw -F -s "$size" -D "$secs" -q "$qps" $odp || return 0
+	1) perf_exchange b v4 "$port" "$out" ib_write_bw -F -s "$size" -D "$secs" -q "$qps" $odp || return 0
 	   perf_value "$out.client" bw | cut -d' ' -f1 ;;
 	2) for p in $(seq "$qps"); do
 		topo_exchange b v4 $((port + p)) "$out.$p" ib_write_bw -F -s "$size" \
