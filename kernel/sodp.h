@@ -673,6 +673,7 @@ struct sodp_qp {
 	struct work_struct work;
 	unsigned long run;		/* who runs the pass (sodp_run.c) */
 	struct sodp_qp *run_next;	/* to run after this pass; referenced */
+	u32 posted_epsn;	/* resp.epsn at the last doorbell: a hint */
 	struct page_pool *burst_pool;	/* loopback bursts' heads, or NULL */
 	struct sk_buff_head rx_queue;	/* the peer's requests */
 	struct sk_buff_head ack_queue;	/* responses to our requests */
@@ -921,6 +922,7 @@ extern struct workqueue_struct *sodp_wq;
 struct sodp_qp *sodp_qp_get(struct sodp_dev *sdev, u32 qpn);
 void sodp_qp_put(struct sodp_qp *qp);
 void sodp_qp_kick(struct sodp_qp *qp);
+void sodp_qp_kick_posted(struct sodp_qp *qp);
 void sodp_qp_kick_after(struct sodp_qp *from, struct sodp_qp *qp);
 void sodp_qp_publish_state(struct sodp_qp *qp);
 void sodp_qp_error(struct sodp_qp *qp);

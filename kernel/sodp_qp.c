@@ -674,7 +674,7 @@ int sodp_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	case IB_QPS_RTS:
 	case IB_QPS_SQE:
 	case IB_QPS_ERR:
-		sodp_qp_kick(qp);
+		sodp_qp_kick_posted(qp);
 		return 0;
 	default:
 		/* Posting is allowed from INIT on; sending starts at RTS. */

@@ -56,6 +56,51 @@ void sodp_qp_kick(struct sodp_qp *qp)
 }
 
 /**
+ * sodp_qp_kick_posted() - sodp_qp_kick() for a consumer that has just posted
+ * @qp: the QP
+ *
+ * The sodp workqueue is unbound, and queue_work() wakes a kworker in the
+ * workqueue pod of the CPU it is called on.  A poster usually goes on to
+ * poll its CQ, often busily.  Where a pod is a single CPU (a machine whose
+ * CPUs are nodes of their own, as in the project's two-vCPU guest), the
+ * run would share that CPU with the poller while the others idle, and
+ * posting, sending and completing take turns instead of overlapping.
+ *
+ * Unless the QP is in a ping-pong: if its peer's requests came in since the
+ * last doorbell, the peer is likely waiting for this post's message, busy
+ * polling on another CPU, and a run woken there would preempt the very
+ * process that waits for it (on the poster's CPU it preempts only a poller
+ * that waits for its own completion).  So the run is woken in the pod of
+ * the next CPU only when nothing came in from the peer since the last
+ * doorbell.  Where pods span a cache, the next CPU's pod is mostly the
+ * poster's own, and the scheduler picks an idle CPU in it by itself.
+ *
+ * Context: any; called from a user QP's doorbell (sodp_post_send()).
+ */
+void sodp_qp_kick_posted(struct sodp_qp *qp)
+{
+	/* The pass moves epsn; a stale value only picks another CPU. */
+	u32 epsn = data_race(qp->resp.epsn);
+	unsigned int cpu;
+
+	if (epsn != READ_ONCE(qp->posted_epsn)) {
+		WRITE_ONCE(qp->posted_epsn, epsn);
+		sodp_qp_kick(qp);
+		return;
+	}
+	set_bit(SODP_RUN_AGAIN, &qp->run);
+	/* As in sodp_qp_kick(). */
+	smp_mb__after_atomic();
+	if (test_bit(SODP_RUN_ACTIVE, &qp->run))
+		return;
+	/* A hint only: the poster may move, and so may the kworker. */
+	cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	queue_work_on(cpu, sodp_wq, &qp->work);
+}
+
+/**
  * sodp_qp_kick_after() - have @qp's pass run after @from's
  * @from: the QP whose pass is running and queued a packet on @qp
  * @qp: a QP of the same device, referenced by the caller
