@@ -46,13 +46,18 @@ void sodp_qp_put(struct sodp_qp *qp)
  *
  * Context: any.
  */
-void sodp_qp_kick(struct sodp_qp *qp)
+static void sodp_qp_kick_on(struct sodp_qp *qp, int cpu)
 {
 	set_bit(SODP_RUN_AGAIN, &qp->run);
 	/* Pairs with sodp_run_release(): it sees AGAIN or we see it let go. */
 	smp_mb__after_atomic();
 	if (!test_bit(SODP_RUN_ACTIVE, &qp->run))
-		queue_work(sodp_wq, &qp->work);
+		queue_work_on(cpu, sodp_wq, &qp->work);
+}
+
+void sodp_qp_kick(struct sodp_qp *qp)
+{
+	sodp_qp_kick_on(qp, WORK_CPU_UNBOUND);
 }
 
 /**
@@ -88,16 +93,11 @@ void sodp_qp_kick_posted(struct sodp_qp *qp)
 		sodp_qp_kick(qp);
 		return;
 	}
-	set_bit(SODP_RUN_AGAIN, &qp->run);
-	/* As in sodp_qp_kick(). */
-	smp_mb__after_atomic();
-	if (test_bit(SODP_RUN_ACTIVE, &qp->run))
-		return;
 	/* A hint only: the poster may move, and so may the kworker. */
 	cpu = cpumask_next(raw_smp_processor_id(), cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		cpu = cpumask_first(cpu_online_mask);
-	queue_work_on(cpu, sodp_wq, &qp->work);
+	sodp_qp_kick_on(qp, cpu);
 }
 
 /**
