@@ -40,12 +40,7 @@ void sodp_qp_put(struct sodp_qp *qp)
 		complete(&qp->released);
 }
 
-/**
- * sodp_qp_kick() - have @qp's pass run soon
- * @qp: the QP
- *
- * Context: any.
- */
+/* A kick whose work item, if woken, goes to @cpu's pod (or the caller's). */
 static void sodp_qp_kick_on(struct sodp_qp *qp, int cpu)
 {
 	set_bit(SODP_RUN_AGAIN, &qp->run);
@@ -55,6 +50,12 @@ static void sodp_qp_kick_on(struct sodp_qp *qp, int cpu)
 		queue_work_on(cpu, sodp_wq, &qp->work);
 }
 
+/**
+ * sodp_qp_kick() - have @qp's pass run soon
+ * @qp: the QP
+ *
+ * Context: any.
+ */
 void sodp_qp_kick(struct sodp_qp *qp)
 {
 	sodp_qp_kick_on(qp, WORK_CPU_UNBOUND);
